@@ -1,0 +1,105 @@
+/**
+ * The validated configuration of one environment: what `environments/<env>/*.json` and
+ * `backend.hcl` say, after config/schema.ts has checked them and filled in every default.
+ * Stacks and constructs receive these values; none of them reads a file or the process
+ * environment.
+ */
+
+export type IdentityProvider = 'auth0' | 'cognito';
+
+/** The permission tiers of DESIGN.md, from least to most privilege. */
+export const PERMISSION_TIERS = ['write', 'read-write', 'full'] as const;
+export type PermissionTier = (typeof PERMISSION_TIERS)[number];
+
+/** Settings of the S3 backend shared by every stack; each stack adds its own `key`. */
+export interface BackendConfig {
+  readonly bucket: string;
+  readonly region: string;
+  /** @default true */
+  readonly encrypt: boolean;
+  /** S3-native state locking (Terraform >= 1.10). */
+  readonly useLockfile?: boolean;
+  /** DynamoDB state locking (older Terraform). */
+  readonly dynamodbTable?: string;
+  /** SSE-KMS key for the state objects. */
+  readonly kmsKeyId?: string;
+  /** A named AWS profile for state access. */
+  readonly profile?: string;
+}
+
+export interface FoundationSettings {
+  readonly identityProvider: IdentityProvider;
+  readonly awsRegion: string;
+  /** @default "oidc-s3" */
+  readonly projectName: string;
+  /** Auth0 only: the tenant's domain, e.g. `tenant.eu.auth0.com`. */
+  readonly auth0Domain?: string;
+  /** Auth0 only: the API identifier. @default `https://s3-uploader.<env>.<auth0_domain>` */
+  readonly audience?: string;
+  /** @default `<project>-<env>-uploads` */
+  readonly bucketName: string;
+  readonly bucketVersioning: boolean;
+  /** Current objects expire after this many days; absent = never. */
+  readonly objectExpirationDays?: number;
+  /** Noncurrent versions expire after this many days (versioned buckets only). @default 30 */
+  readonly noncurrentVersionExpirationDays: number;
+  /** @default 3 */
+  readonly abortIncompleteMultipartUploadDays: number;
+  /** SSE-KMS with this key instead of SSE-S3 (AES256). */
+  readonly kmsKeyArn?: string;
+  /** Access-token lifetime: Auth0 resource server `token_lifetime`; Cognito app clients' access-token validity. @default 86400 for Auth0, 3600 for Cognito */
+  readonly tokenLifetimeSeconds: number;
+  /** Cognito only: the hosted domain prefix. @default `<project>-<env>` */
+  readonly cognitoDomainPrefix: string;
+  /** Cognito only: the resource server identifier (scopes are `<identifier>/write`, …). @default `https://s3-uploader.<project>-<env>` */
+  readonly resourceServerIdentifier: string;
+  /** Deletion protection on the user pool (and the mapping table). @default true */
+  readonly deletionProtection: boolean;
+  /** CloudWatch Logs retention for the Lambda and API logs. @default 30 */
+  readonly logRetentionDays: number;
+  /** HTTP API stage throttling. @default 10 requests/s, burst 20 */
+  readonly apiThrottlingRateLimit: number;
+  readonly apiThrottlingBurstLimit: number;
+  /** Tags on every resource of the foundation stack (provider default_tags). @default {} */
+  readonly tags: Readonly<Record<string, string>>;
+}
+
+export interface ServerSettings {
+  /** The key in the servers map: names the IAM role, the OAuth client, the session. */
+  readonly name: string;
+  /** Ends in `/`; never a prefix of another server's prefix. */
+  readonly s3PathPrefix: string;
+  /** @default "write" */
+  readonly s3Permissions: PermissionTier;
+  /** Seconds, 900–43200. @default 3600 */
+  readonly maxSessionDuration: number;
+  /** A disabled server keeps its resources but is refused credentials. @default true */
+  readonly enabled: boolean;
+  /** @default {} */
+  readonly tags: Readonly<Record<string, string>>;
+}
+
+export interface ServersSettings {
+  /** In the file's order. */
+  readonly servers: readonly ServerSettings[];
+  /** @default {} */
+  readonly commonTags: Readonly<Record<string, string>>;
+}
+
+export interface EnvironmentConfig {
+  /** The folder name under `environments/`. */
+  readonly environment: string;
+  readonly foundation: FoundationSettings;
+  readonly servers: ServersSettings;
+  readonly backend: BackendConfig;
+}
+
+/** `<project>-<env>`: the prefix of every resource name. */
+export function namePrefix(config: Pick<EnvironmentConfig, 'environment' | 'foundation'>): string {
+  return `${config.foundation.projectName}-${config.environment}`;
+}
+
+/** Where each stack keeps its state inside the backend bucket. */
+export function stateKey(environment: string, stack: string): string {
+  return `${environment}/${stack}/terraform.tfstate`;
+}

@@ -1,0 +1,23 @@
+// The cdktf app: environment files -> validated config -> stacks. The only place that reads
+// the process environment; everything below receives plain, validated values.
+import { App } from 'cdktf';
+import { ConfigError } from './config/errors';
+import { loadEnvironment } from './config/load';
+import { FoundationStack } from './stacks/foundation';
+import { ServersStack } from './stacks/servers';
+import { StateBootstrapStack } from './stacks/state-bootstrap';
+
+async function main(): Promise<void> {
+  const config = await loadEnvironment({ rootDir: __dirname, environment: process.env.ENVIRONMENT ?? 'dev' });
+  const app = new App();
+  new FoundationStack(app, 'foundation', { config });
+  new ServersStack(app, 'servers', { config });
+  new StateBootstrapStack(app, 'state-bootstrap', { backend: config.backend, environment: config.environment });
+  app.synth();
+}
+
+main().catch((error: unknown) => {
+  // A configuration problem is the operator's to fix: the list, not a stack trace.
+  process.stderr.write(`${error instanceof ConfigError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,28 @@
+import { DataTerraformRemoteStateS3, S3Backend, type TerraformStack } from 'cdktf';
+import type { Construct } from 'constructs';
+import { stateKey, type BackendConfig } from '../config/types';
+
+function backendSettings(backend: BackendConfig, key: string) {
+  return {
+    bucket: backend.bucket,
+    region: backend.region,
+    key,
+    encrypt: backend.encrypt,
+    dynamodbTable: backend.dynamodbTable,
+    kmsKeyId: backend.kmsKeyId,
+    profile: backend.profile,
+  };
+}
+
+/** Keeps `stack`'s state at `<env>/<stack>/terraform.tfstate` in the shared state bucket. */
+export function useS3Backend(stack: TerraformStack, backend: BackendConfig, environment: string, stackName: string): S3Backend {
+  const s3 = new S3Backend(stack, backendSettings(backend, stateKey(environment, stackName)));
+  // cdktf 0.21's S3BackendConfig predates S3-native locking (Terraform >= 1.10).
+  if (backend.useLockfile !== undefined) s3.addOverride('use_lockfile', backend.useLockfile);
+  return s3;
+}
+
+/** The foundation stack's outputs, read by the servers stack: the contract between the two. */
+export function foundationRemoteState(scope: Construct, backend: BackendConfig, environment: string): DataTerraformRemoteStateS3 {
+  return new DataTerraformRemoteStateS3(scope, 'foundation', backendSettings(backend, stateKey(environment, 'foundation')));
+}
