@@ -1,0 +1,88 @@
+/**
+ * Synth scaling: the app alone (`tsx main.ts`) and the full `cdktf synth`, for servers maps of
+ * 10 to 5,000 servers and both identity providers, on a copy of the repository whose
+ * environments/ holds generated maps. Median of N runs after one warm-up; peak RSS of the run.
+ */
+import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { median, round, runChild } from './harness';
+
+const REPO = join(__dirname, '..');
+const COPIED = ['main.ts', 'cdktf.json', 'package.json', 'tsconfig.json', 'backend.hcl', 'config', 'stacks', 'modules', 'lambda'];
+
+export interface SynthRow {
+  readonly provider: 'auth0' | 'cognito';
+  readonly servers: number;
+  readonly appMs: number;
+  readonly appPeakRssMiB: number;
+  readonly cdktfMs: number;
+  readonly cdktfPeakRssMiB: number;
+}
+
+function serversMap(count: number) {
+  const servers: Record<string, unknown> = {};
+  const tiers = ['write', 'read-write', 'full'];
+  for (let i = 0; i < count; i++) {
+    const name = `srv-${String(i).padStart(5, '0')}`;
+    servers[name] = { s3_path_prefix: `hosts/${name}/`, s3_permissions: tiers[i % tiers.length] };
+  }
+  return { servers, common_tags: { Project: 'bench' } };
+}
+
+function foundation(provider: 'auth0' | 'cognito') {
+  return provider === 'auth0'
+    ? { identity_provider: 'auth0', aws_region: 'eu-west-1', auth0_domain: 'bench.eu.auth0.com', object_expiration_days: 10 }
+    : { identity_provider: 'cognito', aws_region: 'eu-west-1', object_expiration_days: 10 };
+}
+
+/** A copy of the app whose environments are `<a|c>-<count>`, sharing this checkout's node_modules. */
+export function prepareProject(counts: readonly number[]): string {
+  const dir = mkdtempSync(join(tmpdir(), 'oidc-s3-bench-synth-'));
+  for (const entry of COPIED) cpSync(join(REPO, entry), join(dir, entry), { recursive: true });
+  symlinkSync(join(REPO, 'node_modules'), join(dir, 'node_modules'));
+  for (const provider of ['auth0', 'cognito'] as const) {
+    for (const count of counts) {
+      const env = join(dir, 'environments', `${provider[0]}-${count}`);
+      mkdirSync(env, { recursive: true });
+      writeFileSync(join(env, 'foundation.json'), JSON.stringify(foundation(provider)));
+      writeFileSync(join(env, 'servers.json'), JSON.stringify(serversMap(count)));
+    }
+  }
+  return dir;
+}
+
+async function measure(run: () => Promise<{ ms: number; peakRssMiB: number }>, runs: number) {
+  await run(); // warm-up: file system cache, tsx's transform cache
+  const samples = [];
+  for (let i = 0; i < runs; i++) samples.push(await run());
+  return { ms: median(samples.map((s) => s.ms)), peakRssMiB: Math.max(...samples.map((s) => s.peakRssMiB)) };
+}
+
+export async function benchSynth(options: { counts?: readonly number[]; runs?: number } = {}): Promise<SynthRow[]> {
+  const counts = options.counts ?? [10, 100, 1000, 5000];
+  const runs = options.runs ?? 5;
+  const dir = prepareProject(counts);
+  const tsx = join(dir, 'node_modules/.bin/tsx');
+  const cdktf = join(dir, 'node_modules/.bin/cdktf');
+  const rows: SynthRow[] = [];
+  try {
+    for (const provider of ['auth0', 'cognito'] as const) {
+      for (const count of counts) {
+        const environment = `${provider[0]}-${count}`;
+        const env = { ENVIRONMENT: environment, CHECKPOINT_DISABLE: '1', CI: 'true', CDKTF_OUTDIR: join(dir, 'out', environment) };
+        const app = await measure(() => runChild(tsx, ['main.ts'], { cwd: dir, env }), runs);
+        const full = await measure(() => runChild(cdktf, ['synth', '--output', join(dir, 'cdktf.out', environment)], { cwd: dir, env }), runs);
+        rows.push({ provider, servers: count, appMs: round(app.ms), appPeakRssMiB: round(app.peakRssMiB), cdktfMs: round(full.ms), cdktfPeakRssMiB: round(full.peakRssMiB) });
+        process.stderr.write(`synth ${provider} ${count}: app ${round(app.ms)} ms, cdktf ${round(full.ms)} ms\n`);
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return rows;
+}
+
+if (require.main === module) {
+  benchSynth({ runs: Number(process.env.BENCH_RUNS ?? 5) }).then((rows) => console.table(rows));
+}

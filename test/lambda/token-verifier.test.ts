@@ -1,0 +1,96 @@
+// The JWKS cache's timing rules, with short cooldowns, against the real HTTPS JWKS endpoint.
+import { createServer } from 'node:https';
+import { generateKeyPairSync } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { JwksCache } from '../../lambda/credential-vending/jwks-cache';
+import { TokenVerifier } from '../../lambda/credential-vending/token-verifier';
+import { startOAuthServer, type OAuthServer } from '../support/oauth-server';
+import { testTls } from '../support/tls';
+import { captureLogs, RESOURCE_SERVER, tokenFor } from './harness';
+
+let idp: OAuthServer;
+beforeAll(async () => {
+  idp = await startOAuthServer({ style: 'cognito', resourceServer: RESOURCE_SERVER, clients: [] });
+});
+afterAll(() => idp.close());
+afterEach(() => {
+  idp.available = true;
+});
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const verifierWith = (keys: JwksCache) => new TokenVerifier({ issuer: idp.issuer, resourceServer: RESOURCE_SERVER, keys });
+
+it('refetches on an unknown kid at most once per cooldown, then picks up a rotated key', async () => {
+  const cooldownMs = 1500;
+  const verifier = verifierWith(new JwksCache({ url: idp.jwksUrl, cooldownMs }));
+  const fetchedAt = Date.now();
+  await expect(verifier.verify(await tokenFor(idp, 'c1'))).resolves.toEqual({ clientId: 'c1', scopes: [`${RESOURCE_SERVER}/write`] });
+  const start = idp.jwksRequests;
+  await idp.rotateKey();
+  const rotated = await tokenFor(idp, 'c1');
+  for (let i = 0; i < 5; i += 1) await expect(verifier.verify(rotated)).rejects.toMatchObject({ code: 'invalid_token', message: 'the token kid names no signing key of the issuer' });
+  expect(idp.jwksRequests - start).toBe(0);
+  await sleep(fetchedAt + cooldownMs + 50 - Date.now());
+  await expect(verifier.verify(rotated)).resolves.toMatchObject({ clientId: 'c1' });
+  expect(idp.jwksRequests - start).toBe(1);
+  const forged = await idp.sign(idp.accessTokenClaims('c1'), { kid: 'forged' });
+  await Promise.all(Array.from({ length: 10 }, () => expect(verifier.verify(forged)).rejects.toMatchObject({ code: 'invalid_token' })));
+  expect(idp.jwksRequests - start).toBe(1);
+});
+
+it('serves stale keys when the refresh fails, and logs the failure', async () => {
+  const verifier = verifierWith(new JwksCache({ url: idp.jwksUrl, maxAgeMs: 50, cooldownMs: 50 }));
+  await verifier.verify(await tokenFor(idp, 'c1'));
+  idp.available = false;
+  await sleep(80);
+  const before = idp.jwksRequests;
+  const { result, lines } = await captureLogs(async () => verifier.verify(await tokenFor(idp, 'c1')));
+  expect(result.clientId).toBe('c1');
+  expect(idp.jwksRequests - before).toBe(1);
+  expect(lines).toEqual([expect.objectContaining({ event: 'jwks_refresh_failed', level: 'warn', reason: 'HTTP 503', cached_keys: expect.any(Number) })]);
+  expect(lines[0]?.cached_keys).toBeGreaterThan(0);
+});
+
+it('shares one fetch between concurrent first requests', async () => {
+  const verifier = verifierWith(new JwksCache({ url: idp.jwksUrl }));
+  const token = await tokenFor(idp, 'c1');
+  const before = idp.jwksRequests;
+  await Promise.all(Array.from({ length: 8 }, () => verifier.verify(token)));
+  expect(idp.jwksRequests - before).toBe(1);
+});
+
+it('accepts only RSA signing keys of 2048 bits or more from the JWKS', async () => {
+  const weak = generateKeyPairSync('rsa', { modulusLength: 1024 });
+  const strong = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const jwk = (key: typeof weak.publicKey) => key.export({ format: 'jwk' });
+  const tls = testTls();
+  const server = createServer({ key: tls.key, cert: tls.cert }, (_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(
+      JSON.stringify({
+        keys: [
+          { ...jwk(weak.publicKey), kid: 'weak', alg: 'RS256', use: 'sig' },
+          { ...jwk(strong.publicKey), kid: 'for-encryption', use: 'enc' },
+          { ...jwk(strong.publicKey), kid: 'ps-only', alg: 'PS256' },
+          { kty: 'oct', k: 'c2VjcmV0', kid: 'symmetric' },
+          { ...jwk(strong.publicKey), kid: 'good', alg: 'RS256', use: 'sig' },
+        ],
+      }),
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const keys = new JwksCache({ url: `https://127.0.0.1:${(server.address() as AddressInfo).port}/jwks.json`, cooldownMs: 60_000 });
+    const verifier = verifierWith(keys);
+    const claims = idp.accessTokenClaims('c1', [`${RESOURCE_SERVER}/write`]);
+    await expect(verifier.verify(await idp.sign(claims, { kid: 'good', privateKey: strong.privateKey }))).resolves.toMatchObject({ clientId: 'c1' });
+    await expect(verifier.verify(await idp.sign(claims, { kid: 'weak', privateKey: weak.privateKey }))).rejects.toMatchObject({ code: 'invalid_token' });
+    for (const kid of ['for-encryption', 'ps-only']) {
+      await expect(verifier.verify(await idp.sign(claims, { kid, privateKey: strong.privateKey }))).rejects.toMatchObject({ code: 'invalid_token', message: 'the token kid names no signing key of the issuer' });
+    }
+    await expect(verifier.verify(await idp.sign(claims, { kid: 'symmetric', alg: 'HS256', hmacSecret: 'secret' }))).rejects.toMatchObject({ code: 'invalid_token', message: 'the token must be signed with RS256' });
+  } finally {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
+});
