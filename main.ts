@@ -1,7 +1,9 @@
 // The cdktf app: environment files -> validated config -> stacks. The only place that reads
 // the process environment; everything below receives plain, validated values.
 import { App } from 'cdktf';
+import { join } from 'node:path';
 import { ConfigError } from './config/errors';
+import { ConstructConfigError } from './modules/construct-validation';
 import { loadEnvironment } from './config/load';
 import { FoundationStack } from './stacks/foundation';
 import { ServersStack } from './stacks/servers';
@@ -12,12 +14,17 @@ async function main(): Promise<void> {
   const app = new App();
   new FoundationStack(app, 'foundation', { config });
   new ServersStack(app, 'servers', { config });
-  new StateBootstrapStack(app, 'state-bootstrap', { backend: config.backend, environment: config.environment });
+  new StateBootstrapStack(app, 'state-bootstrap', {
+    backend: config.backend,
+    // One state bucket serves every environment that shares backend.hcl: name the file after it.
+    localStateFile: join(__dirname, `state-bootstrap.${config.backend.bucket}.tfstate`),
+    tags: config.foundation.tags,
+  });
   app.synth();
 }
 
 main().catch((error: unknown) => {
-  // A configuration problem is the operator's to fix: the list, not a stack trace.
-  process.stderr.write(`${error instanceof ConfigError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  // A configuration problem is the operator's to fix: show the list, not a stack trace.
+  process.stderr.write(`${error instanceof ConfigError || error instanceof ConstructConfigError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   process.exit(1);
 });

@@ -80,8 +80,6 @@ const foundationShape = z
     token_lifetime_seconds: positiveInt('seconds', 2592000).optional(),
     cognito_domain_prefix: z
       .string({ invalid_type_error: 'must be a string' })
-      .regex(COGNITO_DOMAIN_PREFIX, 'must be 1-63 characters of a-z, 0-9 and "-", not starting or ending with "-"')
-      .refine((v) => !/aws|amazon|cognito/.test(v), 'must not contain "aws", "amazon" or "cognito" (reserved by Cognito)')
       .optional(),
     resource_server_identifier: z
       .string({ invalid_type_error: 'must be a string' })
@@ -278,6 +276,18 @@ export function parseFoundation(
       rule: parsed.bucket_name === undefined ? `gives the bucket name "${bucketName}", which ${bucketRule}; set bucket_name` : bucketRule,
     });
   }
+  if (!isAuth0) {
+    const domainPrefix = parsed.cognito_domain_prefix ?? namePrefix;
+    const rule = cognitoDomainPrefixRule(domainPrefix);
+    if (rule) {
+      problems.push({
+        file,
+        key: 'cognito_domain_prefix',
+        value: parsed.cognito_domain_prefix,
+        rule: parsed.cognito_domain_prefix === undefined ? `is unset, and its default "${domainPrefix}" ${rule}; set cognito_domain_prefix` : rule,
+      });
+    }
+  }
   const [minLifetime, maxLifetime] = isAuth0 ? [60, 2592000] : [300, 86400];
   const tokenLifetimeSeconds = parsed.token_lifetime_seconds ?? (isAuth0 ? 86400 : 3600);
   if (tokenLifetimeSeconds < minLifetime || tokenLifetimeSeconds > maxLifetime) {
@@ -315,6 +325,13 @@ export function parseFoundation(
   };
 }
 
+/** Cognito's rules for a hosted domain prefix; undefined when `prefix` follows them. */
+export function cognitoDomainPrefixRule(prefix: string): string | undefined {
+  if (!COGNITO_DOMAIN_PREFIX.test(prefix)) return 'must be 1-63 characters of a-z, 0-9 and "-", not starting or ending with "-"';
+  if (/aws|amazon|cognito/.test(prefix)) return 'must not contain "aws", "amazon" or "cognito" (reserved by Cognito)';
+  return undefined;
+}
+
 /** S3's bucket naming rules; undefined when `name` follows them. */
 export function bucketNameRule(name: string): string | undefined {
   if (!BUCKET_NAME.test(name)) {
@@ -342,7 +359,7 @@ function checkTags(tags: Readonly<Record<string, string>>, file: string, key: st
 /** Why `prefix` cannot scope a server's policy; undefined when it can. */
 export function prefixRule(prefix: string): string | undefined {
   if (prefix.length < 2 || prefix.length > 512) return 'must be 2-512 characters ending in "/", e.g. "web-01/"';
-  if (prefix.startsWith('/')) return 'must not start with "/": S3 keys have no leading slash (write "web-01/", not "/web-01/")';
+  if (prefix.startsWith('/')) return `must not start with "/": S3 keys have no leading slash (write "${prefix.replace(/^\/+/, '')}")`;
   if (!prefix.endsWith('/')) {
     return `must end with "/", or "${prefix}*" would also match "${prefix}0/…" of another server; write "${prefix}/"`;
   }
@@ -372,6 +389,28 @@ export function serverNameRule(name: string, namePrefix: string): string | undef
   return undefined;
 }
 
+export interface NamedPrefix {
+  readonly name: string;
+  readonly prefix: string;
+}
+
+/**
+ * Every prefix that equals or lies inside another server's prefix, paired with the outermost
+ * such prefix. Sorted, a prefix comes right before everything it contains, so one pass with a
+ * stack of enclosing prefixes finds them all in O(n log n), even for thousands of servers.
+ */
+export function nestedPrefixes(entries: readonly NamedPrefix[]): { inner: NamedPrefix; outer: NamedPrefix }[] {
+  const sorted = [...entries].sort((a, b) => (a.prefix < b.prefix ? -1 : a.prefix > b.prefix ? 1 : a.name < b.name ? -1 : 1));
+  const found: { inner: NamedPrefix; outer: NamedPrefix }[] = [];
+  const enclosing: NamedPrefix[] = [];
+  for (const entry of sorted) {
+    while (enclosing.length > 0 && !entry.prefix.startsWith(enclosing[enclosing.length - 1]!.prefix)) enclosing.pop();
+    if (enclosing.length > 0) found.push({ inner: entry, outer: enclosing[0]! });
+    enclosing.push(entry);
+  }
+  return found;
+}
+
 export interface ServersFileInput {
   readonly file: string;
   readonly raw: unknown;
@@ -388,7 +427,7 @@ export function parseServers({ file, raw, namePrefix }: ServersFileInput, proble
     rawServers !== null && typeof rawServers === 'object' && !Array.isArray(rawServers)
       ? Object.entries(rawServers as Record<string, unknown>)
       : [];
-  const prefixes: { name: string; prefix: string }[] = [];
+  const prefixes: NamedPrefix[] = [];
   for (const [name, server] of entries) {
     const nameRule = serverNameRule(name, namePrefix);
     if (nameRule) problems.push({ file, key: keyPath(['servers', name]), value: name, rule: nameRule });
@@ -398,20 +437,16 @@ export function parseServers({ file, raw, namePrefix }: ServersFileInput, proble
     if (rule) problems.push({ file, key: keyPath(['servers', name, 's3_path_prefix']), value: prefix, rule });
     else prefixes.push({ name, prefix });
   }
-  for (const a of prefixes) {
-    for (const b of prefixes) {
-      if (a !== b && a.prefix.startsWith(b.prefix) && (a.prefix !== b.prefix || a.name > b.name)) {
-        problems.push({
-          file,
-          key: keyPath(['servers', a.name, 's3_path_prefix']),
-          value: a.prefix,
-          rule:
-            a.prefix === b.prefix
-              ? `is also the prefix of server "${b.name}": two hosts would share (and could read) each other's files; give each its own prefix`
-              : `lies inside server "${b.name}"'s prefix "${b.prefix}", so "${b.name}" could read this server's files; use prefixes that do not nest`,
-        });
-      }
-    }
+  for (const { inner, outer } of nestedPrefixes(prefixes)) {
+    problems.push({
+      file,
+      key: keyPath(['servers', inner.name, 's3_path_prefix']),
+      value: inner.prefix,
+      rule:
+        inner.prefix === outer.prefix
+          ? `is also the prefix of server "${outer.name}": two hosts would share (and could read) each other's files; give each its own prefix`
+          : `lies inside server "${outer.name}"'s prefix "${outer.prefix}", so "${outer.name}" could read this server's files; use prefixes that do not nest`,
+    });
   }
   if (!parsed) return undefined;
   checkTags(parsed.common_tags, file, 'common_tags', problems);

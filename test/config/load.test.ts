@@ -177,6 +177,18 @@ describe('configuration mistakes stop synth, naming file, key and value', () => 
   it('a Cognito domain prefix with a reserved word', () =>
     expectProblem({ foundation: { identity_provider: 'cognito', aws_region: 'eu-west-1', cognito_domain_prefix: 'my-cognito' } }, 'foundation.json', 'cognito_domain_prefix', 'my-cognito', /must not contain "aws", "amazon" or "cognito"/));
 
+  it('a default Cognito domain prefix that inherits a reserved word from the environment name', async () => {
+    const { problems } = await problemsOf({ foundation: { identity_provider: 'cognito', aws_region: 'eu-west-1' }, environment: 'amazon' });
+    expect(problems).toEqual([
+      {
+        file: 'environments/amazon/foundation.json',
+        key: 'cognito_domain_prefix',
+        value: undefined,
+        rule: 'is unset, and its default "oidc-s3-amazon" must not contain "aws", "amazon" or "cognito" (reserved by Cognito); set cognito_domain_prefix',
+      },
+    ]);
+  });
+
   it('an invalid bucket name', () =>
     expectProblem({ foundation: { ...auth0Foundation, bucket_name: 'My_Bucket' } }, 'foundation.json', 'bucket_name', 'My_Bucket', /S3 bucket naming rules/));
 

@@ -1,0 +1,71 @@
+import { IamOpenidConnectProvider } from '@cdktf/provider-aws/lib/iam-openid-connect-provider';
+import { Construct } from 'constructs';
+import type { Auth0Provider } from './auth0/provider';
+import { ResourceServer } from './auth0/resource-server';
+import { SettingChecks } from './construct-validation';
+
+export interface Auth0FoundationConfig {
+  /** The deployment environment's name (`dev`, `prod`, …); part of the default audience. */
+  readonly environment: string;
+  /** The Auth0 tenant's domain, e.g. `tenant.eu.auth0.com` (no scheme, no path). */
+  readonly auth0Domain: string;
+  /** The API identifier, i.e. the `aud` of the servers' tokens. @default `https://s3-uploader.<environment>.<auth0Domain>` */
+  readonly audience?: string;
+  /** Lifetime of access tokens for this API, in seconds (Auth0 allows up to 30 days). @default 86400 */
+  readonly tokenLifetimeSeconds?: number;
+  /** Friendly name of the Auth0 API. @default `S3 uploader (<environment>)` */
+  readonly apiName?: string;
+  /** The Auth0 provider to create the API with. @default the stack's default `auth0` provider */
+  readonly provider?: Auth0Provider;
+}
+
+const DOMAIN = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+const AUDIENCE = /^https:\/\/[^\s<>]+$/;
+/** Auth0's maximum `token_lifetime`: 30 days. */
+const MAX_TOKEN_LIFETIME = 2_592_000;
+
+/**
+ * The Auth0 side of the federation: an API (resource server) whose access tokens servers obtain
+ * with client credentials, and the IAM OIDC provider that lets STS accept those tokens in
+ * `AssumeRoleWithWebIdentity`.
+ */
+export class Auth0Foundation extends Construct {
+  public readonly resourceServer: ResourceServer;
+  public readonly oidcProvider: IamOpenidConnectProvider;
+  /** The API identifier: tokens' `aud`, and the OIDC provider's only client id. */
+  public readonly audience: string;
+  /** `<auth0Domain>/`: the OIDC provider URL without scheme, as IAM condition keys spell it (`<url>:aud`). */
+  public readonly oidcProviderUrl: string;
+
+  public constructor(scope: Construct, id: string, config: Auth0FoundationConfig) {
+    super(scope, id);
+    const tokenLifetime = config.tokenLifetimeSeconds ?? 86_400;
+    new SettingChecks(`Auth0Foundation ${this.node.path}`)
+      .matches('auth0Domain', config.auth0Domain, DOMAIN, 'a lowercase host name such as tenant.eu.auth0.com, without https:// or a path', 'set auth0_domain to the tenant domain only')
+      .matches('audience', config.audience, AUDIENCE, 'an https:// URL without spaces, < or >', 'set audience to an https:// identifier, or omit it for the default')
+      .integerInRange('tokenLifetimeSeconds', tokenLifetime, 60, MAX_TOKEN_LIFETIME, 'set token_lifetime_seconds to a whole number of seconds up to 2592000 (30 days)')
+      .throwIfAny();
+
+    this.audience = config.audience ?? `https://s3-uploader.${config.environment}.${config.auth0Domain}`;
+    this.oidcProviderUrl = `${config.auth0Domain}/`;
+
+    this.resourceServer = new ResourceServer(this, 'api', {
+      provider: config.provider,
+      name: config.apiName ?? `S3 uploader (${config.environment})`,
+      identifier: this.audience,
+      // STS verifies web-identity tokens against the issuer's published keys: an asymmetric algorithm is required.
+      signingAlg: 'RS256',
+      tokenLifetime,
+      // Servers use client credentials only; a refresh token would outlive a revoked grant.
+      allowOfflineAccess: false,
+      skipConsentForVerifiableFirstPartyClients: true,
+    });
+
+    // thumbprint_list is optional since AWS provider 5.81 (this project uses 6.x): IAM trusts the
+    // IdP's certificate through its own root CAs, so no thumbprint is pinned here.
+    this.oidcProvider = new IamOpenidConnectProvider(this, 'oidc-provider', {
+      url: `https://${config.auth0Domain}/`,
+      clientIdList: [this.audience],
+    });
+  }
+}

@@ -1,0 +1,77 @@
+/**
+ * The permission tiers of DESIGN.md as data: tier → the S3 actions of a server's role and the
+ * Cognito scopes of its client. Pure functions of plain strings, so the servers stack passes
+ * Terraform tokens and the tests pass concrete values into the very same code.
+ */
+import type { PermissionTier } from '../../config/types';
+import { policyDocument, type PolicyDocument, type Statement } from './document';
+
+/** Object-level actions, on `arn:aws:s3:::<bucket>/<prefix>*` only. */
+const OBJECT_ACTIONS: Readonly<Record<PermissionTier, readonly string[]>> = {
+  write: ['s3:PutObject', 's3:AbortMultipartUpload'],
+  'read-write': ['s3:PutObject', 's3:AbortMultipartUpload', 's3:GetObject'],
+  full: ['s3:PutObject', 's3:AbortMultipartUpload', 's3:GetObject', 's3:DeleteObject'],
+};
+
+/** Scope names on the Cognito resource server, per tier (DESIGN's tier table). */
+const SCOPE_NAMES: Readonly<Record<PermissionTier, readonly string[]>> = {
+  write: ['write'],
+  'read-write': ['write', 'read'],
+  full: ['write', 'read', 'delete', 'list'],
+};
+
+export interface S3AccessPolicyInput {
+  /** `arn:aws:s3:::<bucket>` (or a token that resolves to it). */
+  readonly bucketArn: string;
+  /** The server's prefix; ends in `/` (validated by config/schema.ts). */
+  readonly prefix: string;
+  readonly tier: PermissionTier;
+}
+
+export function objectActions(tier: PermissionTier): readonly string[] {
+  return OBJECT_ACTIONS[tier];
+}
+
+/** Full scope strings, `<resource server identifier>/<scope>`, for a Cognito app client of this tier. */
+export function tierScopes(resourceServerIdentifier: string, tier: PermissionTier): string[] {
+  return SCOPE_NAMES[tier].map((scope) => `${resourceServerIdentifier}/${scope}`);
+}
+
+/**
+ * The inline policy of a server's role: the tier's object actions under the prefix and, for
+ * `full`, ListBucket restricted to keys under the prefix. Nothing on the bucket itself is ever
+ * writable, and no wildcard action is used.
+ */
+export function s3AccessPolicy({ bucketArn, prefix, tier }: S3AccessPolicyInput): PolicyDocument {
+  const statements: Statement[] = [
+    {
+      Sid: 'ObjectsUnderOwnPrefix',
+      Effect: 'Allow',
+      Action: [...OBJECT_ACTIONS[tier]],
+      Resource: `${bucketArn}/${prefix}*`,
+    },
+  ];
+  if (tier === 'full') {
+    statements.push({
+      Sid: 'ListOwnPrefix',
+      Effect: 'Allow',
+      Action: 's3:ListBucket',
+      Resource: bucketArn,
+      // `<prefix>*` also matches the prefix itself (`*` may match nothing). A request without
+      // s3:prefix, or with the prefix minus its trailing `/` (which would also list a sibling
+      // such as `web-010/`), does not match and is refused. s3:delimiter needs no condition: it
+      // only groups keys the prefix already confines.
+      Condition: { StringLike: { 's3:prefix': `${prefix}*` } },
+    });
+  }
+  return policyDocument(statements);
+}
+
+/**
+ * The inline policy of a disabled server's role: an explicit deny of everything. IAM evaluates
+ * a role's policies on every request, so this also cuts off sessions issued before the server
+ * was disabled, which refusing new tokens or credentials alone would not.
+ */
+export function disabledServerPolicy(): PolicyDocument {
+  return policyDocument([{ Sid: 'ServerDisabled', Effect: 'Deny', Action: '*', Resource: '*' }]);
+}

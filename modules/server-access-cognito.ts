@@ -1,0 +1,93 @@
+import { CognitoUserPoolClient } from '@cdktf/provider-aws/lib/cognito-user-pool-client';
+import { DynamodbTableItem } from '@cdktf/provider-aws/lib/dynamodb-table-item';
+import { Fn, TerraformIterator, type IResolvable } from 'cdktf';
+import { Construct } from 'constructs';
+import { SettingChecks } from './construct-validation';
+import { toJson } from './policies/document';
+import { tierScopes } from './policies/s3-access';
+import { vendingLambdaTrust } from './policies/server-trust';
+import { checkServers, forObject, forValue, instanceAttribute, serverEntry, serverRoles, serversMap, sharedConfigurationFields, type ServerAccessBaseConfig } from './server-access';
+
+export interface CognitoServerAccessConfig extends ServerAccessBaseConfig {
+  /** The foundation's user pool the app clients belong to. */
+  readonly userPoolId: string;
+  /** The resource server's identifier; scopes are `<identifier>/write` etc. */
+  readonly resourceServerIdentifier: string;
+  /** ARN of the credential-vending Lambda's role, the only principal the server roles trust. */
+  readonly vendingLambdaRoleArn: string;
+  /** The client → role mapping table the Lambda reads. */
+  readonly clientRolesTableName: string;
+  /** Access-token validity of every app client, in seconds (Cognito allows 300–86400). */
+  readonly accessTokenValiditySeconds: number;
+  /** For the hosts' configuration. */
+  readonly tokenEndpoint: string;
+  readonly credentialVendingUrl: string;
+}
+
+/**
+ * Server access through Cognito and the vending Lambda: per server an app client (client
+ * credentials, the tier's scopes), a role only the Lambda can assume and only under the
+ * server's own SourceIdentity, and the mapping item that tells the Lambda which role a client
+ * gets (and whether it is enabled).
+ */
+export class CognitoServerAccess extends Construct {
+  public readonly client: CognitoUserPoolClient;
+  public readonly mapping: DynamodbTableItem;
+  public readonly serverConfigurations: IResolvable;
+  public readonly serverSecrets: IResolvable;
+
+  public constructor(scope: Construct, id: string, config: CognitoServerAccessConfig) {
+    super(scope, id);
+    checkServers(new SettingChecks(`CognitoServerAccess ${this.node.path}`), config.servers)
+      .integerInRange('accessTokenValiditySeconds', config.accessTokenValiditySeconds, 300, 86400, 'set token_lifetime_seconds in foundation.json to 300–86400 for Cognito')
+      .throwIfAny();
+
+    const entries = config.servers.map((server) => [server.name, serverEntry(config, server, { scopes: tierScopes(config.resourceServerIdentifier, server.s3Permissions) })]);
+    const { iterator, local } = serversMap(this, Object.fromEntries(entries));
+
+    this.client = new CognitoUserPoolClient(this, 'client', {
+      forEach: iterator,
+      name: iterator.getString('name'),
+      userPoolId: config.userPoolId,
+      generateSecret: true,
+      allowedOauthFlows: ['client_credentials'],
+      allowedOauthFlowsUserPoolClient: true,
+      allowedOauthScopes: iterator.getList('scopes'),
+      supportedIdentityProviders: ['COGNITO'],
+      // No user sign-in flows: these clients only ever use client credentials.
+      explicitAuthFlows: ['ALLOW_REFRESH_TOKEN_AUTH'],
+      accessTokenValidity: config.accessTokenValiditySeconds,
+      tokenValidityUnits: [{ accessToken: 'seconds' }],
+      preventUserExistenceErrors: 'ENABLED',
+      enableTokenRevocation: true,
+    });
+    this.client.overrideLogicalId('server');
+
+    const trust = vendingLambdaTrust({ vendingRoleArn: config.vendingLambdaRoleArn, serverName: iterator.key });
+    const { role } = serverRoles(this, iterator, toJson(trust));
+
+    // DynamoDB JSON, as the vending Lambda reads it (DESIGN.md, Vending API).
+    this.mapping = new DynamodbTableItem(this, 'mapping', {
+      forEach: iterator,
+      tableName: config.clientRolesTableName,
+      hashKey: 'client_id',
+      item: Fn.jsonencode({
+        client_id: { S: instanceAttribute(this.client, 'id') },
+        role_arn: { S: instanceAttribute(role, 'arn') },
+        server_name: { S: iterator.key },
+        s3_path_prefix: { S: iterator.getString('s3_path_prefix') },
+        enabled: { BOOL: iterator.getBoolean('enabled') },
+        max_session_duration: { N: Fn.tostring(iterator.getNumber('max_session_duration')) },
+      }),
+    });
+    this.mapping.overrideLogicalId('server_mapping');
+
+    this.serverConfigurations = TerraformIterator.fromMap(local.asAnyMap).forExpressionForMap(forValue('key'), forObject({
+      ...sharedConfigurationFields(config, 'cognito', role, this.client, 'id'),
+      token_endpoint: config.tokenEndpoint,
+      credential_vending_url: config.credentialVendingUrl,
+      scopes: forValue('join(" ", val.scopes)'),
+    }));
+    this.serverSecrets = iterator.forExpressionForMap(forValue('key'), instanceAttribute(this.client, 'client_secret', 'key'));
+  }
+}

@@ -1,0 +1,193 @@
+/**
+ * What both identity providers' server-access constructs share: the per-server map every
+ * resource iterates over with `for_each`, the role and its inline S3 policy, references to a
+ * sibling's instance of the same server, and the checks the policies' safety rests on.
+ *
+ * One map, one `for_each` per resource type: every per-server resource is addressed by the
+ * server's name (`aws_iam_role.role["web-01"]`), the resource blocks themselves do not depend on
+ * which servers exist, and each server's data lives only in its own entry of `local.servers`, so
+ * onboarding or removing a server changes only that entry and plans only that server's instances.
+ * Logical ids are fixed and readable (`aws_iam_role.server["web-01"]`), so state addresses do
+ * not depend on construct paths.
+ */
+import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
+import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
+import { TerraformIterator, TerraformLocal, Token, ref, type IResolvable, type MapTerraformIterator, type TerraformResource } from 'cdktf';
+import type { Construct } from 'constructs';
+import { PERMISSION_TIERS, type PermissionTier, type ServerSettings } from '../config/types';
+import { nestedPrefixes, prefixRule } from '../config/schema';
+import { SettingChecks } from './construct-validation';
+import { toJson } from './policies/document';
+import { disabledServerPolicy, s3AccessPolicy } from './policies/s3-access';
+
+/** Settings both server-access constructs take. */
+export interface ServerAccessBaseConfig {
+  /** The servers to give access to, keyed in Terraform by `name`. May be empty. */
+  readonly servers: readonly ServerSettings[];
+  /** `<project>-<env>`: role and client names are `<namePrefix>-<server>`. */
+  readonly namePrefix: string;
+  /** Tags on every server's role; a server's own tags override them, and `Server` is always its name. @default {} */
+  readonly commonTags?: Readonly<Record<string, string>>;
+  /** ARN of the upload bucket (usually a remote-state token). */
+  readonly bucketArn: string;
+  /** Bucket name and region, for the hosts' configuration. */
+  readonly bucketName: string;
+  readonly awsRegion: string;
+}
+
+/**
+ * One server's entry of `local.servers`. Snake case: these are Terraform values, read by the
+ * resources as `each.value.<key>` and by the outputs as `val.<key>`.
+ */
+export interface ServerEntry {
+  /** `<project>-<env>-<server>`: the IAM role's and the OAuth client's name. */
+  readonly name: string;
+  readonly s3_path_prefix: string;
+  readonly s3_permissions: PermissionTier;
+  readonly enabled: boolean;
+  /** As configured (900–43200): what the vending Lambda may grant. */
+  readonly max_session_duration: number;
+  /** IAM's MaxSessionDuration cannot go below 3600, so shorter settings are enforced by the session's requester, not the role. */
+  readonly role_max_session_duration: number;
+  readonly tags: Readonly<Record<string, string>>;
+  /** The role's inline policy (JSON; the bucket ARN may be a token inside it). */
+  readonly s3_policy: string;
+  /** Provider-specific values (Cognito: the client's scopes). */
+  readonly [extra: string]: unknown;
+}
+
+/** IAM's lower bound for a role's MaxSessionDuration. */
+const MIN_ROLE_MAX_SESSION_DURATION = 3600;
+
+/** Builds one server's entry; `extra` adds provider-specific values. */
+export function serverEntry(config: ServerAccessBaseConfig, server: ServerSettings, extra: Readonly<Record<string, unknown>> = {}): ServerEntry {
+  const policy = server.enabled
+    ? s3AccessPolicy({ bucketArn: config.bucketArn, prefix: server.s3PathPrefix, tier: server.s3Permissions })
+    : disabledServerPolicy();
+  return {
+    name: `${config.namePrefix}-${server.name}`,
+    s3_path_prefix: server.s3PathPrefix,
+    s3_permissions: server.s3Permissions,
+    enabled: server.enabled,
+    max_session_duration: server.maxSessionDuration,
+    role_max_session_duration: Math.max(MIN_ROLE_MAX_SESSION_DURATION, server.maxSessionDuration),
+    tags: { ...config.commonTags, ...server.tags, Server: server.name },
+    s3_policy: toJson(policy),
+    ...extra,
+  };
+}
+
+/**
+ * `local.servers`, the map every per-server resource iterates over, and the iterator over it.
+ * A local rather than a literal in each `for_each`, so the map is written once however many
+ * resource types iterate over it.
+ */
+export function serversMap(scope: Construct, entries: Readonly<Record<string, ServerEntry>>): { local: TerraformLocal; iterator: MapTerraformIterator } {
+  const local = new TerraformLocal(scope, 'servers', entries);
+  local.overrideLogicalId('servers');
+  return { local, iterator: TerraformIterator.fromMap(local.asAnyMap) };
+}
+
+/**
+ * `<resource>[<key>].<attribute>`: the same server's instance of a sibling resource that
+ * iterates over the same map. `key` is `each.key` inside a resource and `key` inside the
+ * outputs' `for` expressions. (cdktf's own attribute getters render a splat, `x.*.attr`, for a
+ * resource with `for_each`, which is not what a per-server reference needs.)
+ */
+export function instanceAttribute(resource: TerraformResource, attribute: string, key: 'each.key' | 'key' = 'each.key'): string {
+  return Token.asString(ref(`${resource.terraformResourceType}.${resource.friendlyUniqueId}[${key}].${attribute}`));
+}
+
+/** A raw HCL expression inside a `for` expression over `local.servers` (`val.<key>`, function calls). */
+export function forValue(expression: string): IResolvable {
+  return ref(expression);
+}
+
+/**
+ * An HCL object `{ k = v, … }` as the value of a `for` expression. cdktf renders a plain object
+ * there as one, though its signature admits only a single expression, hence the cast.
+ */
+export function forObject(values: Readonly<Record<string, unknown>>): IResolvable {
+  return values as unknown as IResolvable;
+}
+
+/**
+ * The `server_configurations` fields both providers share (a contract with the host-config
+ * renderer), as HCL inside `{ for key, val in local.servers : key => … }`.
+ */
+export function sharedConfigurationFields(
+  config: ServerAccessBaseConfig,
+  identityProvider: 'auth0' | 'cognito',
+  role: IamRole,
+  client: TerraformResource,
+  clientIdAttribute: string,
+): Record<string, unknown> {
+  return {
+    role_arn: instanceAttribute(role, 'arn', 'key'),
+    client_id: instanceAttribute(client, clientIdAttribute, 'key'),
+    s3_path_prefix: forValue('val.s3_path_prefix'),
+    s3_permissions: forValue('val.s3_permissions'),
+    bucket_name: config.bucketName,
+    aws_region: config.awsRegion,
+    identity_provider: identityProvider,
+    enabled: forValue('val.enabled'),
+  };
+}
+
+export interface ServerRoles {
+  readonly role: IamRole;
+  readonly policy: IamRolePolicy;
+}
+
+/**
+ * Per server: the role `<project>-<env>-<server>` trusting `assumeRolePolicy` (a JSON document
+ * that may refer to `each.key` and sibling instances) and its inline S3 policy from the map.
+ */
+export function serverRoles(scope: Construct, iterator: MapTerraformIterator, assumeRolePolicy: string): ServerRoles {
+  const role = new IamRole(scope, 'role', {
+    forEach: iterator,
+    name: iterator.getString('name'),
+    description: `S3 access of server ${iterator.key}`,
+    assumeRolePolicy,
+    maxSessionDuration: iterator.getNumber('role_max_session_duration'),
+    tags: iterator.getStringMap('tags'),
+  });
+  role.overrideLogicalId('server');
+  const policy = new IamRolePolicy(scope, 's3-access', {
+    forEach: iterator,
+    name: 's3-access',
+    role: instanceAttribute(role, 'id'),
+    policy: iterator.getString('s3_policy'),
+  });
+  policy.overrideLogicalId('server_s3_access');
+  return { role, policy };
+}
+
+/**
+ * The invariants the policies' least privilege rests on, checked again here with the rules of
+ * config/schema.ts (which reports them to operators with file and key), because a construct can
+ * be given settings that never went through the config loader. Every problem is collected.
+ */
+export function checkServers(checks: SettingChecks, servers: readonly ServerSettings[]): SettingChecks {
+  const seen = new Set<string>();
+  for (const server of servers) {
+    const at = `servers["${server.name}"]`;
+    checks.require(!seen.has(server.name), `${at} (name)`, server.name, 'each server name once', 'give every server a distinct name');
+    seen.add(server.name);
+    const rule = prefixRule(server.s3PathPrefix);
+    checks.require(rule === undefined, `${at}.s3_path_prefix`, server.s3PathPrefix, rule ?? '', `set s3_path_prefix to e.g. "${server.name}/"`);
+    checks.oneOf(`${at}.s3_permissions`, server.s3Permissions, PERMISSION_TIERS, 'choose a tier from DESIGN.md');
+    checks.integerInRange(`${at}.max_session_duration`, server.maxSessionDuration, 900, 43200, 'set max_session_duration in seconds, 900 to 43200');
+  }
+  const named = servers.map((server) => ({ name: server.name, prefix: server.s3PathPrefix }));
+  for (const { inner, outer } of nestedPrefixes(named)) {
+    checks.require(
+      false,
+      `servers["${inner.name}"].s3_path_prefix`,
+      inner.prefix,
+      `a prefix that neither contains nor lies inside another server's (servers["${outer.name}"] has "${outer.prefix}")`,
+      `give "${inner.name}" a prefix outside "${outer.prefix}", or "${outer.name}" could read its files`,
+    );
+  }
+  return checks;
+}

@@ -1,0 +1,136 @@
+import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
+import {
+  S3BucketLifecycleConfiguration,
+  type S3BucketLifecycleConfigurationRule,
+} from '@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration';
+import { S3BucketOwnershipControls } from '@cdktf/provider-aws/lib/s3-bucket-ownership-controls';
+import { S3BucketPolicy } from '@cdktf/provider-aws/lib/s3-bucket-policy';
+import { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-public-access-block';
+import { S3BucketServerSideEncryptionConfigurationA } from '@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration';
+import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versioning';
+import { Construct } from 'constructs';
+import { SettingChecks } from './construct-validation';
+import { uploadBucketPolicy } from './policies/bucket';
+import { toJson } from './policies/document';
+
+export interface UploadBucketConfig {
+  /** The bucket's name: 3–63 lowercase letters, digits, `-` and `.`, globally unique. */
+  readonly bucketName: string;
+  /**
+   * Keep every version of every object. When false the versioning status is `Suspended`
+   * (valid both for a new bucket and for one that had versioning on before).
+   * @default false
+   */
+  readonly versioning?: boolean;
+  /** Current objects expire this many days after creation. @default undefined (never) */
+  readonly objectExpirationDays?: number;
+  /** Noncurrent versions are removed this many days after they become noncurrent (versioned buckets only). @default 30 */
+  readonly noncurrentVersionExpirationDays?: number;
+  /** Incomplete multipart uploads are aborted this many days after they start. @default 3 */
+  readonly abortIncompleteMultipartUploadDays?: number;
+  /** Encrypt with this KMS key (SSE-KMS with an S3 bucket key) instead of SSE-S3 (AES256). @default undefined (AES256) */
+  readonly kmsKeyArn?: string;
+}
+
+/** Lifecycle rules apply to the whole bucket; an explicit empty-prefix filter says so (provider 6 warns without one). */
+const WHOLE_BUCKET = [{ prefix: '' }];
+
+const BUCKET_NAME = /^(?!xn--|sthree-|amzn-s3-demo-)(?!.*(?:-s3alias|--ol-s3|--x-s3|\.mrap)$)(?!\d+\.\d+\.\d+\.\d+$)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(?:key|alias)\/[A-Za-z0-9/_+=.@-]+$/;
+
+/**
+ * The bucket servers upload into: private (all four public-access blocks, bucket-owner-enforced
+ * ownership, TLS required), encrypted, with lifecycle rules that keep costs bounded.
+ */
+export class UploadBucket extends Construct {
+  public readonly bucket: S3Bucket;
+  /** Resolves after the bucket's policy, public-access block and encryption exist. */
+  public readonly policy: S3BucketPolicy;
+
+  public constructor(scope: Construct, id: string, config: UploadBucketConfig) {
+    super(scope, id);
+    const versioning = config.versioning ?? false;
+    const noncurrentDays = config.noncurrentVersionExpirationDays ?? 30;
+    const abortDays = config.abortIncompleteMultipartUploadDays ?? 3;
+    new SettingChecks(`UploadBucket ${this.node.path}`)
+      .matches(
+        'bucketName',
+        config.bucketName,
+        BUCKET_NAME,
+        "3-63 characters: lowercase letters, digits, '-' and '.', starting and ending with a letter or digit, no '..', not an IP address, no reserved prefix or suffix",
+        'set bucket_name (or project_name/environment) to a valid S3 bucket name',
+      )
+      .integerInRange('objectExpirationDays', config.objectExpirationDays, 1, 36500, 'set object_expiration_days to a positive whole number of days, or omit it to keep objects')
+      .integerInRange('noncurrentVersionExpirationDays', noncurrentDays, 1, 36500, 'set noncurrent_version_expiration_days to a positive whole number of days')
+      .integerInRange('abortIncompleteMultipartUploadDays', abortDays, 1, 36500, 'set abort_incomplete_multipart_upload_days to a positive whole number of days')
+      .matches('kmsKeyArn', config.kmsKeyArn, KMS_KEY_ARN, 'a KMS key or alias ARN (arn:aws:kms:<region>:<account>:key/<id>)', 'set kms_key_arn to the full ARN of the key, or omit it for AES256')
+      .throwIfAny();
+
+    this.bucket = new S3Bucket(this, 'bucket', { bucket: config.bucketName });
+    const bucket = this.bucket.id;
+
+    const versioningConfig = new S3BucketVersioningA(this, 'versioning', {
+      bucket,
+      versioningConfiguration: { status: versioning ? 'Enabled' : 'Suspended' },
+    });
+
+    const rules: S3BucketLifecycleConfigurationRule[] = [
+      {
+        id: 'abort-incomplete-multipart-uploads',
+        status: 'Enabled',
+        filter: WHOLE_BUCKET,
+        abortIncompleteMultipartUpload: [{ daysAfterInitiation: abortDays }],
+      },
+    ];
+    if (config.objectExpirationDays !== undefined) {
+      rules.push({ id: 'expire-objects', status: 'Enabled', filter: WHOLE_BUCKET, expiration: [{ days: config.objectExpirationDays }] });
+    }
+    if (versioning) {
+      rules.push({
+        id: 'expire-noncurrent-versions',
+        status: 'Enabled',
+        filter: WHOLE_BUCKET,
+        noncurrentVersionExpiration: [{ noncurrentDays }],
+      });
+    }
+    // S3 applies lifecycle rules against the versioning state, so set that first.
+    new S3BucketLifecycleConfiguration(this, 'lifecycle', { bucket, rule: rules, dependsOn: [versioningConfig] });
+
+    const encryption = new S3BucketServerSideEncryptionConfigurationA(this, 'encryption', {
+      bucket,
+      rule: [
+        config.kmsKeyArn === undefined
+          ? { applyServerSideEncryptionByDefault: { sseAlgorithm: 'AES256' } }
+          : { applyServerSideEncryptionByDefault: { sseAlgorithm: 'aws:kms', kmsMasterKeyId: config.kmsKeyArn }, bucketKeyEnabled: true },
+      ],
+    });
+
+    const publicAccessBlock = new S3BucketPublicAccessBlock(this, 'public-access-block', {
+      bucket,
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
+    });
+
+    new S3BucketOwnershipControls(this, 'ownership', {
+      bucket,
+      rule: { objectOwnership: 'BucketOwnerEnforced' },
+    });
+
+    // After the public-access block: S3 evaluates a new policy against it.
+    this.policy = new S3BucketPolicy(this, 'policy', {
+      bucket,
+      policy: toJson(uploadBucketPolicy({ bucketArn: this.bucket.arn })),
+      dependsOn: [publicAccessBlock, encryption],
+    });
+  }
+
+  public get bucketName(): string {
+    return this.bucket.bucket;
+  }
+
+  public get bucketArn(): string {
+    return this.bucket.arn;
+  }
+}

@@ -1,0 +1,100 @@
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
+import { TerraformOutput, TerraformStack } from 'cdktf';
+import type { Construct } from 'constructs';
+import { namePrefix, type EnvironmentConfig } from '../config/types';
+import { Auth0Foundation } from '../modules/auth0-foundation';
+import { Auth0Provider } from '../modules/auth0/provider';
+import { CognitoFoundation } from '../modules/cognito-foundation';
+import { UploadBucket } from '../modules/upload-bucket';
+import { useS3Backend } from './backend';
+
+export interface FoundationStackProps {
+  readonly config: EnvironmentConfig;
+  /** Pre-bundled vending Lambda code (Cognito only). @default bundled at synth time */
+  readonly vendingCodeDirectory?: string;
+}
+
+/**
+ * What every server shares: the upload bucket and the identity provider's side of the trust
+ * (Auth0 API + IAM OIDC provider, or Cognito pool + credential-vending API). Its outputs are the
+ * contract the servers stack reads through remote state.
+ */
+export class FoundationStack extends TerraformStack {
+  public constructor(scope: Construct, id: string, props: FoundationStackProps) {
+    super(scope, id);
+    const { config } = props;
+    const settings = config.foundation;
+    const prefix = namePrefix(config);
+
+    useS3Backend(this, config.backend, config.environment, 'foundation');
+
+    new AwsProvider(this, 'aws', {
+      region: settings.awsRegion,
+      defaultTags: [
+        {
+          tags: {
+            ...settings.tags,
+            Environment: config.environment,
+            Project: settings.projectName,
+            ManagedBy: 'cdktf',
+          },
+        },
+      ],
+    });
+
+    const uploads = new UploadBucket(this, 'uploads', {
+      bucketName: settings.bucketName,
+      versioning: settings.bucketVersioning,
+      objectExpirationDays: settings.objectExpirationDays,
+      noncurrentVersionExpirationDays: settings.noncurrentVersionExpirationDays,
+      abortIncompleteMultipartUploadDays: settings.abortIncompleteMultipartUploadDays,
+      kmsKeyArn: settings.kmsKeyArn,
+    });
+
+    const output = (name: string, value: string, description: string) =>
+      new TerraformOutput(this, name, { value, description, staticId: true });
+
+    output('identity_provider', settings.identityProvider, '"auth0" or "cognito": which half of the outputs below exists');
+    output('aws_region', settings.awsRegion, 'Region of the bucket and of every regional resource');
+    output('bucket_name', uploads.bucketName, 'The upload bucket');
+    output('bucket_arn', uploads.bucketArn, 'ARN of the upload bucket');
+
+    if (settings.identityProvider === 'auth0') {
+      if (settings.auth0Domain === undefined) {
+        throw new Error(`FoundationStack ${id}: auth0_domain is required when identity_provider is "auth0"; fix: set auth0_domain in environments/${config.environment}/foundation.json`);
+      }
+      // Credentials come from AUTH0_DOMAIN / AUTH0_CLIENT_ID / AUTH0_CLIENT_SECRET at plan time, never from here.
+      const auth0 = new Auth0Provider(this, 'auth0');
+      const idp = new Auth0Foundation(this, 'auth0-foundation', {
+        environment: config.environment,
+        auth0Domain: settings.auth0Domain,
+        audience: settings.audience,
+        tokenLifetimeSeconds: settings.tokenLifetimeSeconds,
+        provider: auth0,
+      });
+      output('oidc_provider_arn', idp.oidcProvider.arn, 'IAM OIDC provider the server roles trust');
+      output('oidc_provider_url', idp.oidcProviderUrl, 'OIDC provider URL without https://, with trailing slash (IAM condition key prefix)');
+      output('audience', idp.audience, 'Auth0 API identifier: the aud of server tokens');
+      output('auth0_api_id', idp.resourceServer.id, 'Auth0 resource server id');
+    } else {
+      const idp = new CognitoFoundation(this, 'cognito-foundation', {
+        namePrefix: prefix,
+        region: settings.awsRegion,
+        domainPrefix: settings.cognitoDomainPrefix,
+        resourceServerIdentifier: settings.resourceServerIdentifier,
+        deletionProtection: settings.deletionProtection,
+        logRetentionDays: settings.logRetentionDays,
+        throttlingRateLimit: settings.apiThrottlingRateLimit,
+        throttlingBurstLimit: settings.apiThrottlingBurstLimit,
+        vendingCodeDirectory: props.vendingCodeDirectory,
+      });
+      output('cognito_user_pool_id', idp.userPool.id, 'User pool holding one app client per server');
+      output('cognito_domain', idp.domain.domain, 'Hosted domain prefix (<prefix>.auth.<region>.amazoncognito.com)');
+      output('cognito_token_endpoint', idp.tokenEndpoint, 'OAuth 2.0 token endpoint for client credentials');
+      output('resource_server_identifier', idp.resourceServer.identifier, 'Resource server identifier; scopes are <identifier>/<scope>');
+      output('credential_vending_api_url', idp.vending.credentialsUrl, 'Full URL of POST /credentials');
+      output('credential_vending_lambda_role_arn', idp.vending.role.arn, 'Role the server roles trust for sts:AssumeRole');
+      output('client_roles_table_name', idp.clientRolesTable.name, 'DynamoDB client_id -> role mapping table');
+    }
+  }
+}

@@ -1,0 +1,98 @@
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
+import { TerraformOutput, TerraformStack, type IResolvable } from 'cdktf';
+import type { Construct } from 'constructs';
+import { namePrefix, type EnvironmentConfig } from '../config/types';
+import { Auth0Provider } from '../modules/auth0/provider';
+import { SettingChecks } from '../modules/construct-validation';
+import { Auth0ServerAccess } from '../modules/server-access-auth0';
+import { CognitoServerAccess } from '../modules/server-access-cognito';
+import { foundationRemoteState, useS3Backend } from './backend';
+
+export interface ServersStackProps {
+  /** The validated environment: its servers map and the foundation settings it builds on. */
+  readonly config: EnvironmentConfig;
+}
+
+/**
+ * The servers stack: one server-access construct over the whole servers map, reading the
+ * foundation's outputs (the contract between the stacks) through `terraform_remote_state`.
+ * Outputs `server_configurations` and `server_secrets`, whose keys the host-config renderer
+ * relies on.
+ */
+export class ServersStack extends TerraformStack {
+  public constructor(scope: Construct, id: string, props: ServersStackProps) {
+    super(scope, id);
+    const { config } = props;
+    const settings = config.foundation;
+    const identityProvider: string = settings.identityProvider;
+    new SettingChecks(`ServersStack ${this.node.path}`)
+      .oneOf('identity_provider', identityProvider, ['auth0', 'cognito'], 'set identity_provider in foundation.json')
+      .require(
+        settings.identityProvider !== 'auth0' || (settings.auth0Domain ?? '').length > 0,
+        'auth0_domain',
+        settings.auth0Domain,
+        'the tenant domain when identity_provider is "auth0"',
+        'set auth0_domain in foundation.json, e.g. "tenant.eu.auth0.com"',
+      )
+      .throwIfAny();
+
+    useS3Backend(this, config.backend, config.environment, 'servers');
+    new AwsProvider(this, 'aws', {
+      region: settings.awsRegion,
+      defaultTags: [
+        {
+          tags: {
+            ...config.servers.commonTags,
+            Environment: config.environment,
+            Project: settings.projectName,
+            ManagedBy: 'cdktf',
+          },
+        },
+      ],
+    });
+    const foundation = foundationRemoteState(this, config.backend, config.environment);
+    const output = (name: string) => foundation.getString(name);
+    const base = {
+      servers: config.servers.servers,
+      namePrefix: namePrefix(config),
+      commonTags: config.servers.commonTags,
+      bucketArn: output('bucket_arn'),
+      bucketName: output('bucket_name'),
+      awsRegion: output('aws_region'),
+    };
+
+    let access: { serverConfigurations: IResolvable; serverSecrets: IResolvable };
+    if (settings.identityProvider === 'auth0') {
+      // No arguments: the provider reads AUTH0_DOMAIN / AUTH0_CLIENT_ID / AUTH0_CLIENT_SECRET at plan time.
+      new Auth0Provider(this, 'auth0');
+      access = new Auth0ServerAccess(this, 'server-access', {
+        ...base,
+        auth0Domain: settings.auth0Domain ?? '',
+        oidcProviderArn: output('oidc_provider_arn'),
+        oidcProviderUrl: output('oidc_provider_url'),
+        audience: output('audience'),
+      });
+    } else {
+      access = new CognitoServerAccess(this, 'server-access', {
+        ...base,
+        userPoolId: output('cognito_user_pool_id'),
+        resourceServerIdentifier: output('resource_server_identifier'),
+        vendingLambdaRoleArn: output('credential_vending_lambda_role_arn'),
+        clientRolesTableName: output('client_roles_table_name'),
+        accessTokenValiditySeconds: settings.tokenLifetimeSeconds,
+        tokenEndpoint: output('cognito_token_endpoint'),
+        credentialVendingUrl: output('credential_vending_api_url'),
+      });
+    }
+
+    new TerraformOutput(this, 'server_configurations', {
+      value: access.serverConfigurations,
+      description: 'Per server: what its host configuration needs (role, client id, prefix, tier, bucket, region, token endpoint, audience or vending URL and scopes).',
+    });
+    new TerraformOutput(this, 'server_secrets', {
+      value: access.serverSecrets,
+      sensitive: true,
+      description: "Per server: its OAuth client secret. Read with `cdktf output servers --outputs-file <f> --outputs-file-include-sensitive-outputs`.",
+    });
+  }
+}
