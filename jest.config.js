@@ -4,9 +4,9 @@ module.exports = {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   transform: {
-    '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }],
+    '^.+\\.ts$': '<rootDir>/test/esbuild-transform.cjs',
     // jose 6 ships only ES modules, which jest's CommonJS runtime cannot load untransformed.
-    '/node_modules/jose/.+\\.js$': ['@swc/jest', { jsc: { target: 'es2022' } }],
+    '/node_modules/jose/.+\\.js$': '<rootDir>/test/esbuild-transform.cjs',
   },
   transformIgnorePatterns: ['/node_modules/(?!jose/)'],
   testTimeout: 30000,

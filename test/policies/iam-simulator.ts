@@ -3,7 +3,8 @@
  * code). Every call fails loudly on a simulator validation error or an ignored context key, so a
  * typo in a test can never pass as an "implicit deny".
  */
-import { runSimulation, runUnsafeSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
+import type { Simulation } from '@cloud-copilot/iam-simulate';
+import type { PolicyDocument } from '../../modules/policies/document';
 
 // iam-simulate 0.1.173's runUnsafeSimulation loads the resource policy without the metadata its
 // engine then reads (`metadata().name`) and crashes. Supplying that name is all this changes: the
@@ -12,7 +13,9 @@ jest.mock('@cloud-copilot/iam-policy', () => {
   const actual = jest.requireActual<typeof import('@cloud-copilot/iam-policy')>('@cloud-copilot/iam-policy');
   return { ...actual, loadPolicy: (policy: unknown, metadata?: unknown) => actual.loadPolicy(policy, metadata ?? { name: 'ResourcePolicy' }) };
 });
-import type { PolicyDocument } from '../../modules/policies/document';
+// Required after the mock is registered: the test transform (esbuild) does not hoist jest.mock.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { runSimulation, runUnsafeSimulation } = require('@cloud-copilot/iam-simulate') as typeof import('@cloud-copilot/iam-simulate');
 
 export const ACCOUNT_ID = '123456789012';
 
