@@ -34,6 +34,7 @@ const COGNITO_DOMAIN_PREFIX = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 /** Lower case only: IAM role names are unique regardless of case, so `Web-01` would clash with `web-01`. */
 const SERVER_NAME = /^[a-z0-9][a-z0-9._-]*[a-z0-9]$/;
 const PREFIX_CHARACTERS = /^[A-Za-z0-9._\-/]+$/;
+const UTC_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
 
 const positiveInt = (what: string, max: number) =>
   z
@@ -118,6 +119,11 @@ const serverShape = z
       .max(43200, 'must be between 900 and 43200 seconds (IAM limits for a role\'s maximum session)')
       .default(3600),
     enabled: z.boolean({ invalid_type_error: 'must be true or false' }).default(true),
+    revoke_sessions_issued_before: z
+      .string({ invalid_type_error: 'must be a UTC timestamp string such as "2026-11-22T18:00:00Z"' })
+      .regex(UTC_TIMESTAMP, 'must be a UTC timestamp such as "2026-11-22T18:00:00Z" (IAM compares aws:TokenIssueTime with it)')
+      .refine((v) => !Number.isNaN(Date.parse(v)), 'must be a real date and time, e.g. "2026-11-22T18:00:00Z"')
+      .optional(),
     tags: tagMap.default({}),
   })
   .strict();
@@ -461,6 +467,7 @@ export function parseServers({ file, raw, namePrefix }: ServersFileInput, proble
     s3Permissions: server.s3_permissions,
     maxSessionDuration: server.max_session_duration,
     enabled: server.enabled,
+    revokeSessionsIssuedBefore: server.revoke_sessions_issued_before,
     tags: server.tags,
   }));
   return { servers, commonTags: parsed.common_tags };
@@ -495,3 +502,12 @@ export function environmentNameRule(name: string): string | undefined {
     : 'environment names must be 2-16 characters of a-z, 0-9 and "-", starting with a letter (they go into every resource name)';
 }
 
+
+/** Every key foundation.json accepts: the documentation is checked against this list. */
+export const FOUNDATION_KEYS: readonly string[] = Object.keys(foundationShape.shape);
+/** Every top-level key of servers.json. */
+export const SERVERS_FILE_KEYS: readonly string[] = Object.keys(serversShape.shape);
+/** Every key of one server's entry in servers.json. */
+export const SERVER_KEYS: readonly string[] = Object.keys(serverShape.shape);
+/** Every setting backend.hcl accepts (besides `key`, which the app sets). */
+export const BACKEND_KEYS: readonly string[] = Object.keys(backendShape.shape).filter((key) => key !== 'key');

@@ -75,6 +75,8 @@ export interface ServerSettings {
   readonly maxSessionDuration: number;
   /** A disabled server keeps its resources but is refused credentials. @default true */
   readonly enabled: boolean;
+  /** Sessions issued before this instant (ISO 8601, UTC) are denied: revokes live credentials. @default undefined */
+  readonly revokeSessionsIssuedBefore?: string;
   /** @default {} */
   readonly tags: Readonly<Record<string, string>>;
 }

@@ -62,7 +62,12 @@ const MIN_ROLE_MAX_SESSION_DURATION = 3600;
 /** Builds one server's entry; `extra` adds provider-specific values. */
 export function serverEntry(config: ServerAccessBaseConfig, server: ServerSettings, extra: Readonly<Record<string, unknown>> = {}): ServerEntry {
   const policy = server.enabled
-    ? s3AccessPolicy({ bucketArn: config.bucketArn, prefix: server.s3PathPrefix, tier: server.s3Permissions })
+    ? s3AccessPolicy({
+        bucketArn: config.bucketArn,
+        prefix: server.s3PathPrefix,
+        tier: server.s3Permissions,
+        revokeSessionsIssuedBefore: server.revokeSessionsIssuedBefore,
+      })
     : disabledServerPolicy();
   return {
     name: `${config.namePrefix}-${server.name}`,

@@ -26,6 +26,12 @@ export interface S3AccessPolicyInput {
   /** The server's prefix; ends in `/` (validated by config/schema.ts). */
   readonly prefix: string;
   readonly tier: PermissionTier;
+  /**
+   * Deny every request made with a session issued before this instant (ISO 8601, UTC): revokes
+   * credentials already handed out, which IAM otherwise honours until they expire.
+   * @default undefined (no revocation)
+   */
+  readonly revokeSessionsIssuedBefore?: string;
 }
 
 export function objectActions(tier: PermissionTier): readonly string[] {
@@ -42,7 +48,7 @@ export function tierScopes(resourceServerIdentifier: string, tier: PermissionTie
  * `full`, ListBucket restricted to keys under the prefix. Nothing on the bucket itself is ever
  * writable, and no wildcard action is used.
  */
-export function s3AccessPolicy({ bucketArn, prefix, tier }: S3AccessPolicyInput): PolicyDocument {
+export function s3AccessPolicy({ bucketArn, prefix, tier, revokeSessionsIssuedBefore }: S3AccessPolicyInput): PolicyDocument {
   const statements: Statement[] = [
     {
       Sid: 'ObjectsUnderOwnPrefix',
@@ -62,6 +68,15 @@ export function s3AccessPolicy({ bucketArn, prefix, tier }: S3AccessPolicyInput)
       // such as `web-010/`), does not match and is refused. s3:delimiter needs no condition: it
       // only groups keys the prefix already confines.
       Condition: { StringLike: { 's3:prefix': `${prefix}*` } },
+    });
+  }
+  if (revokeSessionsIssuedBefore !== undefined) {
+    statements.push({
+      Sid: 'RevokeOlderSessions',
+      Effect: 'Deny',
+      Action: '*',
+      Resource: '*',
+      Condition: { DateLessThan: { 'aws:TokenIssueTime': revokeSessionsIssuedBefore } },
     });
   }
   return policyDocument(statements);

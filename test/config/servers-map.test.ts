@@ -94,6 +94,8 @@ describe('server settings', () => {
     [{ enabled: 'no' }, 'enabled', 'no', /must be true or false/],
     [{ s3_path_prefx: 'x/' }, 's3_path_prefx', 'x/', /is not a known setting; did you mean "s3_path_prefix"\?/],
     [{ tags: { Team: 5 } }, 'tags.Team', 5, /tag values must be strings/],
+    [{ revoke_sessions_issued_before: '2026-11-22 18:00' }, 'revoke_sessions_issued_before', '2026-11-22 18:00', /must be a UTC timestamp such as "2026-11-22T18:00:00Z"/],
+    [{ revoke_sessions_issued_before: '2026-13-40T18:00:00Z' }, 'revoke_sessions_issued_before', '2026-13-40T18:00:00Z', /must be a real date and time/],
   ])('%j is refused', (extra, key, value, rule) => {
     const { problems } = parse(serversWith({ 'web-01': { s3_path_prefix: 'web-01/', ...extra } }));
     expect(problems).toContainEqual({ file, key: `servers["web-01"].${key}`, value, rule: expect.stringMatching(rule) });

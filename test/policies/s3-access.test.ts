@@ -126,6 +126,21 @@ describe('disabledServerPolicy', () => {
   });
 });
 
+describe('revoking sessions issued before an instant', () => {
+  const policy = s3AccessPolicy({ bucketArn: BUCKET_ARN, prefix: PREFIX, tier: 'full', revokeSessionsIssuedBefore: '2026-11-22T18:00:00Z' });
+  test.each([
+    ['2026-11-22T17:59:59Z', 'ExplicitlyDenied'],
+    ['2026-11-22T18:00:01Z', 'Allowed'],
+  ])('a session issued at %s → %s', async (issued, expected) => {
+    for (const action of ['s3:PutObject', 's3:GetObject', 's3:DeleteObject']) {
+      await expect(identityDecision(policy, { action, resource: `${BUCKET_ARN}/${PREFIX}app.log`, context: { 'aws:TokenIssueTime': issued } })).resolves.toBe(expected);
+    }
+    await expect(
+      identityDecision(policy, { action: 's3:ListBucket', resource: BUCKET_ARN, context: { 's3:prefix': PREFIX, 'aws:TokenIssueTime': issued } }),
+    ).resolves.toBe(expected);
+  });
+});
+
 describe('s3AccessPolicy, as a document', () => {
   test.each(TIERS)('%s uses no wildcard action and no Deny, NotAction or NotResource', (tier) => {
     const policy = s3AccessPolicy({ bucketArn: BUCKET_ARN, prefix: PREFIX, tier });
