@@ -71,8 +71,10 @@ export async function benchSynth(options: { counts?: readonly number[]; runs?: n
       for (const count of counts) {
         const environment = `${provider[0]}-${count}`;
         const env = { ENVIRONMENT: environment, CHECKPOINT_DISABLE: '1', CI: 'true', CDKTF_OUTDIR: join(dir, 'out', environment) };
+        mkdirSync(env.CDKTF_OUTDIR, { recursive: true });
         const app = await measure(() => runChild(tsx, ['main.ts'], { cwd: dir, env }), runs);
-        const full = await measure(() => runChild(cdktf, ['synth', '--output', join(dir, 'cdktf.out', environment)], { cwd: dir, env }), runs);
+        const { CDKTF_OUTDIR: _appOnly, ...cliEnv } = env;
+        const full = await measure(() => runChild(cdktf, ['synth'], { cwd: dir, env: cliEnv }), runs);
         rows.push({ provider, servers: count, appMs: round(app.ms), appPeakRssMiB: round(app.peakRssMiB), cdktfMs: round(full.ms), cdktfPeakRssMiB: round(full.peakRssMiB) });
         process.stderr.write(`synth ${provider} ${count}: app ${round(app.ms)} ms, cdktf ${round(full.ms)} ms\n`);
       }

@@ -1,5 +1,7 @@
-import { buildSync, type BuildOptions } from 'esbuild';
-import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { buildSync, version as esbuildVersion, type BuildOptions } from 'esbuild';
+import { dirname, join } from 'node:path';
 
 /** Where the repository's TypeScript sources live, relative to this file. */
 export const REPO_ROOT = join(__dirname, '..');
@@ -26,6 +28,36 @@ export function bundleVendingLambda(outdir: string): string {
   const outfile = join(outdir, 'index.js');
   buildSync({ ...common, entryPoints: [VENDING_LAMBDA_ENTRY], outfile, target: 'node22' });
   return outfile;
+}
+
+/**
+ * The vending Lambda bundled once per version of its sources: a directory holding `index.js`,
+ * under node_modules/.cache, named after a hash of everything that goes into the bundle (the
+ * handler's sources, the lock file, esbuild's version, this file). Synth then costs a hash of a
+ * few files instead of a bundle, and the asset path is stable from run to run.
+ */
+export function cachedVendingLambdaBundle(cacheRoot = join(REPO_ROOT, 'node_modules/.cache/oidc-s3')): string {
+  const sourceDir = dirname(VENDING_LAMBDA_ENTRY);
+  const inputs = [
+    ...readdirSync(sourceDir).filter((name) => name.endsWith('.ts')).sort().map((name) => join(sourceDir, name)),
+    join(REPO_ROOT, 'package-lock.json'),
+    __filename,
+  ];
+  const hash = createHash('sha256').update(esbuildVersion);
+  for (const file of inputs) hash.update(file.slice(REPO_ROOT.length)).update(existsSync(file) ? readFileSync(file) : '');
+  const directory = join(cacheRoot, `vending-lambda-${hash.digest('hex').slice(0, 16)}`);
+  if (!existsSync(join(directory, 'index.js'))) {
+    mkdirSync(cacheRoot, { recursive: true });
+    // Built aside and renamed into place, so a concurrent synth never sees half a bundle.
+    const staging = mkdtempSync(`${directory}.tmp-`);
+    bundleVendingLambda(staging);
+    try {
+      renameSync(staging, directory);
+    } catch {
+      rmSync(staging, { recursive: true, force: true }); // another synth got there first
+    }
+  }
+  return directory;
 }
 
 /** The host client's executables: single files that run on Node 20+ with no node_modules. */

@@ -1,6 +1,3 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Apigatewayv2Api } from '@cdktf/provider-aws/lib/apigatewayv2-api';
 import { Apigatewayv2Integration } from '@cdktf/provider-aws/lib/apigatewayv2-integration';
 import { Apigatewayv2Route } from '@cdktf/provider-aws/lib/apigatewayv2-route';
@@ -14,7 +11,7 @@ import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
 import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
 import { AssetType, Fn, TerraformAsset } from 'cdktf';
 import { Construct } from 'constructs';
-import { bundleVendingLambda } from './bundle';
+import { cachedVendingLambdaBundle } from './bundle';
 import { SettingChecks } from './construct-validation';
 import { toJson } from './policies/document';
 import { vendingLambdaPermissionsPolicy, vendingLambdaTrustPolicy } from './policies/vending-lambda';
@@ -53,7 +50,7 @@ export interface CredentialVendingConfig {
   readonly timeoutSeconds?: number;
   /**
    * A directory holding an already-bundled `index.js` (handler `index.handler`).
-   * @default bundles lambda/credential-vending into a fresh temporary directory at synth time
+   * @default lambda/credential-vending, bundled at synth time (cached by content, see cachedVendingLambdaBundle)
    */
   readonly codeDirectory?: string;
 }
@@ -132,7 +129,7 @@ export class CredentialVending extends Construct {
       ),
     });
 
-    const codeDirectory = config.codeDirectory ?? bundleIntoTemporaryDirectory();
+    const codeDirectory = config.codeDirectory ?? cachedVendingLambdaBundle();
     this.asset = new TerraformAsset(this, 'code', { path: codeDirectory, type: AssetType.ARCHIVE });
 
     this.function = new LambdaFunction(this, 'function', {
@@ -211,8 +208,3 @@ export class CredentialVending extends Construct {
   }
 }
 
-function bundleIntoTemporaryDirectory(): string {
-  const directory = mkdtempSync(join(tmpdir(), 'oidc-s3-vending-'));
-  bundleVendingLambda(directory);
-  return directory;
-}
