@@ -101,6 +101,15 @@ export function namePrefix(config: Pick<EnvironmentConfig, 'environment' | 'foun
   return `${config.foundation.projectName}-${config.environment}`;
 }
 
+/**
+ * The IAM path of every server role, `/<project>-<env>/`. The vending Lambda may assume only roles
+ * under its own environment's path: a name pattern alone (`oidc-s3-dev-*`) would also match the
+ * roles of an environment called `dev-cognito`.
+ */
+export function serverRolePath(namePrefix: string): string {
+  return `/${namePrefix}/`;
+}
+
 /** Where each stack keeps its state inside the backend bucket. */
 export function stateKey(environment: string, stack: string): string {
   return `${environment}/${stack}/terraform.tfstate`;

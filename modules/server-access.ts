@@ -14,7 +14,7 @@ import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { TerraformIterator, TerraformLocal, Token, ref, type IResolvable, type MapTerraformIterator, type TerraformResource } from 'cdktf';
 import type { Construct } from 'constructs';
-import { PERMISSION_TIERS, type PermissionTier, type ServerSettings } from '../config/types';
+import { PERMISSION_TIERS, serverRolePath, type PermissionTier, type ServerSettings } from '../config/types';
 import { nestedPrefixes, prefixRule } from '../config/schema';
 import { SettingChecks } from './construct-validation';
 import { toJson } from './policies/document';
@@ -145,13 +145,14 @@ export interface ServerRoles {
 }
 
 /**
- * Per server: the role `<project>-<env>-<server>` trusting `assumeRolePolicy` (a JSON document
+ * Per server: the role `<project>-<env>-<server>` (under the environment's role path) trusting `assumeRolePolicy` (a JSON document
  * that may refer to `each.key` and sibling instances) and its inline S3 policy from the map.
  */
-export function serverRoles(scope: Construct, iterator: MapTerraformIterator, assumeRolePolicy: string): ServerRoles {
+export function serverRoles(scope: Construct, iterator: MapTerraformIterator, namePrefix: string, assumeRolePolicy: string): ServerRoles {
   const role = new IamRole(scope, 'role', {
     forEach: iterator,
     name: iterator.getString('name'),
+    path: serverRolePath(namePrefix),
     description: `S3 access of server ${iterator.key}`,
     assumeRolePolicy,
     maxSessionDuration: iterator.getNumber('role_max_session_duration'),

@@ -1,3 +1,4 @@
+import { serverRolePath } from '../../config/types';
 import { policyDocument, type PolicyDocument } from './document';
 
 export interface VendingLambdaTrustProps {
@@ -25,13 +26,13 @@ export interface VendingLambdaPermissionsProps {
   readonly tableArn: string;
   /** The account whose server roles the Lambda may assume. */
   readonly accountId: string;
-  /** `<project>-<env>`: server roles are named `<project>-<env>-<server>`. */
+  /** `<project>-<env>`: server roles are `role/<project>-<env>/<project>-<env>-<server>` (path and name). */
   readonly roleNamePrefix: string;
 }
 
-/** `arn:aws:iam::<account>:role/<project>-<env>-*`: the only roles the Lambda may assume. */
+/** `arn:aws:iam::<account>:role/<project>-<env>/<project>-<env>-*`: the only roles the Lambda may assume. */
 export function serverRoleArnPattern(accountId: string, roleNamePrefix: string): string {
-  return `arn:aws:iam::${accountId}:role/${roleNamePrefix}-*`;
+  return `arn:aws:iam::${accountId}:role${serverRolePath(roleNamePrefix)}${roleNamePrefix}-*`;
 }
 
 /**

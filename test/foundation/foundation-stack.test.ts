@@ -277,7 +277,7 @@ describe('Cognito variant', () => {
     expect(statements.map((st) => [st.Action, st.Resource])).toEqual([
       [['logs:CreateLogStream', 'logs:PutLogEvents'], expect.stringMatching(/^\$\{aws_cloudwatch_log_group\..+\.arn\}:\*$/)],
       ['dynamodb:GetItem', `\${aws_dynamodb_table.${tableId}.arn}`],
-      [['sts:AssumeRole', 'sts:SetSourceIdentity', 'sts:TagSession'], `arn:aws:iam::${account}:role/oidc-s3-prod-*`],
+      [['sts:AssumeRole', 'sts:SetSourceIdentity', 'sts:TagSession'], `arn:aws:iam::${account}:role/oidc-s3-prod/oidc-s3-prod-*`],
     ]);
     expect(statements.every((st) => st.Effect === 'Allow')).toBe(true);
   });

@@ -53,7 +53,7 @@ describe('upload bucket policy', () => {
 
 describe('vending Lambda role policy', () => {
   const policy = vendingLambdaPermissionsPolicy({ logGroupArn: LOG_GROUP_ARN, tableArn: TABLE_ARN, accountId: ACCOUNT_ID, roleNamePrefix: 'oidc-s3-dev' });
-  const role = (name: string) => `arn:aws:iam::${ACCOUNT_ID}:role/${name}`;
+  const role = (name: string, path = '/oidc-s3-dev/') => `arn:aws:iam::${ACCOUNT_ID}:role${path}${name}`;
 
   test.each([
     ['sts:AssumeRole', role('oidc-s3-dev-web-01'), 'Allowed'],
@@ -61,7 +61,11 @@ describe('vending Lambda role policy', () => {
     ['sts:TagSession', role('oidc-s3-dev-etl-02'), 'Allowed'],
     ['sts:AssumeRole', role('other-role'), 'ImplicitlyDenied'],
     ['sts:AssumeRole', role('oidc-s3-prod-web-01'), 'ImplicitlyDenied'],
-    ['sts:AssumeRole', `arn:aws:iam::999999999999:role/oidc-s3-dev-web-01`, 'ImplicitlyDenied'],
+    ['sts:AssumeRole', role('oidc-s3-prod-web-01', '/oidc-s3-prod/'), 'ImplicitlyDenied'],
+    // Environment `dev-cognito`'s roles share the name prefix `oidc-s3-dev-`, not the path.
+    ['sts:AssumeRole', role('oidc-s3-dev-cognito-web-01', '/oidc-s3-dev-cognito/'), 'ImplicitlyDenied'],
+    ['sts:AssumeRole', role('oidc-s3-dev-web-01', '/'), 'ImplicitlyDenied'],
+    ['sts:AssumeRole', `arn:aws:iam::999999999999:role/oidc-s3-dev/oidc-s3-dev-web-01`, 'ImplicitlyDenied'],
     ['dynamodb:GetItem', TABLE_ARN, 'Allowed'],
     ['dynamodb:GetItem', `arn:aws:dynamodb:eu-west-1:${ACCOUNT_ID}:table/other-table`, 'ImplicitlyDenied'],
     ['dynamodb:PutItem', TABLE_ARN, 'ImplicitlyDenied'],

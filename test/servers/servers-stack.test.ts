@@ -58,6 +58,8 @@ describe.each(['auth0', 'cognito'] as const)('servers stack (%s), three servers'
     expect(role).toMatchObject({
       for_each: LOCAL,
       name: '${each.value.name}',
+      // The vending Lambda may assume only roles under its own environment's path.
+      path: '/oidc-s3-dev/',
       max_session_duration: '${each.value.role_max_session_duration}',
       tags: '${each.value.tags}',
     });
