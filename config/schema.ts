@@ -67,7 +67,7 @@ const foundationShape = z
       .optional(),
     audience: z
       .string({ invalid_type_error: 'must be a string' })
-      .regex(/^[\x21-\x7e]{1,600}$/, 'must be the API identifier: printable characters without spaces, e.g. "https://s3-uploader.example.com"')
+      .regex(/^https:\/\/[\x21-\x7e]{1,592}$/, 'must be the API identifier as an https:// URL without spaces, e.g. "https://s3-uploader.example.com"')
       .optional(),
     bucket_name: z.string({ invalid_type_error: 'must be a string' }).optional(),
     bucket_versioning: z.boolean({ invalid_type_error: 'must be true or false' }).default(false),
@@ -147,7 +147,10 @@ const backendShape = z
     encrypt: z.boolean({ invalid_type_error: 'must be true or false' }).default(true),
     use_lockfile: z.boolean({ invalid_type_error: 'must be true or false' }).optional(),
     dynamodb_table: z.string({ invalid_type_error: 'must be a string' }).min(3).optional(),
-    kms_key_id: z.string({ invalid_type_error: 'must be a string' }).optional(),
+    kms_key_id: z
+      .string({ invalid_type_error: 'must be a string' })
+      .regex(KMS_KEY_ARN, 'must be the full ARN of a KMS key, e.g. "arn:aws:kms:eu-west-1:123456789012:key/…" (the S3 backend and the state bucket take the ARN)')
+      .optional(),
     profile: z.string({ invalid_type_error: 'must be a string' }).optional(),
     key: z
       .unknown()

@@ -33,6 +33,8 @@ export interface ServerAccessBaseConfig {
   /** Bucket name and region, for the hosts' configuration. */
   readonly bucketName: string;
   readonly awsRegion: string;
+  /** The bucket's KMS key, when it uses SSE-KMS: server roles may use it through S3. @default undefined (SSE-S3) */
+  readonly kmsKeyArn?: string;
 }
 
 /**
@@ -67,6 +69,7 @@ export function serverEntry(config: ServerAccessBaseConfig, server: ServerSettin
         prefix: server.s3PathPrefix,
         tier: server.s3Permissions,
         revokeSessionsIssuedBefore: server.revokeSessionsIssuedBefore,
+        kmsKey: config.kmsKeyArn === undefined ? undefined : { arn: config.kmsKeyArn, region: config.awsRegion },
       })
     : disabledServerPolicy();
   return {

@@ -59,6 +59,7 @@ export class ServersStack extends TerraformStack {
       bucketArn: output('bucket_arn'),
       bucketName: output('bucket_name'),
       awsRegion: output('aws_region'),
+      kmsKeyArn: settings.kmsKeyArn,
     };
 
     let access: { serverConfigurations: IResolvable; serverSecrets: IResolvable };

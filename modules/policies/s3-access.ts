@@ -32,6 +32,12 @@ export interface S3AccessPolicyInput {
    * @default undefined (no revocation)
    */
   readonly revokeSessionsIssuedBefore?: string;
+  /**
+   * The bucket's customer-managed KMS key: objects are encrypted with it, so writing (data keys,
+   * and Decrypt to complete multipart uploads) and reading need it, through S3 only.
+   * @default undefined (SSE-S3: no KMS permission)
+   */
+  readonly kmsKey?: { readonly arn: string; readonly region: string };
 }
 
 export function objectActions(tier: PermissionTier): readonly string[] {
@@ -48,7 +54,7 @@ export function tierScopes(resourceServerIdentifier: string, tier: PermissionTie
  * `full`, ListBucket restricted to keys under the prefix. Nothing on the bucket itself is ever
  * writable, and no wildcard action is used.
  */
-export function s3AccessPolicy({ bucketArn, prefix, tier, revokeSessionsIssuedBefore }: S3AccessPolicyInput): PolicyDocument {
+export function s3AccessPolicy({ bucketArn, prefix, tier, revokeSessionsIssuedBefore, kmsKey }: S3AccessPolicyInput): PolicyDocument {
   const statements: Statement[] = [
     {
       Sid: 'ObjectsUnderOwnPrefix',
@@ -68,6 +74,15 @@ export function s3AccessPolicy({ bucketArn, prefix, tier, revokeSessionsIssuedBe
       // such as `web-010/`), does not match and is refused. s3:delimiter needs no condition: it
       // only groups keys the prefix already confines.
       Condition: { StringLike: { 's3:prefix': `${prefix}*` } },
+    });
+  }
+  if (kmsKey !== undefined) {
+    statements.push({
+      Sid: 'BucketKeyThroughS3',
+      Effect: 'Allow',
+      Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
+      Resource: kmsKey.arn,
+      Condition: { StringEquals: { 'kms:ViaService': `s3.${kmsKey.region}.amazonaws.com` } },
     });
   }
   if (revokeSessionsIssuedBefore !== undefined) {

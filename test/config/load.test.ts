@@ -195,6 +195,9 @@ describe('configuration mistakes stop synth, naming file, key and value', () => 
   it('a token lifetime Cognito cannot issue', () =>
     expectProblem({ foundation: { identity_provider: 'cognito', aws_region: 'eu-west-1', token_lifetime_seconds: 172800 } }, 'foundation.json', 'token_lifetime_seconds', 172800, /between 300 and 86400 seconds for cognito/));
 
+  it('an audience that is not an https URL', () =>
+    expectProblem({ foundation: { ...auth0Foundation, audience: 's3-uploader' } }, 'foundation.json', 'audience', 's3-uploader', /as an https:\/\/ URL/));
+
   it('a KMS key that is not an ARN', () =>
     expectProblem({ foundation: { ...auth0Foundation, kms_key_arn: 'alias/mine' } }, 'foundation.json', 'kms_key_arn', 'alias/mine', /must be a KMS key or alias ARN/));
 
@@ -259,6 +262,11 @@ describe('backend.hcl', () => {
     const { problems } = await problemsOf({ backend: 'bucket = \n' });
     expect(problems[0]).toMatchObject({ file: 'backend.hcl', key: '' });
     expect(problems[0]!.rule).toMatch(/^is not valid HCL \(parse config: \[backend.hcl:1,/);
+  });
+
+  it('a state KMS key given as an alias rather than an ARN', async () => {
+    const { problems } = await problemsOf({ backend: `${goodBackend}kms_key_id = "alias/terraform"\n` });
+    expect(problems).toEqual([{ file: 'backend.hcl', key: 'kms_key_id', value: 'alias/terraform', rule: expect.stringMatching(/must be the full ARN of a KMS key/) }]);
   });
 
   it('two locking methods at once', async () => {

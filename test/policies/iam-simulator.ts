@@ -69,8 +69,12 @@ async function simulate(sim: Simulation, allowCustomContextKeys: boolean): Promi
 }
 
 /** A role session in the bucket's account with `policy` as its only identity policy. */
-export function identityDecision(policy: PolicyDocument, request: Omit<SimulatedRequest, 'principal'>): Promise<Decision> {
-  return simulate(simulation({ ...request, principal: `arn:aws:iam::${ACCOUNT_ID}:role/under-test` }, policy, undefined), false);
+export function identityDecision(
+  policy: PolicyDocument,
+  request: Omit<SimulatedRequest, 'principal'>,
+  resourcePolicy?: PolicyDocument,
+): Promise<Decision> {
+  return simulate(simulation({ ...request, principal: `arn:aws:iam::${ACCOUNT_ID}:role/under-test` }, policy, resourcePolicy), false);
 }
 
 const CALLER_MAY_CALL_ANY_STS_ACTION: PolicyDocument = {

@@ -1,6 +1,6 @@
 import type { PermissionTier } from '../../config/types';
 import { disabledServerPolicy, s3AccessPolicy, tierScopes } from '../../modules/policies/s3-access';
-import { identityDecision, type Decision } from './iam-simulator';
+import { ACCOUNT_ID, identityDecision, type Decision } from './iam-simulator';
 
 const BUCKET = 'oidc-s3-dev-uploads';
 const BUCKET_ARN = `arn:aws:s3:::${BUCKET}`;
@@ -138,6 +138,30 @@ describe('revoking sessions issued before an instant', () => {
     await expect(
       identityDecision(policy, { action: 's3:ListBucket', resource: BUCKET_ARN, context: { 's3:prefix': PREFIX, 'aws:TokenIssueTime': issued } }),
     ).resolves.toBe(expected);
+  });
+});
+
+describe('a bucket encrypted with a customer-managed KMS key', () => {
+  const KEY_ARN = 'arn:aws:kms:eu-west-1:123456789012:key/1111-2222';
+  const kmsKey = { arn: KEY_ARN, region: 'eu-west-1' };
+  // KMS honours identity policies only where the key policy delegates to the account: AWS's default key policy.
+  const keyPolicy = {
+    Version: '2012-10-17' as const,
+    Statement: [{ Sid: 'EnableIAMPolicies', Effect: 'Allow' as const, Principal: { AWS: `arn:aws:iam::${ACCOUNT_ID}:root` }, Action: 'kms:*', Resource: '*' }],
+  };
+  test.each(TIERS)('%s may generate data keys and decrypt with the bucket key, through S3 only', async (tier) => {
+    const policy = s3AccessPolicy({ bucketArn: BUCKET_ARN, prefix: PREFIX, tier, kmsKey });
+    for (const action of ['kms:GenerateDataKey', 'kms:Decrypt']) {
+      await expect(identityDecision(policy, { action, resource: KEY_ARN, context: { 'kms:ViaService': 's3.eu-west-1.amazonaws.com' } }, keyPolicy)).resolves.toBe('Allowed');
+      await expect(identityDecision(policy, { action, resource: KEY_ARN, context: { 'kms:ViaService': 'dynamodb.eu-west-1.amazonaws.com' } }, keyPolicy)).resolves.toBe('ImplicitlyDenied');
+      await expect(identityDecision(policy, { action, resource: 'arn:aws:kms:eu-west-1:123456789012:key/other', context: { 'kms:ViaService': 's3.eu-west-1.amazonaws.com' } }, keyPolicy)).resolves.toBe('ImplicitlyDenied');
+    }
+    await expect(identityDecision(policy, { action: 'kms:Encrypt', resource: KEY_ARN, context: { 'kms:ViaService': 's3.eu-west-1.amazonaws.com' } }, keyPolicy)).resolves.toBe('ImplicitlyDenied');
+  });
+
+  test('without a key, the policy grants no KMS action', () => {
+    const policy = s3AccessPolicy({ bucketArn: BUCKET_ARN, prefix: PREFIX, tier: 'full' });
+    expect(JSON.stringify(policy)).not.toContain('kms:');
   });
 });
 

@@ -1,0 +1,81 @@
+/**
+ * The host client's error classes. Each carries a stable `code` so scripts, tests and operators
+ * can tell failures apart without parsing messages; messages never hold a secret or a token.
+ */
+export type ClientErrorCode =
+  | 'CONFIG_INVALID'
+  | 'IDP_UNAVAILABLE'
+  | 'TOKEN_REJECTED'
+  | 'TOKEN_RESPONSE_INVALID'
+  | 'CREDENTIALS_UNAVAILABLE'
+  | 'CREDENTIALS_REJECTED'
+  | 'CREDENTIALS_RESPONSE_INVALID'
+  | 'LOCK_TIMEOUT'
+  | 'S3_ACCESS_DENIED'
+  | 'S3_OPERATION_FAILED'
+  | 'INTEGRITY_CHECK_FAILED'
+  | 'USAGE';
+
+export class ClientError extends Error {
+  constructor(
+    readonly code: ClientErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** A setting is missing or malformed; the message names the variable. */
+export class ConfigError extends ClientError {
+  constructor(
+    readonly variable: string,
+    problem: string,
+  ) {
+    super('CONFIG_INVALID', `${variable} ${problem}`);
+  }
+}
+
+/** The identity provider could not be reached, answered 5xx, or refused the client. */
+export class TokenError extends ClientError {}
+
+/** STS or the vending API could not be reached or refused the token. */
+export class CredentialError extends ClientError {
+  constructor(
+    code: ClientErrorCode,
+    message: string,
+    /** True when a fresh token might succeed (the one sent was expired or revoked). */
+    readonly tokenRejected = false,
+  ) {
+    super(code, message);
+  }
+}
+
+/** Another process held the cache lock for longer than the wait allows. */
+export class LockTimeoutError extends ClientError {
+  constructor(lockPath: string, waitedMs: number) {
+    super('LOCK_TIMEOUT', `timed out after ${waitedMs} ms waiting for the cache lock ${lockPath}`);
+  }
+}
+
+/** S3 refused or failed an operation; the message explains it in terms of the permission tier. */
+export class S3OpsError extends ClientError {}
+
+export class UsageError extends ClientError {
+  constructor(message: string) {
+    super('USAGE', message);
+  }
+}
+
+/** One line for stderr: the message and the code, never a stack trace. */
+export function describeError(error: unknown): string {
+  if (error instanceof ClientError) return `${error.message} [${error.code}]`;
+  if (error instanceof Error) return `unexpected error: ${firstLine(error.message)}`;
+  return `unexpected error: ${firstLine(String(error))}`;
+}
+
+/** Text from a remote party, reduced to one short line before it reaches a message. */
+export function firstLine(text: string, max = 200): string {
+  const line = text.split(/\r?\n/, 1)[0]?.trim() ?? '';
+  return line.length > max ? `${line.slice(0, max)}…` : line;
+}

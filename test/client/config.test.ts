@@ -1,0 +1,150 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { defaultCacheDir, loadProviderConfig, loadS3OpsConfig } from '../../client/config';
+import { parseEnvFile, readEnvFile } from '../../client/env-file';
+import { ClientError, ConfigError, describeError } from '../../client/errors';
+
+const AUTH0 = {
+  OIDC_IDP_TYPE: 'auth0',
+  OIDC_TOKEN_URL: 'https://tenant.eu.auth0.com/oauth/token',
+  OIDC_CLIENT_ID: 'abc123',
+  OIDC_CLIENT_SECRET: 's3cr3t',
+  OIDC_AUDIENCE: 'https://s3-uploader.dev.tenant.eu.auth0.com',
+  OIDC_ROLE_ARN: 'arn:aws:iam::123456789012:role/oidc-s3-dev-web-01',
+  AWS_REGION: 'eu-west-1',
+  HOME: '/home/app',
+};
+const COGNITO = {
+  OIDC_IDP_TYPE: 'cognito',
+  OIDC_TOKEN_URL: 'https://pool.auth.eu-west-1.amazoncognito.com/oauth2/token',
+  OIDC_CLIENT_ID: 'client1',
+  OIDC_CLIENT_SECRET: 'secret1',
+  CREDENTIAL_VENDING_URL: 'https://abc.execute-api.eu-west-1.amazonaws.com/credentials',
+  OIDC_SCOPES: 'https://s3.test/write https://s3.test/read',
+  HOME: '/home/app',
+};
+
+function configError(env: Record<string, string | undefined>): ConfigError {
+  try {
+    loadProviderConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return error as ConfigError;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('provider configuration', () => {
+  test('auth0 defaults: cache under ~/.cache, margin 300 s, timeout 10 s', () => {
+    expect(loadProviderConfig(AUTH0)).toEqual({
+      idpType: 'auth0',
+      tokenUrl: AUTH0.OIDC_TOKEN_URL,
+      clientId: 'abc123',
+      clientSecret: 's3cr3t',
+      audience: AUTH0.OIDC_AUDIENCE,
+      scopes: [],
+      roleArn: AUTH0.OIDC_ROLE_ARN,
+      vendingUrl: undefined,
+      region: 'eu-west-1',
+      cacheDir: '/home/app/.cache/oidc-s3',
+      refreshMarginSeconds: 300,
+      sessionDurationSeconds: undefined,
+      httpTimeoutSeconds: 10,
+    });
+  });
+
+  test('cognito: scopes split on spaces, XDG_CACHE_HOME honoured, no region needed', () => {
+    const config = loadProviderConfig({ ...COGNITO, XDG_CACHE_HOME: '/var/cache/app', OIDC_SESSION_DURATION_SECONDS: '1800' });
+    expect(config.scopes).toEqual(['https://s3.test/write', 'https://s3.test/read']);
+    expect(config.cacheDir).toBe('/var/cache/app/oidc-s3');
+    expect(config.vendingUrl).toBe(COGNITO.CREDENTIAL_VENDING_URL);
+    expect(config.sessionDurationSeconds).toBe(1800);
+    expect(config.region).toBeUndefined();
+    expect(defaultCacheDir({ XDG_CACHE_HOME: 'relative', HOME: '/h' })).toBe('/h/.cache/oidc-s3');
+  });
+
+  test('every missing variable is named, in one message', () => {
+    const error = configError({});
+    expect(error.code).toBe('CONFIG_INVALID');
+    expect(error.variable).toBe('OIDC_IDP_TYPE');
+    expect(error.message).toBe(
+      'OIDC_IDP_TYPE is required ("auth0" or "cognito"); OIDC_TOKEN_URL is required; OIDC_CLIENT_ID is required; OIDC_CLIENT_SECRET or OIDC_CLIENT_SECRET_FILE is required',
+    );
+  });
+
+  test.each([
+    [{ OIDC_IDP_TYPE: 'okta' }, 'OIDC_IDP_TYPE', 'OIDC_IDP_TYPE must be "auth0" or "cognito" (got "okta")'],
+    [{ OIDC_TOKEN_URL: 'http://tenant.auth0.com/oauth/token' }, 'OIDC_TOKEN_URL', 'OIDC_TOKEN_URL must use https:// (got "http://tenant.auth0.com/oauth/token")'],
+    [{ OIDC_TOKEN_URL: 'tenant.auth0.com' }, 'OIDC_TOKEN_URL', 'OIDC_TOKEN_URL must be an absolute https:// URL (got "tenant.auth0.com")'],
+    [{ OIDC_AUDIENCE: '' }, 'OIDC_AUDIENCE', 'OIDC_AUDIENCE is required when OIDC_IDP_TYPE=auth0 (the API identifier)'],
+    [{ OIDC_ROLE_ARN: 'arn:aws:iam::12:role/x' }, 'OIDC_ROLE_ARN', 'OIDC_ROLE_ARN must be an IAM role ARN like arn:aws:iam::123456789012:role/name (got "arn:aws:iam::12:role/x")'],
+    [{ AWS_REGION: '' }, 'AWS_REGION', 'AWS_REGION is required when OIDC_IDP_TYPE=auth0 (the region of STS)'],
+    [{ OIDC_CLIENT_SECRET_FILE: '/etc/x' }, 'OIDC_CLIENT_SECRET', 'OIDC_CLIENT_SECRET and OIDC_CLIENT_SECRET_FILE are both set: set only one'],
+    [{ OIDC_CACHE_DIR: 'cache' }, 'OIDC_CACHE_DIR', 'OIDC_CACHE_DIR must be an absolute path (got "cache")'],
+    [{ OIDC_REFRESH_MARGIN_SECONDS: '5m' }, 'OIDC_REFRESH_MARGIN_SECONDS', 'OIDC_REFRESH_MARGIN_SECONDS must be a whole number of seconds from 0 to 3600 (got "5m")'],
+    [{ OIDC_SESSION_DURATION_SECONDS: '600' }, 'OIDC_SESSION_DURATION_SECONDS', 'OIDC_SESSION_DURATION_SECONDS must be a whole number of seconds from 900 to 43200 (got "600")'],
+  ])('%j is refused naming the variable', (override, variable, message) => {
+    const error = configError({ ...AUTH0, ...override });
+    expect(error.variable).toBe(variable);
+    expect(error.message).toBe(message);
+  });
+
+  test('cognito needs an https vending URL; plain http only to loopback', () => {
+    expect(configError({ ...COGNITO, CREDENTIAL_VENDING_URL: undefined }).message).toBe('CREDENTIAL_VENDING_URL is required');
+    expect(configError({ ...COGNITO, CREDENTIAL_VENDING_URL: 'http://api.example.com/credentials' }).variable).toBe('CREDENTIAL_VENDING_URL');
+    expect(loadProviderConfig({ ...COGNITO, CREDENTIAL_VENDING_URL: 'http://127.0.0.1:8080/credentials' }).vendingUrl).toBe('http://127.0.0.1:8080/credentials');
+  });
+
+  test('the secret file is read (one trailing newline dropped); an unreadable one is named, not its content', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'oidc-s3-config-'));
+    try {
+      writeFileSync(join(dir, 'secret'), 'from-a-file\n', { mode: 0o600 });
+      const base = { ...AUTH0, OIDC_CLIENT_SECRET: undefined };
+      expect(loadProviderConfig({ ...base, OIDC_CLIENT_SECRET_FILE: join(dir, 'secret') }).clientSecret).toBe('from-a-file');
+      const error = configError({ ...base, OIDC_CLIENT_SECRET_FILE: join(dir, 'missing') });
+      expect(error.message).toBe(`OIDC_CLIENT_SECRET_FILE cannot be read: ${join(dir, 'missing')} (ENOENT)`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('s3-ops settings: prefix normalised, tier checked', () => {
+    expect(loadS3OpsConfig({ S3_BUCKET: 'b', S3_PREFIX: 'web-01', S3_PERMISSIONS: 'full' })).toEqual({ bucket: 'b', prefix: 'web-01/', region: undefined, permissions: 'full' });
+    expect(() => loadS3OpsConfig({ S3_PREFIX: '/web-01/' })).toThrow('S3_PREFIX must not start with "/" (got "/web-01/")');
+    expect(() => loadS3OpsConfig({ S3_PERMISSIONS: 'admin' })).toThrow('S3_PERMISSIONS must be one of write, read-write, full (got "admin")');
+  });
+});
+
+describe('env files', () => {
+  test('KEY=VALUE lines with comments, export, and quotes', () => {
+    const text = [
+      '# comment',
+      '',
+      'OIDC_IDP_TYPE=auth0',
+      'export AWS_REGION = eu-west-1 # trailing comment',
+      'OIDC_SCOPES="https://s3.test/write https://s3.test/read"',
+      "OIDC_CLIENT_SECRET='a#b c'",
+      'EMPTY=',
+    ].join('\n');
+    expect(parseEnvFile(text)).toEqual({
+      OIDC_IDP_TYPE: 'auth0',
+      AWS_REGION: 'eu-west-1',
+      OIDC_SCOPES: 'https://s3.test/write https://s3.test/read',
+      OIDC_CLIENT_SECRET: 'a#b c',
+      EMPTY: '',
+    });
+  });
+
+  test('a bad line or an unreadable file is an error naming the place', () => {
+    expect(() => parseEnvFile('GOOD=1\nnot a setting', '/etc/oidc-s3/config.env')).toThrow('/etc/oidc-s3/config.env:2 is not a KEY=VALUE line');
+    expect(() => parseEnvFile('A="open', 'f')).toThrow('f:1 has an unterminated " quote');
+    try {
+      readEnvFile('/nonexistent/oidc.env');
+      throw new Error('expected an error');
+    } catch (error) {
+      expect((error as ClientError).code).toBe('CONFIG_INVALID');
+      expect(describeError(error)).toBe('--env-file /nonexistent/oidc.env cannot be read (ENOENT) [CONFIG_INVALID]');
+    }
+  });
+});
