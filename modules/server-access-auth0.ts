@@ -6,7 +6,7 @@ import { ClientGrant } from './auth0/client-grant';
 import { SettingChecks } from './construct-validation';
 import { toJson } from './policies/document';
 import { auth0WebIdentityTrust } from './policies/server-trust';
-import { checkServers, forObject, forValue, instanceAttribute, serverEntry, serverRoles, serversMap, sharedConfigurationFields, type ServerAccessBaseConfig } from './server-access';
+import { checkServers, forObject, forValue, instanceAttribute, serverEntry, serverRoles, serversMap, sharedConfigurationFields, type ServerAccessBaseConfig, serverResourceName } from './server-access';
 
 export interface Auth0ServerAccessConfig extends ServerAccessBaseConfig {
   /** The Auth0 tenant's domain (token endpoint `https://<domain>/oauth/token`). */
@@ -43,7 +43,7 @@ export class Auth0ServerAccess extends Construct {
 
     this.client = new Client(this, 'client', {
       forEach: iterator,
-      name: iterator.getString('name'),
+      name: serverResourceName(config.namePrefix, iterator),
       appType: 'non_interactive',
       grantTypes: ['client_credentials'],
     });

@@ -1,12 +1,13 @@
 import { CognitoUserPoolClient } from '@cdktf/provider-aws/lib/cognito-user-pool-client';
 import { DynamodbTableItem } from '@cdktf/provider-aws/lib/dynamodb-table-item';
-import { Fn, TerraformIterator, type IResolvable } from 'cdktf';
+import { Fn, TerraformIterator, TerraformLocal, Token, ref, type IResolvable } from 'cdktf';
+import { PERMISSION_TIERS } from '../config/types';
 import { Construct } from 'constructs';
 import { SettingChecks } from './construct-validation';
 import { toJson } from './policies/document';
 import { tierScopes } from './policies/s3-access';
 import { vendingLambdaTrust } from './policies/server-trust';
-import { checkServers, forObject, forValue, instanceAttribute, serverEntry, serverRoles, serversMap, sharedConfigurationFields, type ServerAccessBaseConfig } from './server-access';
+import { checkServers, forObject, forValue, instanceAttribute, serverEntry, serverResourceName, serverRoles, serversMap, sharedConfigurationFields, type ServerAccessBaseConfig } from './server-access';
 
 export interface CognitoServerAccessConfig extends ServerAccessBaseConfig {
   /** The foundation's user pool the app clients belong to. */
@@ -42,17 +43,19 @@ export class CognitoServerAccess extends Construct {
       .integerInRange('accessTokenValiditySeconds', config.accessTokenValiditySeconds, 300, 86400, 'set token_lifetime_seconds in foundation.json to 300–86400 for Cognito')
       .throwIfAny();
 
-    const entries = config.servers.map((server) => [server.name, serverEntry(config, server, { scopes: tierScopes(config.resourceServerIdentifier, server.s3Permissions) })]);
-    const { iterator, local } = serversMap(this, Object.fromEntries(entries));
+    const { iterator, local } = serversMap(this, Object.fromEntries(config.servers.map((server) => [server.name, serverEntry(config, server)])));
+    // Scopes follow from the tier: one small map, looked up per server, rather than a list in every entry.
+    const scopesByTier = new TerraformLocal(this, 'tier_scopes', Object.fromEntries(PERMISSION_TIERS.map((tier) => [tier, tierScopes(config.resourceServerIdentifier, tier)])));
+    scopesByTier.overrideLogicalId('tier_scopes');
 
     this.client = new CognitoUserPoolClient(this, 'client', {
       forEach: iterator,
-      name: iterator.getString('name'),
+      name: serverResourceName(config.namePrefix, iterator),
       userPoolId: config.userPoolId,
       generateSecret: true,
       allowedOauthFlows: ['client_credentials'],
       allowedOauthFlowsUserPoolClient: true,
-      allowedOauthScopes: iterator.getList('scopes'),
+      allowedOauthScopes: Token.asList(ref('local.tier_scopes[each.value.s3_permissions]')),
       supportedIdentityProviders: ['COGNITO'],
       // No user sign-in flows: these clients only ever use client credentials.
       explicitAuthFlows: ['ALLOW_REFRESH_TOKEN_AUTH'],
@@ -86,7 +89,7 @@ export class CognitoServerAccess extends Construct {
       ...sharedConfigurationFields(config, 'cognito', role, this.client, 'id'),
       token_endpoint: config.tokenEndpoint,
       credential_vending_url: config.credentialVendingUrl,
-      scopes: forValue('join(" ", val.scopes)'),
+      scopes: forValue('join(" ", local.tier_scopes[val.s3_permissions])'),
     }));
     this.serverSecrets = iterator.forExpressionForMap(forValue('key'), instanceAttribute(this.client, 'client_secret', 'key'));
   }

@@ -12,7 +12,7 @@
  */
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
-import { TerraformIterator, TerraformLocal, Token, ref, type IResolvable, type MapTerraformIterator, type TerraformResource } from 'cdktf';
+import { Fn, TerraformIterator, TerraformLocal, Token, ref, type IResolvable, type MapTerraformIterator, type TerraformResource } from 'cdktf';
 import type { Construct } from 'constructs';
 import { PERMISSION_TIERS, serverRolePath, type PermissionTier, type ServerSettings } from '../config/types';
 import { nestedPrefixes, prefixRule } from '../config/schema';
@@ -26,8 +26,6 @@ export interface ServerAccessBaseConfig {
   readonly servers: readonly ServerSettings[];
   /** `<project>-<env>`: role and client names are `<namePrefix>-<server>`. */
   readonly namePrefix: string;
-  /** Tags on every server's role; a server's own tags override them, and `Server` is always its name. @default {} */
-  readonly commonTags?: Readonly<Record<string, string>>;
   /** ARN of the upload bucket (usually a remote-state token). */
   readonly bucketArn: string;
   /** Bucket name and region, for the hosts' configuration. */
@@ -42,27 +40,26 @@ export interface ServerAccessBaseConfig {
  * resources as `each.value.<key>` and by the outputs as `val.<key>`.
  */
 export interface ServerEntry {
-  /** `<project>-<env>-<server>`: the IAM role's and the OAuth client's name. */
-  readonly name: string;
   readonly s3_path_prefix: string;
   readonly s3_permissions: PermissionTier;
   readonly enabled: boolean;
   /** As configured (900–43200): what the vending Lambda may grant. */
   readonly max_session_duration: number;
-  /** IAM's MaxSessionDuration cannot go below 3600, so shorter settings are enforced by the session's requester, not the role. */
-  readonly role_max_session_duration: number;
+  /** The server's own tags; the common tags come from the provider's default_tags. */
   readonly tags: Readonly<Record<string, string>>;
   /** The role's inline policy (JSON; the bucket ARN may be a token inside it). */
   readonly s3_policy: string;
-  /** Provider-specific values (Cognito: the client's scopes). */
-  readonly [extra: string]: unknown;
 }
 
 /** IAM's lower bound for a role's MaxSessionDuration. */
 const MIN_ROLE_MAX_SESSION_DURATION = 3600;
 
-/** Builds one server's entry; `extra` adds provider-specific values. */
-export function serverEntry(config: ServerAccessBaseConfig, server: ServerSettings, extra: Readonly<Record<string, unknown>> = {}): ServerEntry {
+/**
+ * Builds one server's entry: only what differs from server to server. Whatever follows from it
+ * (names, the role's session limit, scopes, tags) is derived in HCL, which keeps the map, and
+ * synth time for thousands of servers, small.
+ */
+export function serverEntry(config: ServerAccessBaseConfig, server: ServerSettings): ServerEntry {
   const policy = server.enabled
     ? s3AccessPolicy({
         bucketArn: config.bucketArn,
@@ -73,15 +70,12 @@ export function serverEntry(config: ServerAccessBaseConfig, server: ServerSettin
       })
     : disabledServerPolicy();
   return {
-    name: `${config.namePrefix}-${server.name}`,
     s3_path_prefix: server.s3PathPrefix,
     s3_permissions: server.s3Permissions,
     enabled: server.enabled,
     max_session_duration: server.maxSessionDuration,
-    role_max_session_duration: Math.max(MIN_ROLE_MAX_SESSION_DURATION, server.maxSessionDuration),
-    tags: { ...config.commonTags, ...server.tags, Server: server.name },
+    tags: server.tags,
     s3_policy: toJson(policy),
-    ...extra,
   };
 }
 
@@ -147,6 +141,11 @@ export interface ServerRoles {
   readonly policy: IamRolePolicy;
 }
 
+/** `<project>-<env>-<server>`: the name of a server's role and of its OAuth client. */
+export function serverResourceName(namePrefix: string, iterator: MapTerraformIterator): string {
+  return `${namePrefix}-${iterator.key}`;
+}
+
 /**
  * Per server: the role `<project>-<env>-<server>` (under the environment's role path) trusting `assumeRolePolicy` (a JSON document
  * that may refer to `each.key` and sibling instances) and its inline S3 policy from the map.
@@ -154,12 +153,14 @@ export interface ServerRoles {
 export function serverRoles(scope: Construct, iterator: MapTerraformIterator, namePrefix: string, assumeRolePolicy: string): ServerRoles {
   const role = new IamRole(scope, 'role', {
     forEach: iterator,
-    name: iterator.getString('name'),
+    name: serverResourceName(namePrefix, iterator),
     path: serverRolePath(namePrefix),
     description: `S3 access of server ${iterator.key}`,
     assumeRolePolicy,
-    maxSessionDuration: iterator.getNumber('role_max_session_duration'),
-    tags: iterator.getStringMap('tags'),
+    // IAM's MaxSessionDuration cannot go below 3600 s: a shorter setting is enforced by whoever
+    // asks for the session (the vending Lambda, or the host client's DurationSeconds).
+    maxSessionDuration: Fn.max([MIN_ROLE_MAX_SESSION_DURATION, iterator.getNumber('max_session_duration')]),
+    tags: Fn.merge([iterator.getStringMap('tags'), { Server: iterator.key }]),
   });
   role.overrideLogicalId('server');
   const policy = new IamRolePolicy(scope, 's3-access', {

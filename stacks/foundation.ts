@@ -33,10 +33,11 @@ export class FoundationStack extends TerraformStack {
       defaultTags: [
         {
           tags: {
-            ...settings.tags,
             Environment: config.environment,
             Project: settings.projectName,
             ManagedBy: 'cdktf',
+            // The operator's own tags win over the defaults above.
+            ...settings.tags,
           },
         },
       ],

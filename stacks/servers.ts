@@ -42,10 +42,11 @@ export class ServersStack extends TerraformStack {
       defaultTags: [
         {
           tags: {
-            ...config.servers.commonTags,
             Environment: config.environment,
             Project: settings.projectName,
             ManagedBy: 'cdktf',
+            // The operator's own tags win over the defaults above.
+            ...config.servers.commonTags,
           },
         },
       ],
@@ -55,7 +56,6 @@ export class ServersStack extends TerraformStack {
     const base = {
       servers: config.servers.servers,
       namePrefix: namePrefix(config),
-      commonTags: config.servers.commonTags,
       bucketArn: output('bucket_arn'),
       bucketName: output('bucket_name'),
       awsRegion: output('aws_region'),

@@ -1,7 +1,7 @@
 import { getExpressionAst } from '@cdktf/hcl2json';
 import { s3AccessPolicy } from '../../modules/policies/s3-access';
 import { allStrings, type TerraformJson } from '../support/synth';
-import { COMMON_TAGS, THREE_SERVERS, environmentConfig, foundationOutput, synthServers } from './fixtures';
+import { THREE_SERVERS, environmentConfig, foundationOutput, synthServers } from './fixtures';
 
 const LOCAL = '${local.servers}';
 
@@ -24,18 +24,18 @@ describe.each(['auth0', 'cognito'] as const)('servers stack (%s), three servers'
   test('the servers map is keyed by server name and carries each server\'s own settings', () => {
     const servers = json.locals.servers;
     expect(Object.keys(servers).sort()).toEqual(['etl-02', 'web-01', 'web-010']);
+    // Only what differs per server; names, the role's session limit, tags and scopes are derived in HCL.
+    expect(Object.keys(servers['web-01']).sort()).toEqual(['enabled', 'max_session_duration', 's3_path_prefix', 's3_permissions', 's3_policy', 'tags']);
     expect(servers['web-01']).toMatchObject({
-      name: 'oidc-s3-dev-web-01',
       s3_path_prefix: 'web-01/',
       s3_permissions: 'write',
       enabled: true,
       max_session_duration: 3600,
-      role_max_session_duration: 3600,
-      // common tags, overridden by the server's own, plus Server=<name>
-      tags: { Project: 'overridden-by-server', CostCenter: 'ops', Team: 'web', Server: 'web-01' },
+      // the server's own tags; the common tags are the provider's default_tags
+      tags: { Project: 'overridden-by-server', Team: 'web' },
     });
-    expect(servers['web-010']).toMatchObject({ name: 'oidc-s3-dev-web-010', max_session_duration: 900, role_max_session_duration: 3600, tags: { ...COMMON_TAGS, Server: 'web-010' } });
-    expect(servers['etl-02']).toMatchObject({ name: 'oidc-s3-dev-etl-02', enabled: false, max_session_duration: 7200, role_max_session_duration: 7200 });
+    expect(servers['web-010']).toMatchObject({ max_session_duration: 900, tags: {} });
+    expect(servers['etl-02']).toMatchObject({ enabled: false, max_session_duration: 7200 });
   });
 
   test('each enabled server\'s inline policy is the pure builder\'s document, with the bucket ARN from remote state', () => {
@@ -57,11 +57,12 @@ describe.each(['auth0', 'cognito'] as const)('servers stack (%s), three servers'
     const role = json.resource.aws_iam_role.server;
     expect(role).toMatchObject({
       for_each: LOCAL,
-      name: '${each.value.name}',
+      name: 'oidc-s3-dev-${each.key}',
       // The vending Lambda may assume only roles under its own environment's path.
       path: '/oidc-s3-dev/',
-      max_session_duration: '${each.value.role_max_session_duration}',
-      tags: '${each.value.tags}',
+      // IAM's floor for a role is 3600 s; shorter settings are enforced by whoever requests the session.
+      max_session_duration: '${max(3600, each.value.max_session_duration)}',
+      tags: '${merge(each.value.tags, {"Server" = each.key})}',
     });
     expect(json.resource.aws_iam_role_policy.server_s3_access).toEqual({
       for_each: LOCAL,
@@ -79,7 +80,8 @@ describe.each(['auth0', 'cognito'] as const)('servers stack (%s), three servers'
     expect(json.provider.aws).toEqual([
       {
         region: 'eu-west-1',
-        default_tags: [{ tags: { ...COMMON_TAGS, Environment: 'dev', Project: 'oidc-s3', ManagedBy: 'cdktf' } }],
+        // The operator's common tags win over the defaults (here, Project).
+        default_tags: [{ tags: { Environment: 'dev', Project: 'oidc-s3-uploader', ManagedBy: 'cdktf', CostCenter: 'ops' } }],
       },
     ]);
   });
@@ -124,7 +126,7 @@ describe('servers stack, Auth0 specifics', () => {
   test('per server: a non-interactive client-credentials client, its client_secret_post credentials and a grant to the audience', async () => {
     expect(json.resource.auth0_client.server).toEqual({
       for_each: LOCAL,
-      name: '${each.value.name}',
+      name: 'oidc-s3-dev-${each.key}',
       app_type: 'non_interactive',
       grant_types: ['client_credentials'],
     });
@@ -184,22 +186,24 @@ describe('servers stack, Cognito specifics', () => {
     json = synthServers(environmentConfig('cognito', THREE_SERVERS, { tokenLifetimeSeconds: 1800 }));
   });
 
-  test('each server carries its tier\'s full scope strings', () => {
+  test('each tier maps to its full scope strings, looked up by the server\'s tier', () => {
     const rs = foundationOutput('resource_server_identifier');
-    expect(json.locals.servers['web-01'].scopes).toEqual([`${rs}/write`]);
-    expect(json.locals.servers['web-010'].scopes).toEqual([`${rs}/write`, `${rs}/read`]);
-    expect(json.locals.servers['etl-02'].scopes).toEqual([`${rs}/write`, `${rs}/read`, `${rs}/delete`, `${rs}/list`]);
+    expect(json.locals.tier_scopes).toEqual({
+      write: [`${rs}/write`],
+      'read-write': [`${rs}/write`, `${rs}/read`],
+      full: [`${rs}/write`, `${rs}/read`, `${rs}/delete`, `${rs}/list`],
+    });
   });
 
   test('per server: a client-credentials-only app client with a secret, the scopes and the configured token validity', () => {
     expect(json.resource.aws_cognito_user_pool_client.server).toEqual({
       for_each: LOCAL,
-      name: '${each.value.name}',
+      name: 'oidc-s3-dev-${each.key}',
       user_pool_id: foundationOutput('cognito_user_pool_id'),
       generate_secret: true,
       allowed_oauth_flows: ['client_credentials'],
       allowed_oauth_flows_user_pool_client: true,
-      allowed_oauth_scopes: '${each.value.scopes}',
+      allowed_oauth_scopes: '${local.tier_scopes[each.value.s3_permissions]}',
       supported_identity_providers: ['COGNITO'],
       explicit_auth_flows: ['ALLOW_REFRESH_TOKEN_AUTH'],
       access_token_validity: 1800,
@@ -244,7 +248,7 @@ describe('servers stack, Cognito specifics', () => {
     const value: string = json.output.server_configurations.value;
     expect(value).toContain('"token_endpoint" = data.terraform_remote_state.foundation.outputs.cognito_token_endpoint');
     expect(value).toContain('"credential_vending_url" = data.terraform_remote_state.foundation.outputs.credential_vending_api_url');
-    expect(value).toContain('"scopes" = join(" ", val.scopes)');
+    expect(value).toContain('"scopes" = join(" ", local.tier_scopes[val.s3_permissions])');
     expect(value).toContain('"client_id" = aws_cognito_user_pool_client.server[key].id');
   });
 

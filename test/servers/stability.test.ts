@@ -20,7 +20,7 @@ describe.each(['auth0', 'cognito'] as const)('servers map changes (%s)', (identi
     for (const name of ['web-01', 'web-010', 'etl-02']) {
       expect(JSON.stringify(after.locals.servers[name])).toBe(JSON.stringify(before.locals.servers[name]));
     }
-    expect(after.locals.servers['web-005']).toMatchObject({ name: 'oidc-s3-dev-web-005', s3_path_prefix: 'web-005/', s3_permissions: 'full' });
+    expect(after.locals.servers['web-005']).toMatchObject({ s3_path_prefix: 'web-005/', s3_permissions: 'full', tags: { Team: 'new' } });
     // Resource blocks, outputs and everything else are byte-for-byte the same.
     expect(JSON.stringify(withoutServersMap(after))).toBe(JSON.stringify(withoutServersMap(before)));
   });
@@ -68,7 +68,7 @@ describe('a thousand servers', () => {
     process.stdout.write(`[servers stack] ${identityProvider}: 1,000-server synth took ${elapsedMs.toFixed(0)} ms\n`);
 
     expect(Object.keys(json.locals.servers)).toHaveLength(1000);
-    expect(json.locals.servers['host-0999']).toMatchObject({ name: 'oidc-s3-dev-host-0999', s3_path_prefix: 'hosts/0999/', s3_permissions: 'write' });
+    expect(json.locals.servers['host-0999']).toMatchObject({ s3_path_prefix: 'hosts/0999/', s3_permissions: 'write' });
     for (const blocks of Object.values(json.resource as Record<string, Record<string, unknown>>)) expect(Object.keys(blocks)).toHaveLength(1);
   });
 });
