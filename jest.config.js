@@ -9,6 +9,8 @@ module.exports = {
     '/node_modules/jose/.+\\.js$': '<rootDir>/test/esbuild-transform.cjs',
   },
   transformIgnorePatterns: ['/node_modules/(?!jose/)'],
+  setupFiles: ['<rootDir>/test/setup-env.cjs'],
+  reporters: ['default', '<rootDir>/test/summary-reporter.cjs'],
   testTimeout: 30000,
   maxWorkers: 2,
 };

@@ -11,6 +11,7 @@ import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { bundleVendingLambda, REPO_ROOT } from '../modules/bundle';
+import { median, percentile, round as roundTo } from './harness';
 
 const WARM_REQUESTS = 1000;
 const COLD_RUNS = 5;
@@ -27,9 +28,7 @@ export async function benchVending(): Promise<Figures> {
   return JSON.parse(stdout.trim().split('\n').at(-1)!) as Figures;
 }
 
-const round = (ms: number): number => Math.round(ms * 100) / 100;
-const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-const median = (values: number[]): number => percentile([...values].sort((a, b) => a - b), 50);
+const round = (ms: number): number => roundTo(ms, 2);
 
 async function measure(): Promise<Figures> {
   // Imported here: the harness needs the test CA, which only the worker has.
@@ -68,7 +67,6 @@ async function measure(): Promise<Figures> {
     } finally {
       process.stdout.write = write;
     }
-    latencies.sort((a, b) => a - b);
     return {
       bundle_kib: round(statSync(outfile).size / 1024),
       cold_init_ms: round(median(cold.map((c) => c.init))),

@@ -43,6 +43,7 @@ export interface S3Target {
 export const MIB = 1024 * 1024;
 /** Files above one part go multipart; S3 wants parts of at least 5 MiB. @default 8 MiB */
 export const DEFAULT_PART_SIZE = 8 * MIB;
+const READ_CHUNK = MIB;
 
 export function objectKey(target: S3Target, relativeKey: string): string {
   if (!relativeKey || relativeKey.startsWith('/')) {
@@ -69,7 +70,9 @@ export async function uploadFile(target: S3Target, localPath: string, relativeKe
   const size = statSync(localPath).size;
   const digests = new DigestStream(partSize);
   const progress = new ProgressBar(`upload ${basename(localPath)}`, size);
-  const body = createReadStream(localPath).pipe(digests);
+  // 1 MiB reads: with the default 64 KiB, per-chunk overhead (stream plumbing, copies into
+  // parts) cost more CPU than the signing (bench/uploads.ts).
+  const body = createReadStream(localPath, { highWaterMark: READ_CHUNK }).pipe(digests);
   const upload = new Upload({
     client: target.client,
     params: { Bucket: target.bucket, Key: key, Body: body, ChecksumAlgorithm: 'CRC32' },
@@ -78,7 +81,10 @@ export async function uploadFile(target: S3Target, localPath: string, relativeKe
     leavePartsOnError: false,
   });
   upload.on('httpUploadProgress', (p) => progress.update(p.loaded ?? 0));
-  const result = await guard('upload', target, key, () => upload.done());
+  const result = await guard('upload', target, key, () => upload.done()).catch((error: unknown) => {
+    digests.destroy(); // stops the hashing worker
+    throw error;
+  });
   progress.finish();
   const etag = plainEtag(result.ETag, result.ServerSideEncryption);
   if (etag !== undefined && !digests.expectedEtags().includes(etag)) {
