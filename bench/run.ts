@@ -114,7 +114,7 @@ function resultsMarkdown(results: Results, started: Date, seconds: number, suite
     '```',
     '',
     'Synth: medians of 5 runs after a warm-up (`BENCH_RUNS`), on a copy of the repository with',
-    'generated servers maps; "app" is `tsx main.ts` alone, "cdktf" the full `cdktf synth`; peak RSS is',
+    'generated servers maps; "app" is cdktf.json\'s app command (`node --require tsx/cjs main.ts`) alone, "cdktf" the full `cdktf synth`; peak RSS is',
     'the largest of any Node process in a run. Vending: the esbuild bundle against dynalite and the',
     'STS stand-in over loopback. Client: the built bundle against the local OAuth server and STS',
     'stand-in. Uploads: `s3-ops upload` and `aws s3 cp` alternating against the same s3rver.',

@@ -1,9 +1,9 @@
 /**
- * Synth scaling: the app alone (`tsx main.ts`) and the full `cdktf synth`, for servers maps of
+ * Synth scaling: the app alone (cdktf.json's `app` command) and the full `cdktf synth`, for servers maps of
  * 10 to 5,000 servers and both identity providers, on a copy of the repository whose
  * environments/ holds generated maps. Median of N runs after one warm-up; peak RSS of the run.
  */
-import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { median, round, runChild } from './harness';
@@ -63,7 +63,8 @@ export async function benchSynth(options: { counts?: readonly number[]; runs?: n
   const counts = options.counts ?? [10, 100, 1000, 5000];
   const runs = options.runs ?? 5;
   const dir = prepareProject(counts);
-  const tsx = join(dir, 'node_modules/.bin/tsx');
+  // The app exactly as cdktf.json runs it, without the CLI around it.
+  const [appCommand, ...appArgs] = (JSON.parse(readFileSync(join(dir, 'cdktf.json'), 'utf8')) as { app: string }).app.split(' ');
   const cdktf = join(dir, 'node_modules/.bin/cdktf');
   const rows: SynthRow[] = [];
   try {
@@ -72,7 +73,7 @@ export async function benchSynth(options: { counts?: readonly number[]; runs?: n
         const environment = `${provider[0]}-${count}`;
         const env = { ENVIRONMENT: environment, CHECKPOINT_DISABLE: '1', CI: 'true', CDKTF_OUTDIR: join(dir, 'out', environment) };
         mkdirSync(env.CDKTF_OUTDIR, { recursive: true });
-        const app = await measure(() => runChild(tsx, ['main.ts'], { cwd: dir, env }), runs);
+        const app = await measure(() => runChild(appCommand!, appArgs, { cwd: dir, env }), runs);
         const { CDKTF_OUTDIR: _appOnly, ...cliEnv } = env;
         const full = await measure(() => runChild(cdktf, ['synth'], { cwd: dir, env: cliEnv }), runs);
         rows.push({ provider, servers: count, appMs: round(app.ms), appPeakRssMiB: round(app.peakRssMiB), cdktfMs: round(full.ms), cdktfPeakRssMiB: round(full.peakRssMiB) });
