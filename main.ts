@@ -11,7 +11,9 @@ import { StateBootstrapStack } from './stacks/state-bootstrap';
 
 async function main(): Promise<void> {
   const config = await loadEnvironment({ rootDir: __dirname, environment: process.env.ENVIRONMENT ?? 'dev' });
-  const app = new App();
+  // No construct stack traces in the metadata: they cost a source-mapped stack per resource at
+  // every synth, and say nothing an operator needs.
+  const app = new App({ stackTraces: false });
   new FoundationStack(app, 'foundation', { config });
   new ServersStack(app, 'servers', { config });
   new StateBootstrapStack(app, 'state-bootstrap', {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
-import { buildSync, version as esbuildVersion, type BuildOptions } from 'esbuild';
+import type { BuildOptions } from 'esbuild';
 import { dirname, join } from 'node:path';
 
 /** Where the repository's TypeScript sources live, relative to this file. */
@@ -8,6 +8,12 @@ export const REPO_ROOT = join(__dirname, '..');
 
 /** The credential-vending handler's entry point, bundled for the nodejs22.x runtime. */
 export const VENDING_LAMBDA_ENTRY = join(REPO_ROOT, 'lambda/credential-vending/handler.ts');
+
+/** esbuild, loaded only when something is bundled: a synth that hits the cache never pays for it. */
+function esbuild(): typeof import('esbuild') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('esbuild') as typeof import('esbuild');
+}
 
 const common: BuildOptions = {
   bundle: true,
@@ -26,7 +32,7 @@ const common: BuildOptions = {
  */
 export function bundleVendingLambda(outdir: string): string {
   const outfile = join(outdir, 'index.js');
-  buildSync({ ...common, entryPoints: [VENDING_LAMBDA_ENTRY], outfile, target: 'node22' });
+  esbuild().buildSync({ ...common, entryPoints: [VENDING_LAMBDA_ENTRY], outfile, target: 'node22' });
   return outfile;
 }
 
@@ -43,7 +49,7 @@ export function cachedVendingLambdaBundle(cacheRoot = join(REPO_ROOT, 'node_modu
     join(REPO_ROOT, 'package-lock.json'),
     __filename,
   ];
-  const hash = createHash('sha256').update(esbuildVersion);
+  const hash = createHash('sha256').update(readFileSync(require.resolve('esbuild/package.json')));
   for (const file of inputs) hash.update(file.slice(REPO_ROOT.length)).update(existsSync(file) ? readFileSync(file) : '');
   const directory = join(cacheRoot, `vending-lambda-${hash.digest('hex').slice(0, 16)}`);
   if (!existsSync(join(directory, 'index.js'))) {
@@ -69,7 +75,7 @@ export const CLIENT_BUNDLES = {
 export function bundleClient(outdir: string): string[] {
   return Object.entries(CLIENT_BUNDLES).map(([name, entry]) => {
     const outfile = join(outdir, `${name}.js`);
-    buildSync({
+    esbuild().buildSync({
       ...common,
       entryPoints: [entry],
       outfile,

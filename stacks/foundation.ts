@@ -1,4 +1,3 @@
-import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { TerraformOutput, TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
 import { namePrefix, type EnvironmentConfig } from '../config/types';
@@ -6,6 +5,7 @@ import { Auth0Foundation } from '../modules/auth0-foundation';
 import { Auth0Provider } from '../modules/auth0/provider';
 import { CognitoFoundation } from '../modules/cognito-foundation';
 import { UploadBucket } from '../modules/upload-bucket';
+import { useAwsProvider } from './aws-provider';
 import { useS3Backend } from './backend';
 
 export interface FoundationStackProps {
@@ -28,20 +28,7 @@ export class FoundationStack extends TerraformStack {
 
     useS3Backend(this, config.backend, config.environment, 'foundation');
 
-    new AwsProvider(this, 'aws', {
-      region: settings.awsRegion,
-      defaultTags: [
-        {
-          tags: {
-            Environment: config.environment,
-            Project: settings.projectName,
-            ManagedBy: 'cdktf',
-            // The operator's own tags win over the defaults above.
-            ...settings.tags,
-          },
-        },
-      ],
-    });
+    useAwsProvider(this, config, settings.tags);
 
     const uploads = new UploadBucket(this, 'uploads', {
       bucketName: settings.bucketName,

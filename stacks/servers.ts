@@ -1,4 +1,3 @@
-import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { TerraformOutput, TerraformStack, type IResolvable } from 'cdktf';
 import type { Construct } from 'constructs';
 import { namePrefix, type EnvironmentConfig } from '../config/types';
@@ -6,6 +5,7 @@ import { Auth0Provider } from '../modules/auth0/provider';
 import { SettingChecks } from '../modules/construct-validation';
 import { Auth0ServerAccess } from '../modules/server-access-auth0';
 import { CognitoServerAccess } from '../modules/server-access-cognito';
+import { useAwsProvider } from './aws-provider';
 import { foundationRemoteState, useS3Backend } from './backend';
 
 export interface ServersStackProps {
@@ -37,20 +37,7 @@ export class ServersStack extends TerraformStack {
       .throwIfAny();
 
     useS3Backend(this, config.backend, config.environment, 'servers');
-    new AwsProvider(this, 'aws', {
-      region: settings.awsRegion,
-      defaultTags: [
-        {
-          tags: {
-            Environment: config.environment,
-            Project: settings.projectName,
-            ManagedBy: 'cdktf',
-            // The operator's own tags win over the defaults above.
-            ...config.servers.commonTags,
-          },
-        },
-      ],
-    });
+    useAwsProvider(this, config, config.servers.commonTags);
     const foundation = foundationRemoteState(this, config.backend, config.environment);
     const output = (name: string) => foundation.getString(name);
     const base = {
