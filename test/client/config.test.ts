@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultCacheDir, loadProviderConfig, loadS3OpsConfig } from '../../client/config';
-import { parseEnvFile, readEnvFile } from '../../client/env-file';
+import { formatEnvValue, parseEnvFile, readEnvFile } from '../../client/env-file';
 import { ClientError, ConfigError, describeError } from '../../client/errors';
 
 const AUTH0 = {
@@ -135,6 +135,13 @@ describe('env files', () => {
       EMPTY: '',
     });
   });
+
+  test.each(['plain', 'with space', 'say "hi"', 'back\\slash', '$HOME and ${PATH}', 'back`tick', 'x # not a comment', ''])(
+    'a value written with formatEnvValue reads back unchanged: %j',
+    (value) => {
+      expect(parseEnvFile(`KEY=${formatEnvValue(value)}`)).toEqual({ KEY: value });
+    },
+  );
 
   test('a bad line or an unreadable file is an error naming the place', () => {
     expect(() => parseEnvFile('GOOD=1\nnot a setting', '/etc/oidc-s3/config.env')).toThrow('/etc/oidc-s3/config.env:2 is not a KEY=VALUE line');
