@@ -3,7 +3,6 @@
 // NODE_EXTRA_CA_CERTS is set when it starts), with an environment holding nothing that could
 // reach real AWS, and the Auth0-flavoured local servers the client's e2e tests stand up.
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../modules/bundle';
 import type { TestHost } from '../test/client/harness';
@@ -74,7 +73,7 @@ const ROLE_ARN = 'arn:aws:iam::123456789012:role/oidc-s3-bench-host';
  * under the test CA (in the worker).
  */
 export async function startAuth0Stack(): Promise<Auth0Stack> {
-  const [{ TestHost }, { startOAuthServer }, { startStsStub }] = await Promise.all([
+  const [{ TestHost, auth0HostSettings }, { startOAuthServer }, { startStsStub }] = await Promise.all([
     import('../test/client/harness'),
     import('../test/support/oauth-server'),
     import('../test/support/sts-stub'),
@@ -85,20 +84,17 @@ export async function startAuth0Stack(): Promise<Auth0Stack> {
   const sts = await startStsStub({
     webIdentity: { jwksUrl: idp.jwksUrl, issuer: idp.issuer, audience: AUDIENCE, roles: { [ROLE_ARN]: `${CLIENT_ID}@clients` } },
   });
-  const secretFile = join(host.home, 'client.secret');
-  writeFileSync(secretFile, `${clientSecret}\n`, { mode: 0o600 });
-  const cacheDir = join(host.home, 'cache');
-  host.settings = {
-    OIDC_IDP_TYPE: 'auth0',
-    OIDC_TOKEN_URL: idp.tokenUrl,
-    OIDC_CLIENT_ID: CLIENT_ID,
-    OIDC_CLIENT_SECRET_FILE: secretFile,
-    OIDC_AUDIENCE: AUDIENCE,
-    OIDC_ROLE_ARN: ROLE_ARN,
-    AWS_REGION: 'eu-west-1',
-    AWS_ENDPOINT_URL_STS: sts.url,
-    OIDC_CACHE_DIR: cacheDir,
-  };
+  host.settings = auth0HostSettings({
+    home: host.home,
+    tokenUrl: idp.tokenUrl,
+    stsUrl: sts.url,
+    clientId: CLIENT_ID,
+    clientSecret,
+    audience: AUDIENCE,
+    roleArn: ROLE_ARN,
+    region: 'eu-west-1',
+  });
+  const cacheDir = host.settings.OIDC_CACHE_DIR!;
   return {
     host,
     envFile: host.envFile(),

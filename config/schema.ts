@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import type { ConfigProblem } from './errors';
+import { AWS_REGION as REGION, COGNITO_DOMAIN_PREFIX, HOSTNAME, KMS_KEY_ARN, S3_BUCKET_NAME } from './patterns';
 import {
   PERMISSION_TIERS,
   type BackendConfig,
@@ -24,13 +25,8 @@ export const LOG_RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 ] as const;
 
-const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
 const PROJECT_NAME = /^[a-z][a-z0-9-]{0,18}[a-z0-9]$/;
 const ENVIRONMENT_NAME = /^[a-z][a-z0-9-]{0,14}[a-z0-9]$/;
-const HOSTNAME = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
-const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
-const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/[A-Za-z0-9/_-]+$/;
-const COGNITO_DOMAIN_PREFIX = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 /** Lower case only: IAM role names are unique regardless of case, so `Web-01` would clash with `web-01`. */
 const SERVER_NAME = /^[a-z0-9][a-z0-9._-]*[a-z0-9]$/;
 const PREFIX_CHARACTERS = /^[A-Za-z0-9._\-/]+$/;
@@ -336,22 +332,20 @@ export function parseFoundation(
 
 /** Cognito's rules for a hosted domain prefix; undefined when `prefix` follows them. */
 export function cognitoDomainPrefixRule(prefix: string): string | undefined {
-  if (!COGNITO_DOMAIN_PREFIX.test(prefix)) return 'must be 1-63 characters of a-z, 0-9 and "-", not starting or ending with "-"';
+  if (COGNITO_DOMAIN_PREFIX.test(prefix)) return undefined;
   if (/aws|amazon|cognito/.test(prefix)) return 'must not contain "aws", "amazon" or "cognito" (reserved by Cognito)';
-  return undefined;
+  return 'must be 1-63 characters of a-z, 0-9 and "-", not starting or ending with "-"';
 }
 
 /** S3's bucket naming rules; undefined when `name` follows them. */
 export function bucketNameRule(name: string): string | undefined {
-  if (!BUCKET_NAME.test(name)) {
+  if (S3_BUCKET_NAME.test(name)) return undefined;
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(name)) {
     return 'must be 3-63 characters of a-z, 0-9, "." and "-", starting and ending with a letter or digit (S3 bucket naming rules)';
   }
   if (name.includes('..')) return 'must not contain ".." (S3 bucket naming rules)';
   if (/^\d+\.\d+\.\d+\.\d+$/.test(name)) return 'must not look like an IP address (S3 bucket naming rules)';
-  if (/^(xn--|sthree-)/.test(name) || /(-s3alias|--ol-s3|--x-s3)$/.test(name)) {
-    return 'must not use a prefix or suffix S3 reserves ("xn--", "sthree-", "-s3alias", "--ol-s3", "--x-s3")';
-  }
-  return undefined;
+  return 'must not use a prefix or suffix S3 reserves ("xn--", "sthree-", "amzn-s3-demo-", "-s3alias", "--ol-s3", "--x-s3", ".mrap")';
 }
 
 function checkTags(tags: Readonly<Record<string, string>>, file: string, key: string, problems: ConfigProblem[]): void {

@@ -1,5 +1,6 @@
 import { IamOpenidConnectProvider } from '@cdktf/provider-aws/lib/iam-openid-connect-provider';
 import { Construct } from 'constructs';
+import { HOSTNAME as DOMAIN } from '../config/patterns';
 import type { Auth0Provider } from './auth0/provider';
 import { ResourceServer } from './auth0/resource-server';
 import { SettingChecks } from './construct-validation';
@@ -19,7 +20,6 @@ export interface Auth0FoundationConfig {
   readonly provider?: Auth0Provider;
 }
 
-const DOMAIN = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 const AUDIENCE = /^https:\/\/[^\s<>]+$/;
 /** Auth0's maximum `token_lifetime`: 30 days. */
 const MAX_TOKEN_LIFETIME = 2_592_000;

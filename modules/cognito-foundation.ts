@@ -3,6 +3,7 @@ import { CognitoUserPool } from '@cdktf/provider-aws/lib/cognito-user-pool';
 import { CognitoUserPoolDomain } from '@cdktf/provider-aws/lib/cognito-user-pool-domain';
 import { DynamodbTable } from '@cdktf/provider-aws/lib/dynamodb-table';
 import { Construct } from 'constructs';
+import { AWS_REGION as REGION, COGNITO_DOMAIN_PREFIX as DOMAIN_PREFIX } from '../config/patterns';
 import { SettingChecks } from './construct-validation';
 import { CredentialVending } from './credential-vending';
 
@@ -38,9 +39,7 @@ export interface CognitoFoundationConfig {
   readonly vendingCodeDirectory?: string;
 }
 
-const DOMAIN_PREFIX = /^(?!.*(?:aws|amazon|cognito))[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 const RESOURCE_SERVER_IDENTIFIER = /^[\x21\x23-\x5B\x5D-\x7E]{1,256}$/;
-const REGION = /^[a-z]{2}(?:-[a-z]+)+-\d$/;
 
 /**
  * The Cognito side: a user pool holding one app client per server (created by the servers

@@ -9,6 +9,7 @@ import { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-pub
 import { S3BucketServerSideEncryptionConfigurationA } from '@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration';
 import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versioning';
 import { Construct } from 'constructs';
+import { KMS_KEY_ARN, S3_BUCKET_NAME as BUCKET_NAME } from '../config/patterns';
 import { SettingChecks } from './construct-validation';
 import { uploadBucketPolicy } from './policies/bucket';
 import { toJson } from './policies/document';
@@ -35,8 +36,6 @@ export interface UploadBucketConfig {
 /** Lifecycle rules apply to the whole bucket; an explicit empty-prefix filter says so (provider 6 warns without one). */
 const WHOLE_BUCKET = [{ prefix: '' }];
 
-const BUCKET_NAME = /^(?!xn--|sthree-|amzn-s3-demo-)(?!.*(?:-s3alias|--ol-s3|--x-s3|\.mrap)$)(?!\d+\.\d+\.\d+\.\d+$)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
-const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(?:key|alias)\/[A-Za-z0-9/_+=.@-]+$/;
 
 /**
  * The bucket servers upload into: private (all four public-access blocks, bucket-owner-enforced

@@ -13,6 +13,7 @@ import {
   mode,
   run,
   writeAwsConfig,
+  auth0HostSettings,
   TestHost,
   type Bundles,
 } from './harness';
@@ -53,18 +54,8 @@ beforeAll(async () => {
     credentials: s3.accessKeys,
     webIdentity: { jwksUrl: idp.jwksUrl, issuer: idp.issuer, audience: AUDIENCE, roles: { [ROLE_ARN]: `${CLIENT_ID}@clients` } },
   });
-  const secretFile = join(home, 'client.secret');
-  writeFileSync(secretFile, `${CLIENT_SECRET}\n`, { mode: 0o600 });
   host.settings = {
-    OIDC_IDP_TYPE: 'auth0',
-    OIDC_TOKEN_URL: idp.tokenUrl,
-    OIDC_CLIENT_ID: CLIENT_ID,
-    OIDC_CLIENT_SECRET_FILE: secretFile,
-    OIDC_AUDIENCE: AUDIENCE,
-    OIDC_ROLE_ARN: ROLE_ARN,
-    AWS_REGION: REGION,
-    AWS_ENDPOINT_URL_STS: sts.url,
-    OIDC_CACHE_DIR: join(home, 'cache'),
+    ...auth0HostSettings({ home, tokenUrl: idp.tokenUrl, stsUrl: sts.url, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, audience: AUDIENCE, roleArn: ROLE_ARN, region: REGION }),
     S3_BUCKET: s3.bucket,
     S3_PREFIX: 'web-01/',
   };

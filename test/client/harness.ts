@@ -171,3 +171,32 @@ export class TestHost {
     removeDir(this.bundles.dir);
   }
 }
+
+export interface Auth0HostSettingsInput {
+  /** Where the secret file and the cache go. */
+  readonly home: string;
+  readonly tokenUrl: string;
+  readonly stsUrl: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  readonly audience: string;
+  readonly roleArn: string;
+  readonly region: string;
+}
+
+/** An Auth0 host's client settings, its secret written to a 0600 file as host-config does. */
+export function auth0HostSettings(input: Auth0HostSettingsInput): Record<string, string> {
+  const secretFile = join(input.home, 'client.secret');
+  writeFileSync(secretFile, `${input.clientSecret}\n`, { mode: 0o600 });
+  return {
+    OIDC_IDP_TYPE: 'auth0',
+    OIDC_TOKEN_URL: input.tokenUrl,
+    OIDC_CLIENT_ID: input.clientId,
+    OIDC_CLIENT_SECRET_FILE: secretFile,
+    OIDC_AUDIENCE: input.audience,
+    OIDC_ROLE_ARN: input.roleArn,
+    AWS_REGION: input.region,
+    AWS_ENDPOINT_URL_STS: input.stsUrl,
+    OIDC_CACHE_DIR: join(input.home, 'cache'),
+  };
+}
