@@ -12,20 +12,15 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { bundleVendingLambda, REPO_ROOT } from '../modules/bundle';
 import { median, percentile, round as roundTo } from './harness';
+import { benchMain, runWorker } from './local-servers';
 
 const WARM_REQUESTS = 1000;
 const COLD_RUNS = 5;
-const WORKER_FLAG = '--worker';
 
 type Figures = Record<string, number | string>;
 
-export async function benchVending(): Promise<Figures> {
-  const { stdout } = await promisify(execFile)(
-    process.execPath,
-    [join(REPO_ROOT, 'scripts/with-test-ca.mjs'), process.execPath, '--import', 'tsx', __filename, WORKER_FLAG],
-    { cwd: REPO_ROOT, maxBuffer: 16 * 1024 * 1024 },
-  );
-  return JSON.parse(stdout.trim().split('\n').at(-1)!) as Figures;
+export function benchVending(): Promise<Figures> {
+  return runWorker<Figures>(__filename, {});
 }
 
 const round = (ms: number): number => roundTo(ms, 2);
@@ -81,20 +76,4 @@ async function measure(): Promise<Figures> {
   }
 }
 
-if (require.main === module) {
-  if (process.argv.includes(WORKER_FLAG)) {
-    measure()
-      .then((figures) => process.stdout.write(`${JSON.stringify(figures)}\n`))
-      .catch((err: unknown) => {
-        process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
-        process.exit(1);
-      });
-  } else {
-    benchVending()
-      .then((figures) => console.table(figures))
-      .catch((err: unknown) => {
-        console.error(err);
-        process.exit(1);
-      });
-  }
-}
+if (require.main === module) benchMain(measure, benchVending);
