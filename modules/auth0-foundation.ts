@@ -1,4 +1,3 @@
-import { IamOpenidConnectProvider } from '@cdktf/provider-aws/lib/iam-openid-connect-provider';
 import { Construct } from 'constructs';
 import { HOSTNAME as DOMAIN } from '../config/patterns';
 import type { Auth0Provider } from './auth0/provider';
@@ -26,13 +25,12 @@ const MAX_TOKEN_LIFETIME = 2_592_000;
 
 /**
  * The Auth0 side of the federation: an API (resource server) whose access tokens servers obtain
- * with client credentials, and the IAM OIDC provider that lets STS accept those tokens in
- * `AssumeRoleWithWebIdentity`.
+ * with client credentials. The IAM OIDC provider that lets STS accept those tokens (direct mode)
+ * is the servers stack's, because its client ID list holds the servers' client ids.
  */
 export class Auth0Foundation extends Construct {
   public readonly resourceServer: ResourceServer;
-  public readonly oidcProvider: IamOpenidConnectProvider;
-  /** The API identifier: tokens' `aud`, and the OIDC provider's only client id. */
+  /** The API identifier: tokens' `aud`, and the first entry of the OIDC provider's client ID list. */
   public readonly audience: string;
   /** `<auth0Domain>/`: the OIDC provider URL without scheme, as IAM condition keys spell it (`<url>:aud`). */
   public readonly oidcProviderUrl: string;
@@ -59,13 +57,6 @@ export class Auth0Foundation extends Construct {
       // Servers use client credentials only; a refresh token would outlive a revoked grant.
       allowOfflineAccess: false,
       skipConsentForVerifiableFirstPartyClients: true,
-    });
-
-    // thumbprint_list is optional since AWS provider 5.81 (this project uses 6.x): IAM trusts the
-    // IdP's certificate through its own root CAs, so no thumbprint is pinned here.
-    this.oidcProvider = new IamOpenidConnectProvider(this, 'oidc-provider', {
-      url: `https://${config.auth0Domain}/`,
-      clientIdList: [this.audience],
     });
   }
 }

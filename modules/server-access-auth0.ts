@@ -1,4 +1,5 @@
-import { TerraformIterator, type IResolvable } from 'cdktf';
+import { IamOpenidConnectProvider } from '@cdktf/provider-aws/lib/iam-openid-connect-provider';
+import { Fn, TerraformIterator, Token, type IResolvable } from 'cdktf';
 import { Construct } from 'constructs';
 import { Client } from './auth0/client';
 import { ClientCredentials } from './auth0/client-credentials';
@@ -11,8 +12,6 @@ import { checkServers, forObject, forValue, instanceAttribute, serverEntry, serv
 export interface Auth0ServerAccessConfig extends ServerAccessBaseConfig {
   /** The Auth0 tenant's domain (token endpoint `https://<domain>/oauth/token`). */
   readonly auth0Domain: string;
-  /** ARN of the foundation's IAM OIDC provider for the tenant. */
-  readonly oidcProviderArn: string;
   /** The provider URL as IAM's condition keys spell it: no `https://`, trailing slash. */
   readonly oidcProviderUrl: string;
   /** The foundation API's identifier: the audience of every server's tokens. */
@@ -20,14 +19,30 @@ export interface Auth0ServerAccessConfig extends ServerAccessBaseConfig {
 }
 
 /**
- * Server access through Auth0: per server an M2M application with a client secret, a grant to
- * the foundation's API, and a role that the application's tokens, and only they, can assume
- * with `AssumeRoleWithWebIdentity`.
+ * IAM's limit on an OIDC provider's client ID list (100, not adjustable: "Client IDs per OpenID
+ * Connect provider", https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html).
+ * The API identifier takes one entry, leaving 99 servers.
+ */
+export const MAX_CLIENT_IDS_PER_OIDC_PROVIDER = 100;
+export const MAX_DIRECT_MODE_SERVERS = MAX_CLIENT_IDS_PER_OIDC_PROVIDER - 1;
+
+/**
+ * Server access through Auth0 in direct mode: per server an M2M application with a client secret,
+ * a grant to the foundation's API, and a role that the application's tokens, and only they, can
+ * assume with `AssumeRoleWithWebIdentity`; and the tenant's IAM OIDC provider, whose client ID
+ * list is the API identifier plus every enabled server's client id.
+ *
+ * The provider lives here rather than in the foundation because its client ID list is made of
+ * this stack's client ids: whichever claim STS matches against the list (`aud` = the API
+ * identifier, or `azp` = the client id; see docs/IMPLEMENTATION.md), both are on it. The AWS
+ * provider has no resource for one list entry, so the stack that owns the list owns the provider.
  */
 export class Auth0ServerAccess extends Construct {
   public readonly client: Client;
   public readonly credentials: ClientCredentials;
   public readonly grant: ClientGrant;
+  /** The tenant's IAM OIDC provider (one per issuer per account). */
+  public readonly oidcProvider: IamOpenidConnectProvider;
   /** `server_configurations`: the values a host's configuration needs, by server. */
   public readonly serverConfigurations: IResolvable;
   /** `server_secrets`: each server's client secret (sensitive). */
@@ -35,8 +50,16 @@ export class Auth0ServerAccess extends Construct {
 
   public constructor(scope: Construct, id: string, config: Auth0ServerAccessConfig) {
     super(scope, id);
+    const enabledCount = config.servers.filter((server) => server.enabled).length;
     checkServers(new SettingChecks(`Auth0ServerAccess ${this.node.path}`), config.servers)
       .require(config.auth0Domain.length > 0, 'auth0Domain', config.auth0Domain, 'the tenant domain, e.g. tenant.eu.auth0.com', 'set auth0_domain in foundation.json')
+      .require(
+        enabledCount <= MAX_DIRECT_MODE_SERVERS,
+        'servers (enabled)',
+        enabledCount,
+        `at most ${MAX_DIRECT_MODE_SERVERS} enabled servers with auth0_exchange "direct": an IAM OIDC provider holds at most ${MAX_CLIENT_IDS_PER_OIDC_PROVIDER} client IDs (the API identifier and one per server)`,
+        'set "auth0_exchange": "vending" in foundation.json (no client ID list, no server limit), or disable servers',
+      )
       .throwIfAny();
 
     const { iterator, local } = serversMap(this, Object.fromEntries(config.servers.map((server) => [server.name, serverEntry(config, server)])));
@@ -64,8 +87,16 @@ export class Auth0ServerAccess extends Construct {
     });
     this.grant.overrideLogicalId('server');
 
+    // thumbprint_list is optional since AWS provider 5.81 (this project uses 6.x): IAM trusts the
+    // IdP's certificate through its own root CAs, so no thumbprint is pinned here.
+    this.oidcProvider = new IamOpenidConnectProvider(this, 'oidc-provider', {
+      url: `https://${config.auth0Domain}/`,
+      clientIdList: Token.asList(Fn.concat([[config.audience], enabledServers.forExpressionForList(instanceAttribute(this.client, 'client_id', 'key'))])),
+    });
+    this.oidcProvider.overrideLogicalId('tenant');
+
     const trust = auth0WebIdentityTrust({
-      oidcProviderArn: config.oidcProviderArn,
+      oidcProviderArn: this.oidcProvider.arn,
       oidcProviderUrl: config.oidcProviderUrl,
       audience: config.audience,
       clientId: instanceAttribute(this.client, 'client_id'),

@@ -53,13 +53,17 @@ export class ServersStack extends TerraformStack {
     if (settings.identityProvider === 'auth0') {
       // No arguments: the provider reads AUTH0_DOMAIN / AUTH0_CLIENT_ID / AUTH0_CLIENT_SECRET at plan time.
       new Auth0Provider(this, 'auth0');
-      access = new Auth0ServerAccess(this, 'server-access', {
+      const auth0 = new Auth0ServerAccess(this, 'server-access', {
         ...base,
         auth0Domain: settings.auth0Domain ?? '',
-        oidcProviderArn: output('oidc_provider_arn'),
         oidcProviderUrl: output('oidc_provider_url'),
         audience: output('audience'),
       });
+      new TerraformOutput(this, 'oidc_provider_arn', {
+        value: auth0.oidcProvider.arn,
+        description: 'IAM OIDC provider the server roles trust (client ID list: the API identifier and every enabled server client)',
+      });
+      access = auth0;
     } else {
       access = new CognitoServerAccess(this, 'server-access', {
         ...base,

@@ -14,6 +14,7 @@ import {
   run,
   writeAwsConfig,
   auth0HostSettings,
+  auth0StsModel,
   TestHost,
   type Bundles,
 } from './harness';
@@ -52,7 +53,7 @@ beforeAll(async () => {
   ]);
   sts = await startStsStub({
     credentials: s3.accessKeys,
-    webIdentity: { jwksUrl: idp.jwksUrl, issuer: idp.issuer, audience: AUDIENCE, roles: { [ROLE_ARN]: `${CLIENT_ID}@clients` } },
+    iam: auth0StsModel({ idp, audience: AUDIENCE, clientId: CLIENT_ID, roleArn: ROLE_ARN }),
   });
   host.settings = {
     ...auth0HostSettings({ home, tokenUrl: idp.tokenUrl, stsUrl: sts.url, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, audience: AUDIENCE, roleArn: ROLE_ARN, region: REGION }),

@@ -7,6 +7,9 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bundleClient } from '../../modules/bundle';
+import { auth0WebIdentityTrust } from '../../modules/policies/server-trust';
+import type { OAuthServer } from '../../sandbox/oauth-server';
+import { staticIam, type IamModel } from '../../sandbox/sts';
 
 export interface Bundles {
   readonly provider: string;
@@ -170,6 +173,35 @@ export class TestHost {
     removeDir(this.home);
     removeDir(this.bundles.dir);
   }
+}
+
+export interface Auth0StsModelInput {
+  readonly idp: Pick<OAuthServer, 'issuer' | 'jwksUrl'>;
+  readonly audience: string;
+  readonly clientId: string;
+  readonly roleArn: string;
+  /** @default 3600 */
+  readonly maxSessionDuration?: number;
+}
+
+/**
+ * The IAM side of one Auth0 server in direct mode, for the STS stand-in: the OIDC provider (client
+ * ID list = the API identifier and the server's client id) and the role trusting it with the
+ * policy the servers stack deploys.
+ */
+export function auth0StsModel(input: Auth0StsModelInput): IamModel {
+  const conditionKeyPrefix = input.idp.issuer.replace(/^https:\/\//, '');
+  const providerArn = `arn:aws:iam::123456789012:oidc-provider/${conditionKeyPrefix}`;
+  return staticIam({
+    providers: [{ arn: providerArn, issuer: input.idp.issuer, conditionKeyPrefix, clientIds: [input.audience, input.clientId], jwksUrl: input.idp.jwksUrl }],
+    roles: [
+      {
+        arn: input.roleArn,
+        maxSessionDuration: input.maxSessionDuration ?? 3600,
+        trustPolicy: auth0WebIdentityTrust({ oidcProviderArn: providerArn, oidcProviderUrl: conditionKeyPrefix, audience: input.audience, clientId: input.clientId }),
+      },
+    ],
+  });
 }
 
 export interface Auth0HostSettingsInput {
