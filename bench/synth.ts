@@ -30,9 +30,11 @@ function serversMap(count: number) {
   return { servers, common_tags: { Project: 'bench' } };
 }
 
+// Auth0 in vending mode at every count: direct mode stops at 99 enabled servers (the OIDC provider's
+// client ID list), so only vending mode scales to thousands and the ratios compare like with like.
 function foundation(provider: 'auth0' | 'cognito') {
   return provider === 'auth0'
-    ? { identity_provider: 'auth0', aws_region: 'eu-west-1', auth0_domain: 'bench.eu.auth0.com', object_expiration_days: 10 }
+    ? { identity_provider: 'auth0', aws_region: 'eu-west-1', auth0_domain: 'bench.eu.auth0.com', auth0_exchange: 'vending', object_expiration_days: 10 }
     : { identity_provider: 'cognito', aws_region: 'eu-west-1', object_expiration_days: 10 };
 }
 

@@ -83,6 +83,11 @@ const foundationShape = z
       .regex(/^[\x21\x23-\x5b\x5d-\x7e]{1,256}$/, 'must be 1-256 printable characters without spaces, quotes or backslashes')
       .optional(),
     deletion_protection: z.boolean({ invalid_type_error: 'must be true or false' }).default(true),
+    auth0_exchange: z
+      .enum(['direct', 'vending'], {
+        errorMap: () => ({ message: 'must be "direct" (hosts call STS AssumeRoleWithWebIdentity; at most 99 enabled servers) or "vending" (the credential-vending API; no server limit)' }),
+      })
+      .optional(),
     log_retention_days: z
       .number({ invalid_type_error: 'must be a number of days' })
       .refine((v) => (LOG_RETENTION_DAYS as readonly number[]).includes(v), `must be one of CloudWatch's retention periods: ${LOG_RETENTION_DAYS.join(', ')}`)
@@ -263,7 +268,7 @@ export function parseFoundation(
   if (isAuth0 && parsed.auth0_domain === undefined) {
     problem('auth0_domain', 'is required when identity_provider is "auth0": the tenant host, e.g. "tenant.eu.auth0.com"');
   }
-  const auth0Only = ['auth0_domain', 'audience'] as const;
+  const auth0Only = ['auth0_domain', 'audience', 'auth0_exchange'] as const;
   const cognitoOnly = ['cognito_domain_prefix', 'resource_server_identifier'] as const;
   for (const key of isAuth0 ? cognitoOnly : auth0Only) {
     if (parsed[key] !== undefined) {
@@ -309,6 +314,7 @@ export function parseFoundation(
 
   return {
     identityProvider: parsed.identity_provider,
+    auth0Exchange: parsed.auth0_exchange ?? 'direct',
     awsRegion: parsed.aws_region,
     projectName: parsed.project_name,
     auth0Domain: parsed.auth0_domain,

@@ -6,6 +6,7 @@
  */
 
 export type IdentityProvider = 'auth0' | 'cognito';
+export type Auth0Exchange = 'direct' | 'vending';
 
 /** The permission tiers of DESIGN.md, from least to most privilege. */
 export const PERMISSION_TIERS = ['write', 'read-write', 'full'] as const;
@@ -34,6 +35,13 @@ export interface FoundationSettings {
   readonly projectName: string;
   /** Auth0 only: the tenant's domain, e.g. `tenant.eu.auth0.com`. */
   readonly auth0Domain?: string;
+  /**
+   * Auth0 only: how hosts trade tokens for credentials. `direct`: STS AssumeRoleWithWebIdentity
+   * from the host, at most 99 enabled servers (the OIDC provider's client ID list). `vending`: the
+   * credential-vending API and Lambda, as for Cognito; no server limit, one-hour sessions.
+   * @default "direct"
+   */
+  readonly auth0Exchange: Auth0Exchange;
   /** Auth0 only: the API identifier. @default `https://s3-uploader.<env>.<auth0_domain>` */
   readonly audience?: string;
   /** @default `<project>-<env>-uploads` */

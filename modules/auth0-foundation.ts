@@ -1,8 +1,26 @@
+import type { DynamodbTable } from '@cdktf/provider-aws/lib/dynamodb-table';
 import { Construct } from 'constructs';
 import { HOSTNAME as DOMAIN } from '../config/patterns';
 import type { Auth0Provider } from './auth0/provider';
 import { ResourceServer } from './auth0/resource-server';
 import { SettingChecks } from './construct-validation';
+import { clientRolesTable, CredentialVending } from './credential-vending';
+
+/** The vending API for Auth0 tokens (`auth0_exchange: "vending"`): what it needs besides the API. */
+export interface Auth0VendingConfig {
+  /** `<project>-<env>`: names the table, function and API. */
+  readonly namePrefix: string;
+  /** Deletion protection on the mapping table. @default true */
+  readonly deletionProtection?: boolean;
+  /** CloudWatch Logs retention of the vending Lambda's and API's logs. @default 30 */
+  readonly logRetentionDays?: number;
+  /** Vending API stage rate limit, requests/s. @default 10 */
+  readonly throttlingRateLimit?: number;
+  /** Vending API stage burst limit. @default 20 */
+  readonly throttlingBurstLimit?: number;
+  /** Pre-bundled vending Lambda code. @default bundled at synth time */
+  readonly codeDirectory?: string;
+}
 
 export interface Auth0FoundationConfig {
   /** The deployment environment's name (`dev`, `prod`, …); part of the default audience. */
@@ -17,6 +35,11 @@ export interface Auth0FoundationConfig {
   readonly apiName?: string;
   /** The Auth0 provider to create the API with. @default the stack's default `auth0` provider */
   readonly provider?: Auth0Provider;
+  /**
+   * Given (`auth0_exchange: "vending"`), the credential-vending API and its mapping table, verifying
+   * this tenant's tokens for this API. @default undefined (direct: hosts call STS themselves)
+   */
+  readonly vending?: Auth0VendingConfig;
 }
 
 const AUDIENCE = /^https:\/\/[^\s<>]+$/;
@@ -25,8 +48,10 @@ const MAX_TOKEN_LIFETIME = 2_592_000;
 
 /**
  * The Auth0 side of the federation: an API (resource server) whose access tokens servers obtain
- * with client credentials. The IAM OIDC provider that lets STS accept those tokens (direct mode)
- * is the servers stack's, because its client ID list holds the servers' client ids.
+ * with client credentials. In direct mode, the IAM OIDC provider that lets STS accept those tokens
+ * is the servers stack's, because its client ID list holds the servers' client ids. In vending
+ * mode, the credential-vending API and Lambda (as for Cognito) verify the tokens and assume the
+ * server roles: no OIDC provider, no client ID list, no limit of 99 servers.
  */
 export class Auth0Foundation extends Construct {
   public readonly resourceServer: ResourceServer;
@@ -34,6 +59,11 @@ export class Auth0Foundation extends Construct {
   public readonly audience: string;
   /** `<auth0Domain>/`: the OIDC provider URL without scheme, as IAM condition keys spell it (`<url>:aud`). */
   public readonly oidcProviderUrl: string;
+  /** `https://<auth0Domain>/`: the `iss` of the tenant's tokens. */
+  public readonly issuer: string;
+  /** Vending mode only: the credential-vending API and its mapping table. */
+  public readonly vending?: CredentialVending;
+  public readonly clientRolesTable?: DynamodbTable;
 
   public constructor(scope: Construct, id: string, config: Auth0FoundationConfig) {
     super(scope, id);
@@ -46,6 +76,7 @@ export class Auth0Foundation extends Construct {
 
     this.audience = config.audience ?? `https://s3-uploader.${config.environment}.${config.auth0Domain}`;
     this.oidcProviderUrl = `${config.auth0Domain}/`;
+    this.issuer = `https://${config.auth0Domain}/`;
 
     this.resourceServer = new ResourceServer(this, 'api', {
       provider: config.provider,
@@ -58,5 +89,22 @@ export class Auth0Foundation extends Construct {
       allowOfflineAccess: false,
       skipConsentForVerifiableFirstPartyClients: true,
     });
+
+    if (config.vending !== undefined) {
+      const vending = config.vending;
+      this.clientRolesTable = clientRolesTable(this, 'client-roles', vending.namePrefix, vending.deletionProtection ?? true);
+      this.vending = new CredentialVending(this, 'credential-vending', {
+        identityProvider: 'auth0',
+        namePrefix: vending.namePrefix,
+        clientRolesTableName: this.clientRolesTable.name,
+        clientRolesTableArn: this.clientRolesTable.arn,
+        tokenIssuer: this.issuer,
+        resourceServerIdentifier: this.audience,
+        logRetentionDays: vending.logRetentionDays,
+        throttlingRateLimit: vending.throttlingRateLimit,
+        throttlingBurstLimit: vending.throttlingBurstLimit,
+        codeDirectory: vending.codeDirectory,
+      });
+    }
   }
 }

@@ -1,3 +1,4 @@
+import type { DynamodbTableItem } from '@cdktf/provider-aws/lib/dynamodb-table-item';
 import { IamOpenidConnectProvider } from '@cdktf/provider-aws/lib/iam-openid-connect-provider';
 import { Fn, TerraformIterator, Token, type IResolvable } from 'cdktf';
 import { Construct } from 'constructs';
@@ -6,16 +7,31 @@ import { ClientCredentials } from './auth0/client-credentials';
 import { ClientGrant } from './auth0/client-grant';
 import { SettingChecks } from './construct-validation';
 import { toJson } from './policies/document';
-import { auth0WebIdentityTrust } from './policies/server-trust';
-import { checkServers, forObject, forValue, instanceAttribute, serverEntry, serverRoles, serversMap, sharedConfigurationFields, type ServerAccessBaseConfig, serverResourceName } from './server-access';
+import { auth0WebIdentityTrust, vendingLambdaTrust } from './policies/server-trust';
+import { checkServers, clientRoleMappings, forObject, forValue, instanceAttribute, serverEntry, serverRoles, serversMap, sharedConfigurationFields, type ServerAccessBaseConfig, serverResourceName } from './server-access';
 
 export interface Auth0ServerAccessConfig extends ServerAccessBaseConfig {
   /** The Auth0 tenant's domain (token endpoint `https://<domain>/oauth/token`). */
   readonly auth0Domain: string;
-  /** The provider URL as IAM's condition keys spell it: no `https://`, trailing slash. */
-  readonly oidcProviderUrl: string;
+  /** Direct mode: the provider URL as IAM's condition keys spell it (no `https://`, trailing slash). Unused in vending mode. */
+  readonly oidcProviderUrl?: string;
   /** The foundation API's identifier: the audience of every server's tokens. */
   readonly audience: string;
+  /**
+   * Given (`auth0_exchange: "vending"`), the foundation's credential-vending API trades the
+   * servers' tokens: roles trust its Lambda role as Cognito's do, each server gets a mapping item,
+   * and there is no OIDC provider. @default undefined (direct mode)
+   */
+  readonly vending?: Auth0ServerVendingConfig;
+}
+
+export interface Auth0ServerVendingConfig {
+  /** ARN of the credential-vending Lambda's role, the only principal the server roles trust. */
+  readonly vendingLambdaRoleArn: string;
+  /** The client → role mapping table the Lambda reads. */
+  readonly clientRolesTableName: string;
+  /** For the hosts' configuration (`CREDENTIAL_VENDING_URL`). */
+  readonly credentialVendingUrl: string;
 }
 
 /**
@@ -27,10 +43,13 @@ export const MAX_CLIENT_IDS_PER_OIDC_PROVIDER = 100;
 export const MAX_DIRECT_MODE_SERVERS = MAX_CLIENT_IDS_PER_OIDC_PROVIDER - 1;
 
 /**
- * Server access through Auth0 in direct mode: per server an M2M application with a client secret,
- * a grant to the foundation's API, and a role that the application's tokens, and only they, can
- * assume with `AssumeRoleWithWebIdentity`; and the tenant's IAM OIDC provider, whose client ID
- * list is the API identifier plus every enabled server's client id.
+ * Server access through Auth0: per server an M2M application with a client secret, a grant to
+ * the foundation's API, and a role.
+ * - Direct mode: the role trusts the application's tokens, and only they, for
+ *   `AssumeRoleWithWebIdentity`; the stack holds the tenant's IAM OIDC provider, whose client ID
+ *   list is the API identifier plus every enabled server's client id.
+ * - Vending mode: the role trusts only the vending Lambda's role (under the server's own
+ *   SourceIdentity), and a mapping item tells the Lambda which role the client gets.
  *
  * The provider lives here rather than in the foundation because its client ID list is made of
  * this stack's client ids: whichever claim STS matches against the list (`aud` = the API
@@ -41,8 +60,10 @@ export class Auth0ServerAccess extends Construct {
   public readonly client: Client;
   public readonly credentials: ClientCredentials;
   public readonly grant: ClientGrant;
-  /** The tenant's IAM OIDC provider (one per issuer per account). */
-  public readonly oidcProvider: IamOpenidConnectProvider;
+  /** Direct mode: the tenant's IAM OIDC provider (one per issuer per account). */
+  public readonly oidcProvider?: IamOpenidConnectProvider;
+  /** Vending mode: the mapping items. */
+  public readonly mapping?: DynamodbTableItem;
   /** `server_configurations`: the values a host's configuration needs, by server. */
   public readonly serverConfigurations: IResolvable;
   /** `server_secrets`: each server's client secret (sensitive). */
@@ -51,10 +72,12 @@ export class Auth0ServerAccess extends Construct {
   public constructor(scope: Construct, id: string, config: Auth0ServerAccessConfig) {
     super(scope, id);
     const enabledCount = config.servers.filter((server) => server.enabled).length;
+    const direct = config.vending === undefined;
     checkServers(new SettingChecks(`Auth0ServerAccess ${this.node.path}`), config.servers)
       .require(config.auth0Domain.length > 0, 'auth0Domain', config.auth0Domain, 'the tenant domain, e.g. tenant.eu.auth0.com', 'set auth0_domain in foundation.json')
+      .require(!direct || (config.oidcProviderUrl ?? '').length > 0, 'oidcProviderUrl', config.oidcProviderUrl, 'the provider URL without https://, e.g. tenant.eu.auth0.com/', 'pass the foundation output oidc_provider_url')
       .require(
-        enabledCount <= MAX_DIRECT_MODE_SERVERS,
+        !direct || enabledCount <= MAX_DIRECT_MODE_SERVERS,
         'servers (enabled)',
         enabledCount,
         `at most ${MAX_DIRECT_MODE_SERVERS} enabled servers with auth0_exchange "direct": an IAM OIDC provider holds at most ${MAX_CLIENT_IDS_PER_OIDC_PROVIDER} client IDs (the API identifier and one per server)`,
@@ -87,26 +110,34 @@ export class Auth0ServerAccess extends Construct {
     });
     this.grant.overrideLogicalId('server');
 
-    // thumbprint_list is optional since AWS provider 5.81 (this project uses 6.x): IAM trusts the
-    // IdP's certificate through its own root CAs, so no thumbprint is pinned here.
-    this.oidcProvider = new IamOpenidConnectProvider(this, 'oidc-provider', {
-      url: `https://${config.auth0Domain}/`,
-      clientIdList: Token.asList(Fn.concat([[config.audience], enabledServers.forExpressionForList(instanceAttribute(this.client, 'client_id', 'key'))])),
-    });
-    this.oidcProvider.overrideLogicalId('tenant');
-
-    const trust = auth0WebIdentityTrust({
-      oidcProviderArn: this.oidcProvider.arn,
-      oidcProviderUrl: config.oidcProviderUrl,
-      audience: config.audience,
-      clientId: instanceAttribute(this.client, 'client_id'),
-    });
+    let trust;
+    if (config.vending === undefined) {
+      // thumbprint_list is optional since AWS provider 5.81 (this project uses 6.x): IAM trusts the
+      // IdP's certificate through its own root CAs, so no thumbprint is pinned here.
+      this.oidcProvider = new IamOpenidConnectProvider(this, 'oidc-provider', {
+        url: `https://${config.auth0Domain}/`,
+        clientIdList: Token.asList(Fn.concat([[config.audience], enabledServers.forExpressionForList(instanceAttribute(this.client, 'client_id', 'key'))])),
+      });
+      this.oidcProvider.overrideLogicalId('tenant');
+      trust = auth0WebIdentityTrust({
+        oidcProviderArn: this.oidcProvider.arn,
+        oidcProviderUrl: config.oidcProviderUrl ?? '',
+        audience: config.audience,
+        clientId: instanceAttribute(this.client, 'client_id'),
+      });
+    } else {
+      trust = vendingLambdaTrust({ vendingRoleArn: config.vending.vendingLambdaRoleArn, serverName: iterator.key });
+    }
     const { role } = serverRoles(this, iterator, config.namePrefix, toJson(trust));
+    if (config.vending !== undefined) {
+      this.mapping = clientRoleMappings(this, iterator, config.vending.clientRolesTableName, instanceAttribute(this.client, 'client_id'), role);
+    }
 
     this.serverConfigurations = TerraformIterator.fromMap(local.asAnyMap).forExpressionForMap(forValue('key'), forObject({
       ...sharedConfigurationFields(config, 'auth0', role, this.client, 'client_id'),
       token_endpoint: `https://${config.auth0Domain}/oauth/token`,
       audience: config.audience,
+      ...(config.vending === undefined ? {} : { credential_vending_url: config.vending.credentialVendingUrl }),
     }));
     this.serverSecrets = iterator.forExpressionForMap(forValue('key'), instanceAttribute(this.credentials, 'client_secret', 'key'));
   }

@@ -1,13 +1,13 @@
 import { CognitoUserPoolClient } from '@cdktf/provider-aws/lib/cognito-user-pool-client';
-import { DynamodbTableItem } from '@cdktf/provider-aws/lib/dynamodb-table-item';
-import { Fn, TerraformIterator, TerraformLocal, Token, ref, type IResolvable } from 'cdktf';
+import type { DynamodbTableItem } from '@cdktf/provider-aws/lib/dynamodb-table-item';
+import { TerraformIterator, TerraformLocal, Token, ref, type IResolvable } from 'cdktf';
 import { PERMISSION_TIERS } from '../config/types';
 import { Construct } from 'constructs';
 import { SettingChecks } from './construct-validation';
 import { toJson } from './policies/document';
 import { tierScopes } from './policies/s3-access';
 import { vendingLambdaTrust } from './policies/server-trust';
-import { checkServers, forObject, forValue, instanceAttribute, serverEntry, serverResourceName, serverRoles, serversMap, sharedConfigurationFields, type ServerAccessBaseConfig } from './server-access';
+import { checkServers, clientRoleMappings, forObject, forValue, instanceAttribute, serverEntry, serverResourceName, serverRoles, serversMap, sharedConfigurationFields, type ServerAccessBaseConfig } from './server-access';
 
 export interface CognitoServerAccessConfig extends ServerAccessBaseConfig {
   /** The foundation's user pool the app clients belong to. */
@@ -69,21 +69,7 @@ export class CognitoServerAccess extends Construct {
     const trust = vendingLambdaTrust({ vendingRoleArn: config.vendingLambdaRoleArn, serverName: iterator.key });
     const { role } = serverRoles(this, iterator, config.namePrefix, toJson(trust));
 
-    // DynamoDB JSON, as the vending Lambda reads it (DESIGN.md, Vending API).
-    this.mapping = new DynamodbTableItem(this, 'mapping', {
-      forEach: iterator,
-      tableName: config.clientRolesTableName,
-      hashKey: 'client_id',
-      item: Fn.jsonencode({
-        client_id: { S: instanceAttribute(this.client, 'id') },
-        role_arn: { S: instanceAttribute(role, 'arn') },
-        server_name: { S: iterator.key },
-        s3_path_prefix: { S: iterator.getString('s3_path_prefix') },
-        enabled: { BOOL: iterator.getBoolean('enabled') },
-        max_session_duration: { N: Fn.tostring(iterator.getNumber('max_session_duration')) },
-      }),
-    });
-    this.mapping.overrideLogicalId('server_mapping');
+    this.mapping = clientRoleMappings(this, iterator, config.clientRolesTableName, instanceAttribute(this.client, 'id'), role);
 
     this.serverConfigurations = TerraformIterator.fromMap(local.asAnyMap).forExpressionForMap(forValue('key'), forObject({
       ...sharedConfigurationFields(config, 'cognito', role, this.client, 'id'),

@@ -156,6 +156,12 @@ export function accessKeyIdOf(authorization: string | undefined): string | undef
 
 const CHAINED_SESSION_LIMIT = 3600;
 
+/** STS's AccessDenied: web-identity callers get the short form real STS answers them with. */
+function accessDenied(action: string, caller: string, roleArn: string): StsError {
+  if (action === 'sts:AssumeRoleWithWebIdentity') return new StsError('AccessDenied', 'Not authorized to perform sts:AssumeRoleWithWebIdentity');
+  return new StsError('AccessDenied', `User: ${caller} is not authorized to perform: ${action} on resource: ${roleArn}`);
+}
+
 /** STS's refusal of a token whose audience is not in the provider's client ID list. */
 export const INCORRECT_AUDIENCE = 'Incorrect token audience';
 
@@ -241,7 +247,7 @@ export async function startStsStub(options: StsStubOptions = {}): Promise<StsStu
   const roleFor = (roleArn: string, duration: number, action: string, caller: string): RoleModel | undefined => {
     if (!iam) return undefined;
     const role = iam.role(roleArn);
-    if (!role) throw new StsError('AccessDenied', `User: ${caller} is not authorized to perform: ${action} on resource: ${roleArn}`);
+    if (!role) throw accessDenied(action, caller, roleArn);
     if (duration > role.maxSessionDuration) {
       throw new StsError('ValidationError', 'The requested DurationSeconds exceeds the MaxSessionDuration set for this role.');
     }
@@ -250,7 +256,7 @@ export async function startStsStub(options: StsStubOptions = {}): Promise<StsStu
 
   const denyUnlessAllowed = async (role: RoleModel, principal: string, action: string, context: Record<string, string>, caller: string): Promise<void> => {
     const decision = await trustDecision(role.trustPolicy, { principal, action, resource: role.arn, context });
-    if (decision !== 'Allowed') throw new StsError('AccessDenied', `User: ${caller} is not authorized to perform: ${action} on resource: ${role.arn}`);
+    if (decision !== 'Allowed') throw accessDenied(action, caller, role.arn);
   };
 
   const assumedRoleArn = (account: string, roleName: string, session: string) => `arn:aws:sts::${account}:assumed-role/${roleName}/${session}`;
@@ -326,7 +332,7 @@ export async function startStsStub(options: StsStubOptions = {}): Promise<StsStu
       const role = roleFor(roleArn, duration, 'sts:AssumeRoleWithWebIdentity', caller)!;
       const context = { ...matched.context, [`${provider.conditionKeyPrefix}:sub`]: String(payload.sub) };
       const decision = await trustDecision(role.trustPolicy, { principal: provider.arn, action: 'sts:AssumeRoleWithWebIdentity', resource: role.arn, context });
-      if (decision !== 'Allowed') throw new StsError('AccessDenied', 'Not authorized to perform sts:AssumeRoleWithWebIdentity');
+      if (decision !== 'Allowed') throw accessDenied('sts:AssumeRoleWithWebIdentity', caller, role.arn);
     }
     const sessionArn = assumedRoleArn(account, roleName, session);
     const issued = issue(roleArn, sessionArn, duration);

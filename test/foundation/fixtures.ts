@@ -24,6 +24,7 @@ export function environmentConfig({ environment, identityProvider, foundation = 
       awsRegion: 'eu-west-1',
       projectName,
       auth0Domain: identityProvider === 'auth0' ? 'example-tenant.eu.auth0.com' : undefined,
+      auth0Exchange: 'direct',
       bucketName: `${prefix}-uploads`,
       bucketVersioning: isProd,
       objectExpirationDays: isProd ? undefined : 10,

@@ -233,6 +233,7 @@ describe('Cognito variant', () => {
       CLIENT_ROLES_TABLE: `\${aws_dynamodb_table.${tableId}.name}`,
       TOKEN_ISSUER: `https://cognito-idp.eu-west-1.amazonaws.com/\${aws_cognito_user_pool.${poolId}.id}`,
       RESOURCE_SERVER_IDENTIFIER: `\${aws_cognito_resource_server.${serverId}.identifier}`,
+      IDENTITY_PROVIDER: 'cognito',
     });
     expect(fn.filename).toMatch(/^assets\/.+\/archive\.zip$/);
     expect(fn.source_code_hash).toBe(`\${filebase64sha256("${fn.filename}")}`);

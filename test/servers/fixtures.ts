@@ -25,6 +25,7 @@ export function environmentConfig(identityProvider: IdentityProvider, servers: r
       awsRegion: 'eu-west-1',
       projectName: 'oidc-s3',
       auth0Domain: identityProvider === 'auth0' ? 'tenant.eu.auth0.com' : undefined,
+      auth0Exchange: 'direct',
       audience: identityProvider === 'auth0' ? 'https://s3-uploader.dev.tenant.eu.auth0.com' : undefined,
       bucketName: 'oidc-s3-dev-uploads',
       bucketVersioning: false,
