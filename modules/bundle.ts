@@ -70,6 +70,7 @@ export function cachedVendingLambdaBundle(cacheRoot = join(REPO_ROOT, 'node_modu
 export const CLIENT_BUNDLES = {
   'oidc-credential-provider': join(REPO_ROOT, 'client/oidc-credential-provider.ts'),
   's3-ops': join(REPO_ROOT, 'client/s3-ops.ts'),
+  'oidc-s3-mcp': join(REPO_ROOT, 'client/oidc-s3-mcp.ts'),
 } as const;
 
 export function bundleClient(outdir: string): string[] {
