@@ -216,5 +216,5 @@ test('a missing setting stops the server with every problem named', async () => 
   const result = await run(process.execPath, [host.bundles.mcp, '--env-file', host.envFile({ S3_BUCKET: '', S3_PREFIX: '', S3_MAX_READ_BYTES: 'lots' }, 'bad.env')], cleanEnv(host.home));
   expect(result.code).toBe(1);
   expect(result.stdout).toBe('');
-  expect(result.stderr).toBe('oidc-s3-mcp: S3_BUCKET is required: the upload bucket; S3_PREFIX is required: the server\'s own prefix, e.g. "web-01/" (tools must never act on the whole bucket); S3_MAX_READ_BYTES must be a whole number of bytes from 1 to 67108864 (got "lots")\n');
+  expect(result.stderr).toBe('oidc-s3-mcp: S3_BUCKET is required: the upload bucket; S3_PREFIX is required: the server\'s own prefix, e.g. "web-01/" (tools must never act on the whole bucket); S3_MAX_READ_BYTES must be a whole number of bytes from 1 to 67108864 (got "lots") [CONFIG_INVALID]\n');
 });
