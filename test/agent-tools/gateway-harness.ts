@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import type { InterceptorEvent, InterceptorOutput } from '../../lambda/agent-interceptor/handler';
 import type { ToolsLambdaContext } from '../../lambda/agent-tools/handler';
 import type { ToolResult } from '../../lambda/agent-tools/operations';
-import type { LocalDynamo } from '../support/dynalite';
+import type { LocalDynamo } from '../../sandbox/dynalite';
 import { applyEnv } from '../lambda/harness';
 
 export const TARGET_NAME = 's3-tools';

@@ -8,9 +8,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { TOOL_DEFINITIONS } from '../../lambda/agent-tools/tool-schemas';
-import { startOAuthServer, type OAuthServer } from '../support/oauth-server';
-import { startS3, type LocalS3 } from '../support/s3';
-import { startStsStub, type StsStub } from '../support/sts-stub';
+import { startOAuthServer, type OAuthServer } from '../../sandbox/oauth-server';
+import { startS3, type LocalS3 } from '../../sandbox/s3rver';
+import { startStsStub, type StsStub } from '../../sandbox/sts';
 import { auth0HostSettings, cleanEnv, run, TestHost } from '../client/harness';
 import { startMcp, type McpSession } from './mcp-client';
 
