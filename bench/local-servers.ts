@@ -82,7 +82,7 @@ export async function startAuth0Stack(): Promise<Auth0Stack> {
   const host = new TestHost('bench-auth0-host');
   const idp = await startOAuthServer({ style: 'auth0', audience: AUDIENCE, clients: [{ clientId: CLIENT_ID, clientSecret }] });
   const sts = await startStsStub({
-    iam: auth0StsModel({ idp, audience: AUDIENCE, clientId: CLIENT_ID, roleArn: ROLE_ARN }),
+    iam: auth0StsModel({ idp, audience: AUDIENCE, servers: [{ clientId: CLIENT_ID, roleArn: ROLE_ARN }] }),
   });
   host.settings = auth0HostSettings({
     home: host.home,

@@ -49,7 +49,11 @@ export interface RoleModel {
 export interface IamModel {
   oidcProviders(): readonly OidcProviderModel[];
   role(arn: string): RoleModel | undefined;
-  /** The principal behind a long-term access key (e.g. the vending Lambda's execution role). */
+  /**
+   * The principal behind a long-term access key (e.g. the vending Lambda's execution role). When
+   * the model has this, AssumeRole is decided too (caller and trust policy); without it, only
+   * AssumeRoleWithWebIdentity is.
+   */
   principalOfAccessKey?(accessKeyId: string): string | undefined;
 }
 
@@ -69,6 +73,13 @@ export interface IssuedSession {
 export interface StsCall {
   readonly action: string;
   readonly params: Readonly<Record<string, string>>;
+  /** The AccessKeyId handed out, when the call succeeded. */
+  issuedAccessKeyId?: string;
+}
+
+export interface StsKeys {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
 }
 
 export interface StsFault {
@@ -79,8 +90,11 @@ export interface StsFault {
 }
 
 export interface StsStubOptions {
-  /** Credentials handed out (e.g. to match what s3rver accepts). @default random ASIA… keys */
-  readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
+  /**
+   * Credentials handed out (e.g. to match what s3rver accepts), or a function of the role ARN
+   * (so that each role's sessions sign S3 requests with keys of their own). @default random ASIA… keys
+   */
+  readonly credentials?: StsKeys | ((roleArn: string) => StsKeys);
   /**
    * The account's OIDC providers and roles: web-identity tokens are verified as STS does (issuer
    * → provider, signature via the JWKS, expiry, audience against the client ID list) and every
@@ -98,7 +112,7 @@ export function staticIam(input: { providers?: readonly OidcProviderModel[]; rol
   return {
     oidcProviders: () => input.providers ?? [],
     role: (arn) => roles.get(arn),
-    principalOfAccessKey: (id) => input.accessKeys?.[id],
+    ...(input.accessKeys ? { principalOfAccessKey: (id: string) => input.accessKeys?.[id] } : {}),
   };
 }
 
@@ -206,9 +220,10 @@ export async function startStsStub(options: StsStubOptions = {}): Promise<StsStu
 
   const issue = (roleArn: string, sessionArn: string, durationSeconds: number, sourceIdentity?: string): IssuedSession => {
     const issuedAt = new Date(Math.floor(Date.now() / 1000) * 1000);
+    const keys = typeof options.credentials === 'function' ? options.credentials(roleArn) : options.credentials;
     const session: IssuedSession = {
-      accessKeyId: options.credentials?.accessKeyId ?? randomKey('ASIA', 20),
-      secretAccessKey: options.credentials?.secretAccessKey ?? randomBytes(30).toString('base64'),
+      accessKeyId: keys?.accessKeyId ?? randomKey('ASIA', 20),
+      secretAccessKey: keys?.secretAccessKey ?? randomBytes(30).toString('base64'),
       sessionToken: randomBytes(120).toString('base64'),
       roleArn,
       sessionArn,
@@ -273,7 +288,7 @@ export async function startStsStub(options: StsStubOptions = {}): Promise<StsStu
     if (sourceIdentity !== undefined && (!NAME_PATTERN.test(sourceIdentity) || sourceIdentity.toLowerCase().startsWith('aws:'))) {
       throw new StsError('ValidationError', `1 validation error detected: Value '${sourceIdentity}' at 'sourceIdentity' failed to satisfy constraint`);
     }
-    if (iam) {
+    if (iam?.principalOfAccessKey) {
       const keyId = accessKeyIdOf(req.headers.authorization);
       const callerSession = keyId === undefined ? undefined : sessions.get(keyId);
       const caller = callerSession?.sessionArn ?? (keyId === undefined ? undefined : iam.principalOfAccessKey?.(keyId));
@@ -365,13 +380,15 @@ export async function startStsStub(options: StsStubOptions = {}): Promise<StsStu
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const params = Object.fromEntries(new URLSearchParams(await readBody(req)));
     const { Action: action = '', Version: _version, ...rest } = params;
-    calls.push({ action, params: rest });
+    const call: StsCall = { action, params: rest };
+    calls.push(call);
     const fault = faults.shift();
     if (fault) return sendError(res, new StsError(fault.code, fault.message ?? `${fault.code} (injected)`, fault.status));
     let result: string;
     if (action === 'AssumeRole') result = await assumeRole(req, rest);
     else if (action === 'AssumeRoleWithWebIdentity') result = await assumeRoleWithWebIdentity(rest);
     else throw new StsError('InvalidAction', `Could not find operation ${action} for version 2011-06-15`);
+    call.issuedAccessKeyId = /<AccessKeyId>([^<]+)<\/AccessKeyId>/.exec(result)?.[1];
     const response = `${action}Response`;
     return send(res, 200, `<${response} xmlns="${NAMESPACE}">${result}<ResponseMetadata>${element('RequestId', randomUUID())}</ResponseMetadata></${response}>`);
   };

@@ -56,7 +56,7 @@ describe.each(AZP_READINGS)('STS %s reading', (reading) => {
     sts = await startStsStub({
       credentials: s3.accessKeys,
       azpReading: reading,
-      iam: auth0StsModel({ idp, audience: AUDIENCE, clientId: CLIENT_ID, roleArn: ROLE_ARN }),
+      iam: auth0StsModel({ idp, audience: AUDIENCE, servers: [{ clientId: CLIENT_ID, roleArn: ROLE_ARN }] }),
     });
     host.settings = {
       ...auth0HostSettings({ home, tokenUrl: idp.tokenUrl, stsUrl: sts.url, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, audience: AUDIENCE, roleArn: ROLE_ARN, region: REGION }),

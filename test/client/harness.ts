@@ -14,13 +14,14 @@ import { staticIam, type IamModel } from '../../sandbox/sts';
 export interface Bundles {
   readonly provider: string;
   readonly s3ops: string;
+  readonly mcp: string;
   readonly dir: string;
 }
 
 export function buildBundles(): Bundles {
   const dir = mkdtempSync(join(tmpdir(), 'oidc-s3-client-bundle-'));
-  const [provider, s3ops] = bundleClient(dir) as [string, string];
-  return { provider, s3ops, dir };
+  const [provider, s3ops, mcp] = bundleClient(dir) as [string, string, string];
+  return { provider, s3ops, mcp, dir };
 }
 
 export function tempDir(label: string): string {
@@ -178,29 +179,25 @@ export class TestHost {
 export interface Auth0StsModelInput {
   readonly idp: Pick<OAuthServer, 'issuer' | 'jwksUrl'>;
   readonly audience: string;
-  readonly clientId: string;
-  readonly roleArn: string;
-  /** @default 3600 */
-  readonly maxSessionDuration?: number;
+  /** Each server's Auth0 client and role (MaxSessionDuration 3600 unless given). */
+  readonly servers: ReadonlyArray<{ readonly clientId: string; readonly roleArn: string; readonly maxSessionDuration?: number }>;
 }
 
 /**
- * The IAM side of one Auth0 server in direct mode, for the STS stand-in: the OIDC provider (client
- * ID list = the API identifier and the server's client id) and the role trusting it with the
- * policy the servers stack deploys.
+ * The IAM side of Auth0 servers in direct mode, for the STS stand-in: the OIDC provider (client ID
+ * list = the API identifier and the servers' client ids) and one role per server trusting it with
+ * the policy the servers stack deploys.
  */
 export function auth0StsModel(input: Auth0StsModelInput): IamModel {
   const conditionKeyPrefix = input.idp.issuer.replace(/^https:\/\//, '');
   const providerArn = `arn:aws:iam::123456789012:oidc-provider/${conditionKeyPrefix}`;
   return staticIam({
-    providers: [{ arn: providerArn, issuer: input.idp.issuer, conditionKeyPrefix, clientIds: [input.audience, input.clientId], jwksUrl: input.idp.jwksUrl }],
-    roles: [
-      {
-        arn: input.roleArn,
-        maxSessionDuration: input.maxSessionDuration ?? 3600,
-        trustPolicy: auth0WebIdentityTrust({ oidcProviderArn: providerArn, oidcProviderUrl: conditionKeyPrefix, audience: input.audience, clientId: input.clientId }),
-      },
-    ],
+    providers: [{ arn: providerArn, issuer: input.idp.issuer, conditionKeyPrefix, clientIds: [input.audience, ...input.servers.map((s) => s.clientId)], jwksUrl: input.idp.jwksUrl }],
+    roles: input.servers.map((server) => ({
+      arn: server.roleArn,
+      maxSessionDuration: server.maxSessionDuration ?? 3600,
+      trustPolicy: auth0WebIdentityTrust({ oidcProviderArn: providerArn, oidcProviderUrl: conditionKeyPrefix, audience: input.audience, clientId: server.clientId }),
+    })),
   });
 }
 

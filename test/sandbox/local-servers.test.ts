@@ -113,7 +113,7 @@ describe('STS stub without an IAM model', () => {
     expect(expiresIn).toBeLessThan(902_000);
     expect(out.SourceIdentity).toBe('web-01');
     expect(out.AssumedRoleUser?.Arn).toBe('arn:aws:sts::123456789012:assumed-role/oidc-s3-dev-web-01/oidc-s3-web-01');
-    expect(sts.calls.at(-1)).toEqual({ action: 'AssumeRole', params: { RoleArn: ROLE_ARN, RoleSessionName: 'oidc-s3-web-01', SourceIdentity: 'web-01', DurationSeconds: '900' } });
+    expect(sts.calls.at(-1)).toEqual({ action: 'AssumeRole', issuedAccessKeyId: 'S3RVER', params: { RoleArn: ROLE_ARN, RoleSessionName: 'oidc-s3-web-01', SourceIdentity: 'web-01', DurationSeconds: '900' } });
     expect(sts.sessions.get('S3RVER')).toMatchObject({ roleArn: ROLE_ARN, sourceIdentity: 'web-01', sessionArn: out.AssumedRoleUser?.Arn, expiration: out.Credentials!.Expiration });
   });
 
@@ -138,7 +138,7 @@ describe.each(AZP_READINGS)('STS stub with an IAM model, %s reading', (reading) 
   let anonymous: STSClient;
   beforeAll(async () => {
     idp = await startOAuthServer({ style: 'auth0', clients: [{ clientId: 'abc', clientSecret: 'xyz' }], audience: AUDIENCE });
-    const web = auth0StsModel({ idp, audience: AUDIENCE, clientId: 'abc', roleArn: ROLE_ARN });
+    const web = auth0StsModel({ idp, audience: AUDIENCE, servers: [{ clientId: 'abc', roleArn: ROLE_ARN }] });
     const vended = { arn: VENDED_ROLE, maxSessionDuration: 7200, trustPolicy: vendingLambdaTrust({ vendingRoleArn: VENDING_ROLE, serverName: 'etl-02' }) };
     sts = await startStsStub({
       azpReading: reading,
