@@ -2,7 +2,8 @@ import { parse as parseHcl } from '@cdktf/hcl2json';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { ConfigError, type ConfigProblem } from './errors';
-import { environmentNameRule, parseBackend, parseFoundation, parseServers } from './schema';
+import { directExchangeServersRule, environmentNameRule } from './rules';
+import { parseBackend, parseFoundation, parseServers } from './schema';
 import type { EnvironmentConfig } from './types';
 
 export interface LoadEnvironmentOptions {
@@ -101,6 +102,10 @@ export async function loadEnvironment({ rootDir, environment }: LoadEnvironmentO
       ? undefined
       : parseServers({ file: `environments/${environment}/servers.json`, raw: serversRaw, namePrefix: `${projectName}-${environment}` }, problems);
   const backend = await readBackend(rootDir, environment, problems);
+  if (foundation?.identityProvider === 'auth0' && foundation.auth0Exchange === 'direct' && servers) {
+    const rule = directExchangeServersRule(servers.servers.filter((server) => server.enabled).length);
+    if (rule) problems.push({ file: `environments/${environment}/servers.json`, key: 'servers', value: `${servers.servers.length} servers`, rule });
+  }
 
   if (problems.length > 0 || !foundation || !servers || !backend) throw new ConfigError('CONFIG_INVALID', problems);
   return { environment, foundation, servers, backend };

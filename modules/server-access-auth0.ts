@@ -2,13 +2,15 @@ import type { DynamodbTableItem } from '@cdktf/provider-aws/lib/dynamodb-table-i
 import { IamOpenidConnectProvider } from '@cdktf/provider-aws/lib/iam-openid-connect-provider';
 import { Fn, TerraformIterator, Token, type IResolvable } from 'cdktf';
 import { Construct } from 'constructs';
+import { auth0DomainRule, directExchangeServersRule } from '../config/rules';
 import { Client } from './auth0/client';
 import { ClientCredentials } from './auth0/client-credentials';
 import { ClientGrant } from './auth0/client-grant';
 import { SettingChecks } from './construct-validation';
 import { toJson } from './policies/document';
 import { auth0WebIdentityTrust, vendingLambdaTrust } from './policies/server-trust';
-import { checkServers, clientRoleMappings, forObject, forValue, instanceAttribute, serverEntry, serverRoles, serversMap, sharedConfigurationFields, type ServerAccessBaseConfig, serverResourceName } from './server-access';
+import { FOR_KEY, forEntriesWhere, forObject, instanceAttribute } from './hcl';
+import { checkServers, clientRoleMappings, serverEntry, serverRoles, serversMap, sharedConfigurationFields, type ServerAccessBaseConfig, serverResourceName } from './server-access';
 
 export interface Auth0ServerAccessConfig extends ServerAccessBaseConfig {
   /** The Auth0 tenant's domain (token endpoint `https://<domain>/oauth/token`). */
@@ -33,14 +35,6 @@ export interface Auth0ServerVendingConfig {
   /** For the hosts' configuration (`CREDENTIAL_VENDING_URL`). */
   readonly credentialVendingUrl: string;
 }
-
-/**
- * IAM's limit on an OIDC provider's client ID list (100, not adjustable: "Client IDs per OpenID
- * Connect provider", https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html).
- * The API identifier takes one entry, leaving 99 servers.
- */
-export const MAX_CLIENT_IDS_PER_OIDC_PROVIDER = 100;
-export const MAX_DIRECT_MODE_SERVERS = MAX_CLIENT_IDS_PER_OIDC_PROVIDER - 1;
 
 /**
  * Server access through Auth0: per server an M2M application with a client secret, a grant to
@@ -71,17 +65,15 @@ export class Auth0ServerAccess extends Construct {
 
   public constructor(scope: Construct, id: string, config: Auth0ServerAccessConfig) {
     super(scope, id);
-    const enabledCount = config.servers.filter((server) => server.enabled).length;
     const direct = config.vending === undefined;
-    checkServers(new SettingChecks(`Auth0ServerAccess ${this.node.path}`), config.servers)
-      .require(config.auth0Domain.length > 0, 'auth0Domain', config.auth0Domain, 'the tenant domain, e.g. tenant.eu.auth0.com', 'set auth0_domain in foundation.json')
+    checkServers(new SettingChecks(`Auth0ServerAccess ${this.node.path}`), config.servers, config.namePrefix)
+      .follows('auth0Domain', config.auth0Domain, auth0DomainRule, 'set auth0_domain in foundation.json, e.g. "tenant.eu.auth0.com"')
       .require(!direct || (config.oidcProviderUrl ?? '').length > 0, 'oidcProviderUrl', config.oidcProviderUrl, 'the provider URL without https://, e.g. tenant.eu.auth0.com/', 'pass the foundation output oidc_provider_url')
-      .require(
-        !direct || enabledCount <= MAX_DIRECT_MODE_SERVERS,
+      .follows(
         'servers (enabled)',
-        enabledCount,
-        `at most ${MAX_DIRECT_MODE_SERVERS} enabled servers with auth0_exchange "direct": an IAM OIDC provider holds at most ${MAX_CLIENT_IDS_PER_OIDC_PROVIDER} client IDs (the API identifier and one per server)`,
-        'set "auth0_exchange": "vending" in foundation.json (no client ID list, no server limit), or disable servers',
+        config.servers.filter((server) => server.enabled).length,
+        (enabled) => (direct ? directExchangeServersRule(enabled) : undefined),
+        'set "auth0_exchange": "vending" in foundation.json, or disable servers',
       )
       .throwIfAny();
 
@@ -101,7 +93,7 @@ export class Auth0ServerAccess extends Construct {
     });
     this.credentials.overrideLogicalId('server');
     // Only enabled servers may obtain tokens for the API; a disabled server's role also denies everything.
-    const enabledServers = TerraformIterator.fromMap(iterator.forExpressionForMap(forValue('key'), forValue('val if val.enabled')));
+    const enabledServers = TerraformIterator.fromMap(iterator.forExpressionForMap(FOR_KEY, forEntriesWhere('enabled')));
     this.grant = new ClientGrant(this, 'grant', {
       forEach: enabledServers,
       clientId: instanceAttribute(this.client, 'client_id'),
@@ -133,12 +125,12 @@ export class Auth0ServerAccess extends Construct {
       this.mapping = clientRoleMappings(this, iterator, config.vending.clientRolesTableName, instanceAttribute(this.client, 'client_id'), role);
     }
 
-    this.serverConfigurations = TerraformIterator.fromMap(local.asAnyMap).forExpressionForMap(forValue('key'), forObject({
+    this.serverConfigurations = TerraformIterator.fromMap(local.asAnyMap).forExpressionForMap(FOR_KEY, forObject({
       ...sharedConfigurationFields(config, 'auth0', role, this.client, 'client_id'),
       token_endpoint: `https://${config.auth0Domain}/oauth/token`,
       audience: config.audience,
       ...(config.vending === undefined ? {} : { credential_vending_url: config.vending.credentialVendingUrl }),
     }));
-    this.serverSecrets = iterator.forExpressionForMap(forValue('key'), instanceAttribute(this.credentials, 'client_secret', 'key'));
+    this.serverSecrets = iterator.forExpressionForMap(FOR_KEY, instanceAttribute(this.credentials, 'client_secret', 'key'));
   }
 }

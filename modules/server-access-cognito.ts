@@ -1,13 +1,15 @@
 import { CognitoUserPoolClient } from '@cdktf/provider-aws/lib/cognito-user-pool-client';
 import type { DynamodbTableItem } from '@cdktf/provider-aws/lib/dynamodb-table-item';
-import { TerraformIterator, TerraformLocal, Token, ref, type IResolvable } from 'cdktf';
+import { TerraformIterator, TerraformLocal, type IResolvable } from 'cdktf';
+import { tokenLifetimeRule } from '../config/rules';
 import { PERMISSION_TIERS } from '../config/types';
 import { Construct } from 'constructs';
 import { SettingChecks } from './construct-validation';
 import { toJson } from './policies/document';
 import { tierScopes } from './policies/s3-access';
 import { vendingLambdaTrust } from './policies/server-trust';
-import { checkServers, clientRoleMappings, forObject, forValue, instanceAttribute, serverEntry, serverResourceName, serverRoles, serversMap, sharedConfigurationFields, type ServerAccessBaseConfig } from './server-access';
+import { FOR_KEY, eachLookup, forJoinedLookup, forObject, instanceAttribute } from './hcl';
+import { checkServers, clientRoleMappings, serverEntry, serverResourceName, serverRoles, serversMap, sharedConfigurationFields, type ServerAccessBaseConfig } from './server-access';
 
 export interface CognitoServerAccessConfig extends ServerAccessBaseConfig {
   /** The foundation's user pool the app clients belong to. */
@@ -39,8 +41,8 @@ export class CognitoServerAccess extends Construct {
 
   public constructor(scope: Construct, id: string, config: CognitoServerAccessConfig) {
     super(scope, id);
-    checkServers(new SettingChecks(`CognitoServerAccess ${this.node.path}`), config.servers)
-      .integerInRange('accessTokenValiditySeconds', config.accessTokenValiditySeconds, 300, 86400, 'set token_lifetime_seconds in foundation.json to 300–86400 for Cognito')
+    checkServers(new SettingChecks(`CognitoServerAccess ${this.node.path}`), config.servers, config.namePrefix)
+      .follows('accessTokenValiditySeconds', config.accessTokenValiditySeconds, tokenLifetimeRule('cognito'), 'set token_lifetime_seconds in foundation.json to 300–86400 for Cognito')
       .throwIfAny();
 
     const { iterator, local } = serversMap(this, Object.fromEntries(config.servers.map((server) => [server.name, serverEntry(config, server)])));
@@ -55,7 +57,7 @@ export class CognitoServerAccess extends Construct {
       generateSecret: true,
       allowedOauthFlows: ['client_credentials'],
       allowedOauthFlowsUserPoolClient: true,
-      allowedOauthScopes: Token.asList(ref('local.tier_scopes[each.value.s3_permissions]')),
+      allowedOauthScopes: eachLookup(scopesByTier, 's3_permissions'),
       supportedIdentityProviders: ['COGNITO'],
       // No user sign-in flows: these clients only ever use client credentials.
       explicitAuthFlows: ['ALLOW_REFRESH_TOKEN_AUTH'],
@@ -71,12 +73,12 @@ export class CognitoServerAccess extends Construct {
 
     this.mapping = clientRoleMappings(this, iterator, config.clientRolesTableName, instanceAttribute(this.client, 'id'), role);
 
-    this.serverConfigurations = TerraformIterator.fromMap(local.asAnyMap).forExpressionForMap(forValue('key'), forObject({
+    this.serverConfigurations = TerraformIterator.fromMap(local.asAnyMap).forExpressionForMap(FOR_KEY, forObject({
       ...sharedConfigurationFields(config, 'cognito', role, this.client, 'id'),
       token_endpoint: config.tokenEndpoint,
       credential_vending_url: config.credentialVendingUrl,
-      scopes: forValue('join(" ", local.tier_scopes[val.s3_permissions])'),
+      scopes: forJoinedLookup(' ', scopesByTier, 's3_permissions'),
     }));
-    this.serverSecrets = iterator.forExpressionForMap(forValue('key'), instanceAttribute(this.client, 'client_secret', 'key'));
+    this.serverSecrets = iterator.forExpressionForMap(FOR_KEY, instanceAttribute(this.client, 'client_secret', 'key'));
   }
 }
