@@ -73,7 +73,7 @@ export class Auth0ServerAccess extends Construct {
         'servers (enabled)',
         config.servers.filter((server) => server.enabled).length,
         (enabled) => (direct ? directExchangeServersRule(enabled) : undefined),
-        'set "auth0_exchange": "vending" in foundation.json, or disable servers',
+        'see docs/IMPLEMENTATION.md, "Auth0 exchange: two readings, two modes"',
       )
       .throwIfAny();
 

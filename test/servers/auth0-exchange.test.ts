@@ -20,7 +20,7 @@ describe('direct mode: at most 99 enabled servers', () => {
       expect.objectContaining({
         code: 'INVALID_CONSTRUCT_CONFIG',
         message: expect.stringContaining(
-          'servers (enabled) is 100; allowed: at most 99 enabled servers with auth0_exchange "direct": an IAM OIDC provider holds at most 100 client IDs (the API identifier and one per server); fix: set "auth0_exchange": "vending" in foundation.json (no client ID list, no server limit), or disable servers',
+          'servers (enabled) is 100; allowed: enables 100 servers, but auth0_exchange "direct" allows at most 99: the IAM OIDC provider\'s client ID list holds at most 100 entries (the API identifier and one per enabled server); set "auth0_exchange": "vending" in foundation.json (the vending API: no client ID list, no server limit), or disable servers',
         ),
       }),
     );
