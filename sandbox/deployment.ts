@@ -31,6 +31,8 @@ export type ComputedAttributes = (instance: Omit<Instance, 'attributes'>, args: 
 
 export interface DeploymentOptions {
   readonly computed: ComputedAttributes;
+  /** The stack's directory (`path.module`: where asset paths are relative to). @default the working directory */
+  readonly stackDir?: string;
   /** `data.terraform_remote_state.<name>.outputs`: the outputs of the stacks this one reads. */
   readonly remoteStates?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
 }
@@ -77,6 +79,10 @@ export class Deployment {
     return (name) => {
       if (extra && name in extra) return extra[name];
       if (name === 'local') return this.localsValue();
+      if (name === 'path') {
+        const dir = this.options.stackDir ?? process.cwd();
+        return { module: dir, root: dir, cwd: process.cwd() };
+      }
       if (name === 'data') return this.dataValue();
       if (this.json.resource?.[name]) return this.typeValue('resource', name);
       return undefined;

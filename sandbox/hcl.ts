@@ -10,6 +10,10 @@
  * Reference: https://developer.hashicorp.com/terraform/language/expressions
  */
 
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
+
 export class HclError extends Error {
   constructor(message: string, readonly expression: string) {
     super(`${message} in \${${expression}}`);
@@ -372,7 +376,19 @@ function deepMaterialize(value: unknown): unknown {
   return v;
 }
 
-const FUNCTIONS: Record<string, (args: unknown[]) => unknown> = {
+/** A file named relative to the stack's directory (`path.module`, which the scope provides). */
+function stackFile(path: unknown, scope: Scope): Buffer {
+  const base = (materialize(scope('path')) as { module?: string } | undefined)?.module ?? '.';
+  return readFileSync(isAbsolute(String(path)) ? String(path) : join(base, String(path)));
+}
+
+const FUNCTIONS: Record<string, (args: unknown[], scope: Scope) => unknown> = {
+  filebase64sha256: ([path], scope) => createHash('sha256').update(stackFile(path, scope)).digest('base64'),
+  filesha256: ([path], scope) => createHash('sha256').update(stackFile(path, scope)).digest('hex'),
+  file: ([path], scope) => stackFile(path, scope).toString('utf8'),
+  base64encode: ([text]) => Buffer.from(String(text), 'utf8').toString('base64'),
+  base64decode: ([text]) => Buffer.from(String(text), 'base64').toString('utf8'),
+  sha256: ([text]) => createHash('sha256').update(String(text)).digest('hex'),
   max: (args) => Math.max(...args.map(Number)),
   min: (args) => Math.min(...args.map(Number)),
   merge: (args) => Object.assign({}, ...args.map((a) => materialize(a) ?? {})),
@@ -425,7 +441,7 @@ function evaluateNode(node: Node, scope: Scope, expression: string): unknown {
     case 'call': {
       const fn = FUNCTIONS[node.name];
       if (!fn) throw new HclError(`function ${node.name} is not supported`, expression);
-      return fn(node.args.map((a) => materialize(ev(a))));
+      return fn(node.args.map((a) => materialize(ev(a))), scope);
     }
     case 'tuple':
       return node.items.map((item) => ev(item));

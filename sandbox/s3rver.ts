@@ -29,6 +29,8 @@ export interface LocalS3 {
   readonly directory: string;
   /** Access key pairs accepted besides s3rver's default S3RVER/S3RVER. */
   readonly accessKeys: { readonly accessKeyId: string; readonly secretAccessKey: string };
+  /** Makes s3rver accept another key pair (until close), e.g. each STS session the sandbox's S3 endpoint lets through. */
+  admit(accessKeyId: string, secretAccessKey: string): void;
   close(): Promise<void>;
 }
 
@@ -46,14 +48,20 @@ export async function startS3(options: { bucket?: string } = {}): Promise<LocalS
     configureBuckets: [{ name: bucket }],
   });
   const { port } = await server.run();
+  const admitted: string[] = [];
   return {
     url: `http://127.0.0.1:${port}`,
     bucket,
     directory,
     accessKeys,
+    admit(accessKeyId, secretAccessKey) {
+      DUMMY_ACCOUNT.createKeyPair(accessKeyId, secretAccessKey);
+      admitted.push(accessKeyId);
+    },
     async close() {
       await server.close();
       DUMMY_ACCOUNT.revokeAccessKey(accessKeys.accessKeyId);
+      for (const id of admitted) DUMMY_ACCOUNT.revokeAccessKey(id);
       rmSync(directory, { recursive: true, force: true });
     },
   };

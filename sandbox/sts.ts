@@ -295,7 +295,7 @@ export async function startStsStub(options: StsStubOptions = {}): Promise<StsStu
       if (caller === undefined) throw new StsError('InvalidClientTokenId', 'The security token included in the request is invalid.', 403);
       if (callerSession && callerSession.expiration.getTime() <= Date.now()) throw new StsError('ExpiredToken', 'The security token included in the request is expired', 400);
       // A role session assuming a role is role chaining: STS caps it at one hour.
-      if (callerSession && duration > CHAINED_SESSION_LIMIT) {
+      if ((callerSession || caller.includes(':assumed-role/')) && duration > CHAINED_SESSION_LIMIT) {
         throw new StsError('ValidationError', 'The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.');
       }
       const role = roleFor(roleArn, duration, 'sts:AssumeRole', caller)!;
