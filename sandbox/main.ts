@@ -62,6 +62,12 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  // Started through npm and scripts/with-local-ca.mjs: if those go away without a signal reaching
+  // this process, it must not linger holding ports and files.
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) stop('parent exited');
+  }, 1000).unref();
 
   // servers.json (or foundation.json) edited: re-synthesize, then apply the difference.
   let timer: NodeJS.Timeout | undefined;

@@ -78,18 +78,23 @@ describe.each(AZP_READINGS)('npm start, STS %s reading', (reading) => {
     delete env.ENVIRONMENT; // the README's command: dev by default
     delete env.NODE_EXTRA_CA_CERTS; // the sandbox makes its own CA
     delete env.OIDC_S3_LOCAL_CA_DIR;
-    sandbox = spawn('npm', ['start'], { cwd: copy, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Its own process group, like a terminal's foreground job: SIGTERM to the group is what Ctrl-C does with SIGINT.
+    sandbox = spawn('npm', ['start'], { cwd: copy, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     sandbox.stdout!.on('data', (d: Buffer) => (output += d.toString()));
     sandbox.stderr!.on('data', (d: Buffer) => (output += d.toString()));
     exited.push(new Promise((resolve) => sandbox.on('exit', (code) => resolve(code))));
-    const ready = await waitFor(/^sandbox ready: .*$/m);
+    const ready = await waitFor(/^sandbox ready: .*$/m, 0, 280_000);
     s3Url = /S3 (https:\/\/127\.0\.0\.1:\d+)/.exec(ready)![1]!;
     await waitFor(/Ctrl-C stops it/);
     ca = /AWS_CA_BUNDLE=(\S+)/.exec(output)![1]!;
-  }, 180_000);
+  }, 300_000);
+
+  const stopGroup = () => {
+    if (sandbox?.pid !== undefined && sandbox.exitCode === null) process.kill(-sandbox.pid, 'SIGTERM');
+  };
 
   afterAll(async () => {
-    if (sandbox && sandbox.exitCode === null) sandbox.kill('SIGTERM');
+    stopGroup();
     await Promise.all(exited);
     rmSync(copy, { recursive: true, force: true });
   }, 30_000);
@@ -190,8 +195,9 @@ for call in (lambda: s3.get_object(Bucket='${BUCKET}', Key='web-01/README.md'), 
   }, 180_000);
 
   test('SIGTERM stops it cleanly and removes .sandbox/dev', async () => {
-    sandbox.kill('SIGTERM');
-    await expect(exited[0]).resolves.toBe(0);
+    stopGroup();
+    await exited[0];
+    expect(output).toContain('sandbox: SIGTERM: stopping');
     expect(existsSync(join(copy, '.sandbox/dev'))).toBe(false);
-  }, 30_000);
+  }, 60_000);
 });
