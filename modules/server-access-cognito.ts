@@ -79,6 +79,8 @@ export class CognitoServerAccess extends Construct {
         role_arn: { S: instanceAttribute(role, 'arn') },
         server_name: { S: iterator.key },
         s3_path_prefix: { S: iterator.getString('s3_path_prefix') },
+        // The tier: the Lambda refuses tokens holding scopes beyond it.
+        s3_permissions: { S: iterator.getString('s3_permissions') },
         enabled: { BOOL: iterator.getBoolean('enabled') },
         max_session_duration: { N: Fn.tostring(iterator.getNumber('max_session_duration')) },
       }),
