@@ -1,4 +1,4 @@
-// DynamoDB for tests: dynalite speaks the real DynamoDB JSON protocol, in memory.
+// DynamoDB for the tests and the sandbox: dynalite speaks the real DynamoDB JSON protocol, in memory.
 import { CreateTableCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -10,7 +10,7 @@ const dynalite = require('dynalite') as (options: Record<string, unknown>) => Se
 export interface LocalDynamo {
   /** http://127.0.0.1:<port>, for AWS_ENDPOINT_URL_DYNAMODB. */
   readonly url: string;
-  /** A client for the tests' own setup (dummy credentials, us-east-1). */
+  /** A client for setting the tables up (dummy credentials, us-east-1). */
   readonly client: DynamoDBClient;
   close(): Promise<void>;
 }

@@ -1,4 +1,4 @@
-// S3 for tests: s3rver speaks the S3 REST protocol over a temp directory. It checks that the
+// S3 for the tests and the sandbox: s3rver speaks the S3 REST protocol over a temp directory. It checks that the
 // access key of every signed request is one it knows (it does not recompute SigV4 signatures), so
 // tests register the keys the STS stub hands out and any other key is refused (InvalidAccessKeyId).
 import { mkdtempSync, rmSync } from 'node:fs';

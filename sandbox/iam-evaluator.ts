@@ -1,21 +1,14 @@
 /**
- * Thin wrapper over @cloud-copilot/iam-simulate (AGPL, devDependency: tests only, never shipped
- * code). Every call fails loudly on a simulator validation error or an ignored context key, so a
- * typo in a test can never pass as an "implicit deny".
+ * IAM policy evaluation for the tests and the sandbox, over @cloud-copilot/iam-simulate. Every
+ * call fails loudly on a simulator validation error or an ignored context key, so a typo in a
+ * test can never pass as an "implicit deny".
+ *
+ * Licence: iam-simulate is AGPL-3.0-or-later. It is a dependency of the local tooling only (the
+ * tests and `npm start`); nothing under lambda/ or client/ imports it, so it is never part of the
+ * bundles in dist/ that are shipped to AWS or to hosts.
  */
-import type { Simulation } from '@cloud-copilot/iam-simulate';
-import type { PolicyDocument } from '../../modules/policies/document';
-
-// iam-simulate 0.1.173's runUnsafeSimulation loads the resource policy without the metadata its
-// engine then reads (`metadata().name`) and crashes. Supplying that name is all this changes: the
-// policy text and its evaluation are untouched.
-jest.mock('@cloud-copilot/iam-policy', () => {
-  const actual = jest.requireActual<typeof import('@cloud-copilot/iam-policy')>('@cloud-copilot/iam-policy');
-  return { ...actual, loadPolicy: (policy: unknown, metadata?: unknown) => actual.loadPolicy(policy, metadata ?? { name: 'ResourcePolicy' }) };
-});
-// Required after the mock is registered: the test transform (esbuild) does not hoist jest.mock.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { runSimulation, runUnsafeSimulation } = require('@cloud-copilot/iam-simulate') as typeof import('@cloud-copilot/iam-simulate');
+import { runSimulation, runUnsafeSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
+import type { PolicyDocument } from '../modules/policies/document';
 
 export const ACCOUNT_ID = '123456789012';
 
@@ -65,7 +58,11 @@ async function simulate(sim: Simulation, allowCustomContextKeys: boolean): Promi
   if (!allowCustomContextKeys) {
     throw new Error(`simulator ignored context keys ${ignored.join(', ')} for ${request.action}`);
   }
-  return runUnsafeSimulation(sim, {});
+  // iam-simulate 0.1.173's unsafe run loads a raw resource policy without the metadata its engine
+  // then reads (`metadata().name`) and crashes; a policy already in the library's documented
+  // `ValidatedPolicy` shape carries that name. The policy text and its evaluation are untouched.
+  const resourcePolicy = sim.resourcePolicy === undefined ? undefined : { __validated: true, policyDocument: sim.resourcePolicy, metadata: { name: 'ResourcePolicy' }, errors: [] };
+  return runUnsafeSimulation({ ...sim, resourcePolicy }, {});
 }
 
 /** A role session in the bucket's account with `policy` as its only identity policy. */

@@ -2,9 +2,9 @@
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { AssumeRoleCommand, AssumeRoleWithWebIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
-import { createClientRolesTable, putClientRole, startDynalite, type LocalDynamo } from './support/dynalite';
-import { startOAuthServer, type OAuthServer } from './support/oauth-server';
-import { startStsStub, type StsStub } from './support/sts-stub';
+import { createClientRolesTable, putClientRole, startDynalite, type LocalDynamo } from '../../sandbox/dynalite';
+import { startOAuthServer, type OAuthServer } from '../../sandbox/oauth-server';
+import { startStsStub, type StsStub } from '../../sandbox/sts';
 
 const ROLE_ARN = 'arn:aws:iam::123456789012:role/oidc-s3-dev-web-01';
 

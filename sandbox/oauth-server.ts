@@ -1,11 +1,11 @@
-// A local OAuth 2.0 authorization server for tests: client-credentials token endpoint and JWKS
-// over HTTPS (the test CA's certificate), issuing really signed RS256 access tokens shaped like
+// A local OAuth 2.0 authorization server for the tests and the sandbox: client-credentials token endpoint and JWKS
+// over HTTPS (the local CA's certificate), issuing really signed RS256 access tokens shaped like
 // Auth0's or Amazon Cognito's.
 import { createHash, createHmac, createPublicKey, generateKeyPairSync, randomUUID, sign as cryptoSign, type KeyObject } from 'node:crypto';
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { testTls } from './tls';
+import { localTls } from './local-tls';
 import { readBody } from './read-body';
 
 export type TokenStyle = 'auth0' | 'cognito';
@@ -132,7 +132,7 @@ function basicCredentials(req: IncomingMessage): { id: string; secret: string } 
 }
 
 export async function startOAuthServer(options: OAuthServerOptions): Promise<OAuthServer> {
-  const tls = testTls();
+  const tls = localTls();
   const style = options.style;
   const resourceServer = options.resourceServer ?? 'https://s3.test';
   const lifetime = options.tokenLifetimeSeconds ?? 3600;
