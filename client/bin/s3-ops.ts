@@ -5,9 +5,10 @@
  */
 import { S3Client } from '@aws-sdk/client-s3';
 import { basename } from 'node:path';
-import { applyEnvFile, parseCommandLine, runMain } from './cli';
-import { loadS3OpsConfig } from './config';
-import { ConfigError, UsageError } from './errors';
+import { applyEnvFile, parseCommandLine } from '../cli/command-line';
+import { runMain } from '../cli/run-main';
+import { loadS3OpsConfig } from '../config/s3-ops-config';
+import { ConfigError, UsageError } from '../errors';
 import {
   DEFAULT_PART_SIZE,
   MIB,
@@ -16,7 +17,7 @@ import {
   listObjects,
   uploadFile,
   type S3Target,
-} from './s3-operations';
+} from '../s3/object-operations';
 
 const PROGRAM = 's3-ops';
 

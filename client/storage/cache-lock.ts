@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, linkSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { LockTimeoutError } from './errors';
+import { LockTimeoutError } from '../errors';
 import { PRIVATE_FILE_MODE } from './atomic-file';
 
 export interface LockOptions {

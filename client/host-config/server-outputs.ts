@@ -1,6 +1,6 @@
-import { ConfigError } from './errors';
-import { PERMISSION_TIERS, type IdpType, type PermissionTier } from './config';
-import { formatEnvValue } from './env-file';
+import { ConfigError } from '../errors';
+import { PERMISSION_TIERS, type IdpType, type PermissionTier } from '../config/settings';
+import { formatEnvValue } from '../config/env-file';
 
 /** One server's entry of the servers stack's `server_configurations` output. */
 export interface ServerConfiguration {

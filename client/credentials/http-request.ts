@@ -1,4 +1,4 @@
-import { firstLine } from './errors';
+import { firstLine } from '../errors';
 
 export interface HttpAnswer {
   readonly status: number;

@@ -1,18 +1,14 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ProviderConfig } from './config';
+import type { ProviderConfig } from '../config/provider-config';
 import { ensurePrivateDir, writeFileAtomic } from './atomic-file';
 import {
   fromCredentialProcessJson,
   toCredentialProcessJson,
   type AwsCredentials,
-} from './credentials';
-
-export interface CachedToken {
-  readonly accessToken: string;
-  readonly expiresAt: Date;
-}
+  type CachedToken,
+} from '../credentials/aws-credentials';
 
 /**
  * Entries are named by a hash of everything that makes a token or a session different (IdP,
@@ -24,9 +20,9 @@ export function cacheKey(config: ProviderConfig): string {
     config.idpType,
     config.tokenUrl,
     config.clientId,
-    config.audience ?? '',
+    config.idpType === 'auth0' ? config.audience : '',
     [...config.scopes].sort().join(' '),
-    config.roleArn ?? config.vendingUrl ?? '',
+    config.idpType === 'auth0' ? config.roleArn : config.vendingUrl,
     config.sessionDurationSeconds ?? '',
   ];
   const digest = createHash('sha256').update(JSON.stringify(identity)).digest('hex').slice(0, 32);

@@ -11,10 +11,10 @@ import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { PermissionTier } from './config';
-import { DigestStream, plainEtag } from './digest';
-import { S3OpsError, firstLine } from './errors';
-import { ProgressBar } from './progress';
+import type { PermissionTier } from '../config/settings';
+import { DigestStream, plainEtag } from './digest-stream';
+import { S3OpsError, firstLine } from '../errors';
+import { ProgressBar } from './progress-bar';
 
 export type Operation = 'upload' | 'download' | 'list' | 'delete';
 

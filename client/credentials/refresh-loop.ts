@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { describeError } from './errors';
+import { describeError } from '../errors';
 
 export interface RefreshLoopOptions {
   /** Puts a fresh value in place and returns when it expires. */

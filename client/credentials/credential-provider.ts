@@ -1,10 +1,10 @@
-import type { ProviderConfig } from './config';
-import { CredentialCache, type CachedToken } from './cache';
-import { CredentialError, describeError } from './errors';
-import { exchangeToken } from './credential-source';
-import { secondsLeft, type AwsCredentials } from './credentials';
-import { withLock, type LockOptions } from './lock';
-import { requestToken } from './token-source';
+import type { ProviderConfig } from '../config/provider-config';
+import { CredentialCache } from '../storage/credential-cache';
+import { CredentialError, describeError } from '../errors';
+import { exchangeToken } from './token-exchange';
+import { secondsLeft, type AwsCredentials, type CachedToken } from './aws-credentials';
+import { withLock, type LockOptions } from '../storage/cache-lock';
+import { requestToken } from './token-request';
 
 /** Cached credentials with less than this left are not served even when refreshing fails. */
 export const MIN_USABLE_SECONDS = 30;

@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { PRIVATE_DIR_MODE, writeFileAtomic } from './atomic-file';
-import type { AwsCredentials } from './credentials';
+import type { AwsCredentials } from '../credentials/aws-credentials';
 
 const MANAGED_KEYS = ['aws_access_key_id', 'aws_secret_access_key', 'aws_session_token'] as const;
 const EXPIRY_COMMENT = '# oidc-credential-provider: expires ';

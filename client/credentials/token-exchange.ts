@@ -1,7 +1,7 @@
-import type { ProviderConfig } from './config';
-import { CredentialError, firstLine } from './errors';
-import { describeErrorBody, httpRequest, parseJson } from './http';
-import { fromCredentialProcessJson, type AwsCredentials } from './credentials';
+import type { Auth0ProviderConfig, CognitoProviderConfig, ProviderConfig } from '../config/provider-config';
+import { CredentialError, firstLine } from '../errors';
+import { describeErrorBody, httpRequest, parseJson } from './http-request';
+import { fromCredentialProcessJson, type AwsCredentials } from './aws-credentials';
 
 /** Trades an access token for AWS credentials: STS for Auth0, the vending API for Cognito. */
 export function exchangeToken(config: ProviderConfig, accessToken: string): Promise<AwsCredentials> {
@@ -18,7 +18,7 @@ export function roleSessionName(clientId: string): string {
   return `oidc-s3-${clientId}`.replace(/[^\w+=,.@-]/g, '-').slice(0, 64);
 }
 
-async function assumeRoleWithWebIdentity(config: ProviderConfig, accessToken: string): Promise<AwsCredentials> {
+async function assumeRoleWithWebIdentity(config: Auth0ProviderConfig, accessToken: string): Promise<AwsCredentials> {
   // Loaded on first use: a get-credentials answered from the cache never pays for the SDK.
   const { AssumeRoleWithWebIdentityCommand, STSClient } = await import('@aws-sdk/client-sts');
   // The SDK itself reads AWS_ENDPOINT_URL_STS (and the config file's endpoint_url), so a local
@@ -44,7 +44,7 @@ async function assumeRoleWithWebIdentity(config: ProviderConfig, accessToken: st
     return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: c.Expiration };
   } catch (error) {
     if (error instanceof CredentialError) throw error;
-    throw stsFailure(error, config.roleArn ?? '');
+    throw stsFailure(error, config.roleArn);
   } finally {
     sts.destroy();
   }
@@ -66,8 +66,8 @@ function stsFailure(error: unknown, roleArn: string): CredentialError {
   );
 }
 
-async function callVendingApi(config: ProviderConfig, accessToken: string): Promise<AwsCredentials> {
-  const url = config.vendingUrl ?? '';
+async function callVendingApi(config: CognitoProviderConfig, accessToken: string): Promise<AwsCredentials> {
+  const url = config.vendingUrl;
   const headers: Record<string, string> = { authorization: `Bearer ${accessToken}`, accept: 'application/json' };
   let body: string | undefined;
   if (config.sessionDurationSeconds !== undefined) {

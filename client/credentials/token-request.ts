@@ -1,7 +1,7 @@
-import type { ProviderConfig } from './config';
-import { TokenError } from './errors';
-import { describeErrorBody, httpRequest, parseJson } from './http';
-import type { CachedToken } from './cache';
+import type { ProviderConfig } from '../config/provider-config';
+import { TokenError } from '../errors';
+import { describeErrorBody, httpRequest, parseJson } from './http-request';
+import type { CachedToken } from './aws-credentials';
 
 /** Used when the IdP states no lifetime and the token's `exp` cannot be read. */
 const FALLBACK_LIFETIME_SECONDS = 300;
@@ -20,7 +20,7 @@ export async function requestToken(config: ProviderConfig, nowMs = Date.now()): 
   if (config.idpType === 'auth0') {
     form.set('client_id', config.clientId);
     form.set('client_secret', config.clientSecret);
-    form.set('audience', config.audience ?? '');
+    form.set('audience', config.audience);
   } else {
     // RFC 6749 §2.3.1: id and secret are form-encoded before they are joined and base64ed.
     const basic = `${encodeURIComponent(config.clientId)}:${encodeURIComponent(config.clientSecret)}`;

@@ -1,3 +1,9 @@
+/** An OAuth 2.0 access token and when it expires (by this host's clock). */
+export interface CachedToken {
+  readonly accessToken: string;
+  readonly expiresAt: Date;
+}
+
 /** Temporary AWS credentials as the client handles them. */
 export interface AwsCredentials {
   readonly accessKeyId: string;

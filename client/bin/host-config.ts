@@ -6,10 +6,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve, join } from 'node:path';
-import { ensurePrivateDir, writeFileAtomic } from './atomic-file';
-import { parseCommandLine, runMain } from './cli';
-import { ConfigError, UsageError } from './errors';
-import { renderEnvFile, selectServer } from './host-env';
+import { ensurePrivateDir, writeFileAtomic } from '../storage/atomic-file';
+import { parseCommandLine } from '../cli/command-line';
+import { runMain } from '../cli/run-main';
+import { ConfigError, UsageError } from '../errors';
+import { renderEnvFile, selectServer } from '../host-config/server-outputs';
 
 const PROGRAM = 'host-config';
 const USAGE = `usage: npm run host-config -- <server> --outputs <file> [--out-dir DIR] [--secret-path PATH]
