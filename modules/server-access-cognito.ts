@@ -67,7 +67,7 @@ export class CognitoServerAccess extends Construct {
     this.client.overrideLogicalId('server');
 
     const trust = vendingLambdaTrust({ vendingRoleArn: config.vendingLambdaRoleArn, serverName: iterator.key });
-    const { role } = serverRoles(this, iterator, config.namePrefix, toJson(trust));
+    const { role } = serverRoles(this, iterator, config.namePrefix, toJson(trust), config.bucketAccount);
 
     // DynamoDB JSON, as the vending Lambda reads it (DESIGN.md, Vending API).
     this.mapping = new DynamodbTableItem(this, 'mapping', {
