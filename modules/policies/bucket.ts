@@ -90,11 +90,11 @@ function grantConditions(grant: ServerRolesGrant, tiers: readonly PermissionTier
 }
 
 /**
- * The upload bucket's policy. Always: every request without TLS is denied, to everyone.
+ * The upload bucket's policy. Always, to everyone: every request without TLS is denied, and
+ * every write with SSE-C (customer-provided keys would leave objects the owner cannot read).
  * With `kmsKeyArn`: every write that would not be encrypted with that key is denied, to everyone
  * (an SSE-S3 or DSSE header, another key, `aws:kms` without a key id, which S3 serves with the
- * `aws/s3` key, and SSE-C, which would leave objects the owner cannot read); a write without any
- * encryption header gets the bucket's default, that key.
+ * `aws/s3` key); a write without any encryption header gets the bucket's default, that key.
  * With `serverRoles` (bucket in another account): requests from principals outside the
  * organization are denied (AWS services acting for S3 excepted), and each tier's actions are
  * granted on `<bucket>/${aws:PrincipalTag/S3PathPrefix}*`: one statement per group of actions,
@@ -113,6 +113,16 @@ export function uploadBucketPolicy({ bucketArn, kmsKeyArn, serverRoles }: Upload
       Action: 's3:*',
       Resource: bucketAndObjects,
       Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+    },
+    {
+      // SSE-C: the key stays with the writer, so a compromised host could leave objects the
+      // owner can never read. Denied whatever the bucket's own encryption.
+      Sid: 'DenyWritesWithCustomerKeys',
+      Effect: 'Deny',
+      Principal: '*',
+      Action: 's3:PutObject',
+      Resource: objects,
+      Condition: { Null: { 's3:x-amz-server-side-encryption-customer-algorithm': 'false' } },
     },
   ];
   if (kmsKeyArn !== undefined) {
@@ -148,14 +158,6 @@ export function uploadBucketPolicy({ bucketArn, kmsKeyArn, serverRoles }: Upload
           StringEquals: { 's3:x-amz-server-side-encryption': 'aws:kms' },
           Null: { 's3:x-amz-server-side-encryption-aws-kms-key-id': 'true' },
         },
-      },
-      {
-        Sid: 'DenyWritesWithCustomerKeys',
-        Effect: 'Deny',
-        Principal: '*',
-        Action: 's3:PutObject',
-        Resource: objects,
-        Condition: { Null: { 's3:x-amz-server-side-encryption-customer-algorithm': 'false' } },
       },
     );
   }

@@ -74,6 +74,7 @@ describe.each(IDPS)('%s foundation with bucket_account', (identityProvider) => {
     const policy = JSON.parse(policyJson.replace(/\$\$\{/g, '${')) as { Statement: TerraformJson[] };
     expect(policy.Statement.map((statement) => statement.Sid)).toEqual([
       'DenyInsecureTransport',
+      'DenyWritesWithCustomerKeys',
       'DenyOutsideOrganization',
       'ServerRolesPutObjectAbortMultipartUpload',
       'ServerRolesGetObject',
@@ -82,7 +83,7 @@ describe.each(IDPS)('%s foundation with bucket_account', (identityProvider) => {
     ]);
     const [callerData] = Object.keys(json().data.aws_caller_identity as Record<string, unknown>).filter((id) => id.includes('deploying'));
     const account = `\${data.aws_caller_identity.${callerData}.account_id}`;
-    expect(policy.Statement[2]).toMatchObject({
+    expect(policy.Statement[3]).toMatchObject({
       Principal: { AWS: `arn:aws:iam::${account}:root` },
       Condition: {
         StringEquals: { 'aws:PrincipalOrgID': 'o-abc123def4', 'aws:PrincipalAccount': account, 'aws:PrincipalTag/S3Permissions': ['write', 'read-write', 'full'] },

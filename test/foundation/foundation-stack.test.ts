@@ -97,6 +97,14 @@ describe.each(VARIANTS)('foundation stack, %s', (variant) => {
           Resource: [`\${aws_s3_bucket.${bucketId}.arn}`, `\${aws_s3_bucket.${bucketId}.arn}/*`],
           Condition: { Bool: { 'aws:SecureTransport': 'false' } },
         },
+        {
+          Sid: 'DenyWritesWithCustomerKeys',
+          Effect: 'Deny',
+          Principal: '*',
+          Action: 's3:PutObject',
+          Resource: `\${aws_s3_bucket.${bucketId}.arn}/*`,
+          Condition: { Null: { 's3:x-amz-server-side-encryption-customer-algorithm': 'false' } },
+        },
       ],
     });
     expect(stack.output.bucket_arn.value).toBe(`\${aws_s3_bucket.${bucketId}.arn}`);

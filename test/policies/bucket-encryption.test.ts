@@ -1,7 +1,7 @@
 // Security review #5: with a customer-managed KMS key configured, a server may upload only with
 // that key (or no encryption header, which gets the bucket default: that key). SSE-S3, SSE-C,
 // DSSE, another key and `aws:kms` without a key id (which S3 serves with the aws/s3 key) are
-// denied by the bucket policy, to every principal. The server role's own policy allows the put,
+// denied by the bucket policy, to every principal. SSE-C is denied on every bucket. The server role's own policy allows the put,
 // so the bucket policy alone decides.
 import { uploadBucketPolicy } from '../../modules/policies/bucket';
 import { s3AccessPolicy } from '../../modules/policies/s3-access';
@@ -47,8 +47,10 @@ describe('a bucket with a customer-managed KMS key', () => {
     await expect(identityDecision(role, { action: 's3:GetObject', resource: OBJECT, context: { 'aws:SecureTransport': 'true' } }, withKey)).resolves.toBe('Allowed');
   });
 
-  test('without a configured key (SSE-S3 bucket) no encryption header is checked', async () => {
+  test('without a configured key (SSE-S3 bucket) SSE-S3 and SSE-KMS headers pass, SSE-C is still denied', async () => {
     await expect(put({ [SSE]: 'AES256' }, withoutKey)).resolves.toBe('Allowed');
-    expect(withoutKey.Statement.map((statement) => statement.Sid)).toEqual(['DenyInsecureTransport']);
+    await expect(put({}, withoutKey)).resolves.toBe('Allowed');
+    await expect(put({ [SSE_C]: 'AES256' }, withoutKey)).resolves.toBe('ExplicitlyDenied');
+    expect(withoutKey.Statement.map((statement) => statement.Sid)).toEqual(['DenyInsecureTransport', 'DenyWritesWithCustomerKeys']);
   });
 });
