@@ -109,6 +109,36 @@ describe.each(IDPS)('%s foundation with bucket_account', (identityProvider) => {
   });
 });
 
+describe('the bucket policy at 5,000 servers', () => {
+  test('is the same document as with none, and far under S3\'s 20 KB limit (with a KMS key too)', () => {
+    const servers = Array.from({ length: 5000 }, (_, i) => ({
+      name: `host-${String(i).padStart(4, '0')}`,
+      s3PathPrefix: `hosts/${String(i).padStart(4, '0')}/`,
+      s3Permissions: (['write', 'read-write', 'full'] as const)[i % 3],
+      maxSessionDuration: 3600,
+      enabled: true,
+      tags: {},
+    }));
+    const policyOf = (count: number) => {
+      const base = environmentConfig({ environment: 'prod', identityProvider: 'auth0', foundation: { bucketAccount: BUCKET_ACCOUNT, kmsKeyArn: KMS_KEY_ARN } });
+      const config = { ...base, servers: { ...base.servers, servers: servers.slice(0, count) } };
+      const app = synthApp((a) => new FoundationStack(a, 'foundation', { config }));
+      try {
+        return Object.values(app.stack('foundation').resource.aws_s3_bucket_policy as Record<string, TerraformJson>)[0]!.policy as string;
+      } finally {
+        app.cleanup();
+      }
+    };
+    const atFiveThousand = policyOf(5000);
+    expect(atFiveThousand).toBe(policyOf(0));
+    // The size IAM sees: Terraform's escape removed, the bucket ARN at its longest (63-character name).
+    const deployed = atFiveThousand.replace(/\$\$\{/g, '${').replace(/\$\{aws_s3_bucket\.[^}]+\.arn\}/g, `arn:aws:s3:::${'b'.repeat(63)}`).replace(/\$\{data\.[^}]+\}/g, '111122223333');
+    const bytes = Buffer.byteLength(deployed);
+    process.stdout.write(`[cross-account] bucket policy at 5,000 servers: ${bytes} bytes\n`);
+    expect(bytes).toBeLessThan(20 * 1024);
+  });
+});
+
 describe.each(IDPS)('%s foundation without bucket_account', (identityProvider) => {
   test('one unaliased provider, no provider references, no cross-account outputs or tag grants', () => {
     const json = foundation(identityProvider);
