@@ -36,6 +36,14 @@ describe.each(['auth0', 'cognito'] as const)('%s servers with the bucket in anot
     expect(json.locals.servers['etl-02'].s3_policy).toBe(single.locals.servers['etl-02'].s3_policy);
   });
 
+  test('no trust statement of a server role lets a session carry tags (a session tag would override the role tags)', () => {
+    const trust = JSON.parse(json.resource.aws_iam_role.server.assume_role_policy) as { Statement: TerraformJson[] };
+    const actions = trust.Statement.flatMap((statement) => [statement.Action].flat() as string[]);
+    expect(actions.length).toBeGreaterThan(0);
+    expect(actions.filter((action) => /^sts:(TagSession|\*)$|^\*$/.test(action))).toEqual([]);
+    expect(trust.Statement.every((statement) => statement.Effect === 'Allow' && statement.NotAction === undefined)).toBe(true);
+  });
+
   test("server_configurations carries the bucket's account", () => {
     expect(json.output.server_configurations.value).toContain(`"bucket_account_id" = data.terraform_remote_state.foundation.outputs.bucket_account_id`);
     expect(single.output.server_configurations.value).not.toContain('bucket_account_id');
