@@ -14,8 +14,10 @@ import {
   DEFAULT_ABORT_INCOMPLETE_MULTIPART_UPLOAD_DAYS,
   DEFAULT_NONCURRENT_VERSION_EXPIRATION_DAYS,
   LIFECYCLE_DAYS,
+  accountIdRule,
   bucketNameRule,
   kmsKeyArnRule,
+  organizationIdRule,
   wholeNumberRule,
 } from '../config/rules';
 import { SettingChecks } from './construct-validation';
@@ -80,6 +82,8 @@ export class UploadBucket extends Construct {
       .follows('noncurrentVersionExpirationDays', noncurrentDays, days(LIFECYCLE_DAYS.noncurrentVersionExpiration), 'set noncurrent_version_expiration_days to a positive whole number of days')
       .follows('abortIncompleteMultipartUploadDays', abortDays, days(LIFECYCLE_DAYS.abortIncompleteMultipartUpload), 'set abort_incomplete_multipart_upload_days to a positive whole number of days')
       .follows('kmsKeyArn', config.kmsKeyArn, kmsKeyArnRule, 'set kms_key_arn to the full ARN of the key, or omit it for AES256')
+      .follows('serverRoles.accountId', config.serverRoles?.accountId, accountIdRule, "pass the 12-digit account of the server roles (usually the deploying account's caller identity)")
+      .follows('serverRoles.organizationId', config.serverRoles?.organizationId, organizationIdRule, 'set bucket_account.organization_id in foundation.json')
       .throwIfAny();
 
     // Spread into every resource: absent, the resources carry no `provider` at all.
