@@ -65,7 +65,7 @@ async function expectProblem(fixture: Fixture, file: string, key: string, value:
   expect(problem).toMatchObject({ file: `environments/dev/${file}`, value });
   expect(problem!.rule).toMatch(rule);
   // The message an operator reads names the file, the key and the value.
-  expect(error.message).toContain(`environments/dev/${file}: ${key} = ${value === undefined ? '(missing)' : JSON.stringify(value)}: `);
+  expect(error.message).toContain(`environments/dev/${file}: ${key} = ${value === undefined ? '(not set)' : JSON.stringify(value)}: `);
   return error;
 }
 
@@ -206,8 +206,8 @@ describe('configuration mistakes stop synth, naming file, key and value', () => 
 
   it('foundation.json that is not JSON', async () => {
     const { problems } = await problemsOf({ foundationText: '{ "identity_provider": "auth0", }' });
-    expect(problems[0]).toMatchObject({ file: 'environments/dev/foundation.json', key: '' });
-    expect(problems[0]!.rule).toMatch(/^is not valid JSON/);
+    expect(problems[0]).toMatchObject({ code: 'JSON_SYNTAX', file: 'environments/dev/foundation.json', line: 1, column: 34, key: '' });
+    expect(problems[0]!.rule).toBe('is not valid JSON: a trailing comma before "}"; remove the comma after the last item');
   });
 
   it('lists every problem of every file at once', async () => {
@@ -248,7 +248,9 @@ describe('backend.hcl', () => {
 
   it('a missing file says how to make one', async () => {
     const { problems } = await problemsOf({ backend: null });
-    expect(problems).toEqual([expect.objectContaining({ file: 'backend.hcl', key: '', rule: expect.stringMatching(/^file not found: copy the example in the README/) })]);
+    expect(problems).toEqual([
+      expect.objectContaining({ code: 'FILE_NOT_FOUND', file: 'backend.hcl', key: '', rule: 'does not exist', fix: expect.stringMatching(/^copy the example in docs\/CONFIGURATION.md#backendhcl/) }),
+    ]);
   });
 
   it('a missing bucket or region, and a key the app sets itself', async () => {
@@ -260,13 +262,13 @@ describe('backend.hcl', () => {
 
   it('invalid HCL', async () => {
     const { problems } = await problemsOf({ backend: 'bucket = \n' });
-    expect(problems[0]).toMatchObject({ file: 'backend.hcl', key: '' });
-    expect(problems[0]!.rule).toMatch(/^is not valid HCL \(parse config: \[backend.hcl:1,/);
+    expect(problems[0]).toMatchObject({ code: 'HCL_SYNTAX', file: 'backend.hcl', line: 1, key: '' });
+    expect(problems[0]!.rule).toMatch(/^is not valid HCL: Invalid expression; Expected the start of an expression/);
   });
 
   it('a state KMS key given as an alias rather than an ARN', async () => {
     const { problems } = await problemsOf({ backend: `${goodBackend}kms_key_id = "alias/terraform"\n` });
-    expect(problems).toEqual([{ file: 'backend.hcl', key: 'kms_key_id', value: 'alias/terraform', rule: expect.stringMatching(/must be the full ARN of a KMS key/) }]);
+    expect(problems).toEqual([{ code: undefined, file: 'backend.hcl', key: 'kms_key_id', value: 'alias/terraform', rule: expect.stringMatching(/must be the full ARN of a KMS key/) }]);
   });
 
   it('two locking methods at once', async () => {
