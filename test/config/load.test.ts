@@ -206,7 +206,7 @@ describe('configuration mistakes stop synth, naming file, key and value', () => 
 
   it('foundation.json that is not JSON', async () => {
     const { problems } = await problemsOf({ foundationText: '{ "identity_provider": "auth0", }' });
-    expect(problems[0]).toMatchObject({ code: 'JSON_SYNTAX', file: 'environments/dev/foundation.json', line: 1, column: 34, key: '' });
+    expect(problems[0]).toMatchObject({ code: 'JSON_SYNTAX', file: 'environments/dev/foundation.json', line: 1, column: 33, key: '' });
     expect(problems[0]!.rule).toBe('is not valid JSON: a trailing comma before "}"; remove the comma after the last item');
   });
 
@@ -274,5 +274,24 @@ describe('backend.hcl', () => {
   it('two locking methods at once', async () => {
     const { problems } = await problemsOf({ backend: `${goodBackend}dynamodb_table = "lock"\n` });
     expect(problems).toEqual([expect.objectContaining({ key: 'dynamodb_table', value: 'lock', rule: expect.stringMatching(/choose one locking method/) })]);
+  });
+});
+
+describe('foundation.json problems come in one batch, with the other files\' problems', () => {
+  it('the four mistakes of issue 12 (domain as a URL, "false" as a string, a Cognito key in Auth0, a bad bucket name) and a servers.json duplicate, in one run', async () => {
+    const rootDir = writeRepo({
+      foundation: { identity_provider: 'auth0', aws_region: 'eu-west-1', auth0_domain: 'https://tenant.eu.auth0.com', bucket_versioning: 'false', cognito_domain_prefix: 'abc', bucket_name: 'Bad_Bucket' },
+    });
+    writeFileSync(join(rootDir, 'environments/dev/servers.json'), '{"servers": {\n"web-01": {"s3_path_prefix": "logs/web-01/", "s3_permissions": "write"},\n"web-01": {"s3_path_prefix": "logs/web-01b/", "s3_permissions": "full"}}}');
+    const error = (await loadEnvironment({ rootDir, environment: 'dev' }).catch((e: unknown) => e)) as ConfigError;
+    expect(error.problems.map((p) => [p.code ?? 'INVALID_VALUE', p.file.replace('environments/dev/', ''), p.key])).toEqual([
+      ['DUPLICATE_KEY', 'servers.json', 'servers["web-01"]'],
+      ['INVALID_VALUE', 'foundation.json', 'auth0_domain'],
+      ['INVALID_VALUE', 'foundation.json', 'bucket_versioning'],
+      ['INVALID_VALUE', 'foundation.json', 'cognito_domain_prefix'],
+      ['INVALID_VALUE', 'foundation.json', 'bucket_name'],
+    ]);
+    expect(error.message.match(/^  - /gm)).toHaveLength(5);
+    expect(error.message).not.toMatch(/\n\s+at /);
   });
 });
