@@ -80,7 +80,10 @@ export function bundleClient(outdir: string): string[] {
       entryPoints: [entry],
       outfile,
       target: 'node20',
-      banner: { js: '#!/usr/bin/env node' },
+      // `--` ends Node's own options: without it Node takes an `--env-file` meant for the
+      // program as its own (it scans the whole command line for it, up to a `--`) and exits 9
+      // before the program runs when the file is absent. `env -S` splits the line (coreutils 8.30+).
+      banner: { js: '#!/usr/bin/env -S node --' },
     });
     return outfile;
   });

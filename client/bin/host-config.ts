@@ -4,9 +4,9 @@
  * Renders one host's env file from the servers stack's outputs and writes the client secret to
  * its own owner-only file. The secret is never printed.
  */
-import { readFileSync } from 'node:fs';
 import { resolve, join } from 'node:path';
 import { ensurePrivateDir, writeFileAtomic } from '../storage/atomic-file';
+import { readTextFile } from '../storage/file-access';
 import { parseCommandLine } from '../cli/command-line';
 import { runMain } from '../cli/run-main';
 import { ConfigError, UsageError } from '../errors';
@@ -35,12 +35,12 @@ async function main(args: string[]): Promise<number> {
   const [server, ...extra] = positionals;
   if (!server || extra.length > 0) throw new UsageError('exactly one server name is required (see --help)');
   if (!values.outputs) throw new UsageError('--outputs <file> is required (see --help)');
+  const text = readTextFile(values.outputs, '--outputs');
   let outputs: unknown;
   try {
-    outputs = JSON.parse(readFileSync(values.outputs, 'utf8'));
-  } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code ?? 'not valid JSON';
-    throw new ConfigError('--outputs', `${values.outputs} cannot be read (${reason})`);
+    outputs = JSON.parse(text);
+  } catch {
+    throw new ConfigError('--outputs', `${values.outputs} cannot be read (not valid JSON)`);
   }
   const { configuration, secret } = selectServer(outputs, server, values.outputs);
   const outDir = resolve(values['out-dir'] ?? 'host-config');

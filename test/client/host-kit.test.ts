@@ -140,7 +140,7 @@ describe('host kit files', () => {
     for (const name of ['auth0.env', 'cognito.env']) {
       const env = parseEnvFile(readFileSync(join(REPO, 'client/examples', name), 'utf8'));
       const secretFile = join(dir, 'secret');
-      writeFileSync(secretFile, 'x');
+      writeFileSync(secretFile, 'x', { mode: 0o600 });
       expect(() => loadProviderConfig({ ...env, OIDC_CLIENT_SECRET_FILE: secretFile, HOME: '/h' })).not.toThrow();
     }
   });
