@@ -5,6 +5,8 @@
  */
 import { z } from 'zod';
 import {
+  accountIdRule,
+  organizationIdRule,
   DEFAULT_ABORT_INCOMPLETE_MULTIPART_UPLOAD_DAYS,
   DEFAULT_API_THROTTLING_BURST_LIMIT,
   DEFAULT_API_THROTTLING_RATE_LIMIT,
@@ -29,6 +31,7 @@ import {
   utcTimestampRule,
   wholeNumberRule,
 } from './rules';
+import { QUOTAS, type Quotas } from './rules/quotas';
 import { PERMISSION_TIERS } from './types';
 import { followsRule } from './zod-problems';
 
@@ -39,6 +42,15 @@ const days = (limits: { readonly min: number; readonly max: number }) =>
   number('must be a whole number of days').superRefine(followsRule(wholeNumberRule('days', limits.min, limits.max)));
 
 const tagMap = z.record(string('tag values must be strings').superRefine(followsRule(tagValueRule)));
+
+const quotasShape = z
+  .object(
+    Object.fromEntries(
+      QUOTAS.map((quota) => [quota.key, number('must be a whole number').superRefine(followsRule(wholeNumberRule(quota.what, 1, 1_000_000))).default(quota.default)]),
+    ),
+  )
+  .strict()
+  .transform((raw) => Object.fromEntries(QUOTAS.map((quota) => [quota.field, raw[quota.key]])) as unknown as Quotas);
 
 export const foundationShape = z
   .object({
@@ -64,6 +76,18 @@ export const foundationShape = z
     noncurrent_version_expiration_days: days(LIFECYCLE_DAYS.noncurrentVersionExpiration).default(DEFAULT_NONCURRENT_VERSION_EXPIRATION_DAYS),
     abort_incomplete_multipart_upload_days: days(LIFECYCLE_DAYS.abortIncompleteMultipartUpload).default(DEFAULT_ABORT_INCOMPLETE_MULTIPART_UPLOAD_DAYS),
     kms_key_arn: string().superRefine(followsRule(kmsKeyArnRule)).optional(),
+    // The deploy role's account must be account_id: checked with deployRoleArnRule once both are known.
+    bucket_account: z
+      .object(
+        {
+          account_id: z.string({ required_error: 'is required: the 12-digit account that owns the bucket', invalid_type_error: 'must be a string of 12 digits' }).superRefine(followsRule(accountIdRule)),
+          deploy_role_arn: z.string({ required_error: 'is required: the role Terraform assumes in the bucket account', invalid_type_error: 'must be a string' }),
+          organization_id: z.string({ required_error: 'is required: the organization both accounts belong to ("o-…")', invalid_type_error: 'must be a string' }).superRefine(followsRule(organizationIdRule)),
+        },
+        { invalid_type_error: 'must be an object {"account_id", "deploy_role_arn", "organization_id"}' },
+      )
+      .strict()
+      .optional(),
     // The range depends on identity_provider: checked with tokenLifetimeRule once that is known.
     token_lifetime_seconds: number('must be a whole number of seconds').optional(),
     cognito_domain_prefix: string().optional(),
@@ -77,6 +101,7 @@ export const foundationShape = z
       .superRefine(followsRule(apiBurstLimitRule))
       .default(DEFAULT_API_THROTTLING_BURST_LIMIT),
     tags: tagMap.default({}),
+    quotas: quotasShape.default({}),
   })
   .strict();
 

@@ -6,6 +6,7 @@ import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group
 import { CloudwatchLogMetricFilter } from '@cdktf/provider-aws/lib/cloudwatch-log-metric-filter';
 import { DynamodbTable } from '@cdktf/provider-aws/lib/dynamodb-table';
 import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
+import { DataAwsRegion } from '@cdktf/provider-aws/lib/data-aws-region';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
@@ -23,7 +24,7 @@ import {
 import { cachedVendingLambdaBundle } from './bundle';
 import { SettingChecks } from './construct-validation';
 import { toJson } from './policies/document';
-import { vendingLambdaPermissionsPolicy, vendingLambdaTrustPolicy } from './policies/vending-lambda';
+import { lambdaFunctionArn, vendingLambdaPermissionsPolicy, vendingLambdaTrustPolicy } from './policies/vending-lambda';
 
 /** The route hosts call; DESIGN.md's vending API contract. */
 export const CREDENTIALS_ROUTE = 'POST /credentials';
@@ -126,6 +127,8 @@ export class CredentialVending extends Construct {
     const identityProvider = config.identityProvider ?? 'cognito';
     const idpName = identityProvider === 'auth0' ? 'Auth0' : 'Cognito';
     const accountId = new DataAwsCallerIdentity(this, 'account').accountId;
+    // The function's ARN from its parts: the role's trust names it, and the function needs the role.
+    const functionArn = lambdaFunctionArn(new DataAwsRegion(this, 'region').region, accountId, functionName);
 
     // Created before the function so Lambda does not create it without retention.
     const functionLogs = new CloudwatchLogGroup(this, 'function-logs', {
@@ -140,7 +143,7 @@ export class CredentialVending extends Construct {
     this.role = new IamRole(this, 'role', {
       name: functionName,
       description: `Credential-vending Lambda: assumes the server roles of this environment for verified ${idpName} clients`,
-      assumeRolePolicy: toJson(vendingLambdaTrustPolicy({ accountId })),
+      assumeRolePolicy: toJson(vendingLambdaTrustPolicy({ accountId, functionArn })),
     });
     const rolePolicy = new IamRolePolicy(this, 'role-policy', {
       name: 'credential-vending',

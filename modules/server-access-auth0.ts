@@ -120,7 +120,7 @@ export class Auth0ServerAccess extends Construct {
     } else {
       trust = vendingLambdaTrust({ vendingRoleArn: config.vending.vendingLambdaRoleArn, serverName: iterator.key });
     }
-    const { role } = serverRoles(this, iterator, config.namePrefix, toJson(trust));
+    const { role } = serverRoles(this, iterator, config.namePrefix, toJson(trust), config.bucketAccount);
     if (config.vending !== undefined) {
       this.mapping = clientRoleMappings(this, iterator, config.vending.clientRolesTableName, instanceAttribute(this.client, 'client_id'), role);
     }

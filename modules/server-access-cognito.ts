@@ -69,7 +69,7 @@ export class CognitoServerAccess extends Construct {
     this.client.overrideLogicalId('server');
 
     const trust = vendingLambdaTrust({ vendingRoleArn: config.vendingLambdaRoleArn, serverName: iterator.key });
-    const { role } = serverRoles(this, iterator, config.namePrefix, toJson(trust));
+    const { role } = serverRoles(this, iterator, config.namePrefix, toJson(trust), config.bucketAccount);
 
     this.mapping = clientRoleMappings(this, iterator, config.clientRolesTableName, instanceAttribute(this.client, 'id'), role);
 

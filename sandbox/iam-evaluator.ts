@@ -122,3 +122,38 @@ export async function sessionDecision(request: SessionRequest): Promise<Decision
   if (response.resultType !== 'single') throw new Error(`expected a single result for ${request.resource}, got ${response.resultType}`);
   return response.overallResult;
 }
+
+export interface CrossAccountRequest {
+  /** The caller: a role (or role session) ARN, in its own account. */
+  readonly principal: string;
+  readonly action: string;
+  readonly resource: string;
+  /** The account owning `resource` (for S3, the bucket's account: its ARN does not say). */
+  readonly resourceAccount: string;
+  readonly context?: Record<string, string>;
+}
+
+/**
+ * Cross-account access, both sides: the caller's identity policy (in the caller's account) and
+ * the resource's policy (in `resourceAccount`). When the accounts differ IAM allows only what
+ * both allow; when they are equal either suffices. Context keys are validated as in
+ * {@link identityDecision}, unless `allowCustomContextKeys` (keys the catalogue names only by
+ * pattern, such as `kms:EncryptionContext:aws:s3:arn`; see {@link simulate}).
+ */
+export function crossAccountDecision(identityPolicy: PolicyDocument | undefined, resourcePolicy: PolicyDocument, request: CrossAccountRequest, allowCustomContextKeys = false): Promise<Decision> {
+  return simulate(
+    {
+      request: {
+        principal: request.principal,
+        action: request.action,
+        resource: { resource: request.resource, accountId: request.resourceAccount },
+        contextVariables: { ...request.context },
+      },
+      identityPolicies: identityPolicy ? [{ name: 'identity', policy: identityPolicy }] : [],
+      serviceControlPolicies: [],
+      resourceControlPolicies: [],
+      resourcePolicy,
+    },
+    allowCustomContextKeys,
+  );
+}
