@@ -13,7 +13,7 @@
 import { spawn, fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { DeleteItemCommand, PutItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { renderEnvFile, type ServerConfiguration } from '../client/host-config/server-outputs';
 import { formatEnvValue } from '../client/config/env-file';
@@ -355,6 +355,7 @@ export class Sandbox {
     this.lambda.child.kill('SIGTERM');
     await Promise.allSettled([this.gateway.close(), this.idp.close(), this.sts.close(), this.s3.close(), this.dynamo.close()]);
     rmSync(this.dir, { recursive: true, force: true });
+    this.options.log(`stopped; removed ${relative(this.options.rootDir, this.dir)}`);
   }
 }
 

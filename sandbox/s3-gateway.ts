@@ -291,10 +291,42 @@ export async function startS3Gateway(options: S3GatewayOptions): Promise<S3Gatew
   };
 }
 
-/** Sends the request on to s3rver unchanged (headers, signature and body), and its answer back. */
-function forward(req: IncomingMessage, res: ServerResponse, body: Buffer | undefined, upstream: URL): Promise<void> {
+/**
+ * The payload of an `aws-chunked` body (`<hex size>[;chunk-signature=…]\r\n<data>\r\n` … `0…\r\n`
+ * then trailers): S3 decodes it before storing, s3rver does not.
+ */
+function decodeAwsChunked(body: Buffer): Buffer {
+  const parts: Buffer[] = [];
+  let at = 0;
+  for (;;) {
+    const eol = body.indexOf('\r\n', at);
+    if (eol < 0) throw new S3Error(400, 'IncompleteBody', 'The aws-chunked body ended before its last chunk.');
+    const size = parseInt(body.subarray(at, eol).toString('latin1').split(';')[0]!, 16);
+    if (!Number.isFinite(size)) throw new S3Error(400, 'InvalidRequest', 'The aws-chunked body has a malformed chunk header.');
+    if (size === 0) return Buffer.concat(parts);
+    parts.push(body.subarray(eol + 2, eol + 2 + size));
+    at = eol + 2 + size + 2;
+  }
+}
+
+function isAwsChunked(req: IncomingMessage): boolean {
+  return String(req.headers['x-amz-content-sha256'] ?? '').startsWith('STREAMING-') || String(req.headers['content-encoding'] ?? '').includes('aws-chunked');
+}
+
+/** Sends the request on to s3rver (headers, signature and body; an aws-chunked body decoded, as S3 does), and its answer back. */
+async function forward(req: IncomingMessage, res: ServerResponse, buffered: Buffer | undefined, upstream: URL): Promise<void> {
+  const headers: Record<string, string | string[] | undefined> = { ...req.headers, host: upstream.host };
+  let body = buffered;
+  if (isAwsChunked(req)) {
+    body = decodeAwsChunked(body ?? (await readAll(req)));
+    const encodings = String(headers['content-encoding'] ?? '').split(',').map((e) => e.trim()).filter((e) => e && e !== 'aws-chunked');
+    if (encodings.length > 0) headers['content-encoding'] = encodings.join(',');
+    else delete headers['content-encoding'];
+    for (const name of ['x-amz-decoded-content-length', 'x-amz-trailer', 'transfer-encoding']) delete headers[name];
+    headers['x-amz-content-sha256'] = 'UNSIGNED-PAYLOAD';
+    headers['content-length'] = String(body.length);
+  }
   return new Promise((resolve, reject) => {
-    const headers = { ...req.headers, host: upstream.host };
     const out = httpRequest(
       { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers },
       (answer) => {
