@@ -10,3 +10,4 @@ export * from './servers';
 export * from './tags';
 export * from './values';
 export * from './quotas';
+export * from './table';
