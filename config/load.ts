@@ -135,7 +135,16 @@ export async function loadEnvironment({ rootDir, environment, checks = [], onWar
   const servers =
     serversRaw === undefined
       ? undefined
-      : parseServers({ file: `environments/${environment}/servers.json`, raw: serversRaw, namePrefix: `${projectName}-${environment}` }, problems);
+      : parseServers(
+          {
+            file: `environments/${environment}/servers.json`,
+            raw: serversRaw,
+            namePrefix: `${projectName}-${environment}`,
+            identityProvider: foundation?.identityProvider ?? identityProviderOf(foundationRaw),
+            bucketAccount: foundation !== undefined ? foundation.bucketAccount !== undefined : valueOf(foundationRaw, 'bucket_account') !== undefined,
+          },
+          problems,
+        );
   const backend = await readBackend(rootDir, environment, problems);
   if (foundation && servers) problems.push(...mergedTagProblems(environment, foundation, servers));
   if (foundation && backend) {
@@ -168,6 +177,16 @@ async function otherEnvironments(rootDir: string, names: readonly string[]): Pro
     found.push({ environment: name, foundation, backend: await readBackend(rootDir, name, []) });
   }
   return found;
+}
+
+function valueOf(raw: unknown, key: string): unknown {
+  return raw !== null && typeof raw === 'object' ? (raw as Record<string, unknown>)[key] : undefined;
+}
+
+/** foundation.json's identity_provider when it is a valid one, even if other keys are wrong. */
+function identityProviderOf(raw: unknown): 'auth0' | 'cognito' | undefined {
+  const provider = valueOf(raw, 'identity_provider');
+  return provider === 'auth0' || provider === 'cognito' ? provider : undefined;
 }
 
 function projectNameOf(raw: unknown): string {
