@@ -20,6 +20,9 @@ import {
   apiRateLimitRule,
   audienceRule,
   auth0DomainRule,
+  oidcProviderArnRule,
+  bucketNameRule,
+  dynamodbTableNameRule,
   kmsKeyArnRule,
   logRetentionRule,
   permissionTierRule,
@@ -69,6 +72,10 @@ export const foundationShape = z
           message: 'must be "direct" (hosts call STS AssumeRoleWithWebIdentity; at most 99 enabled servers) or "vending" (the credential-vending API; no server limit)',
         }),
       })
+      .optional(),
+    existing_oidc_provider_arn: string().superRefine(followsRule(oidcProviderArnRule)).optional(),
+    additional_oidc_audiences: z
+      .array(string().superRefine(followsRule(audienceRule)), { invalid_type_error: 'must be a list of API identifiers' })
       .optional(),
     bucket_name: string().optional(),
     bucket_versioning: boolean().default(false),
@@ -139,13 +146,15 @@ export const serversShape = z
 
 export const backendShape = z
   .object({
-    bucket: z.string({ required_error: 'is required: the S3 bucket that holds Terraform state', invalid_type_error: 'must be a string' }).min(3),
+    bucket: z
+      .string({ required_error: 'is required: the S3 bucket that holds Terraform state', invalid_type_error: 'must be a string' })
+      .superRefine(followsRule(bucketNameRule)),
     region: z
       .string({ required_error: 'is required: the region of the state bucket', invalid_type_error: 'must be a string' })
       .superRefine(followsRule(regionRule)),
     encrypt: boolean().default(true),
     use_lockfile: boolean().optional(),
-    dynamodb_table: string().min(3).optional(),
+    dynamodb_table: string().superRefine(followsRule(dynamodbTableNameRule)).optional(),
     kms_key_id: string().superRefine(followsRule(kmsKeyArnRule)).optional(),
     profile: string().optional(),
     key: z

@@ -90,6 +90,10 @@ export interface Auth0FoundationSettings extends CommonFoundationSettings {
    * @default "direct"
    */
   readonly auth0Exchange: Auth0Exchange;
+  /** Reuse this IAM OIDC provider (another environment's, same tenant and account) instead of creating one. @default undefined (create it) */
+  readonly existingOidcProviderArn?: string;
+  /** Audiences of environments that reuse this environment's OIDC provider: added to its client ids. @default [] */
+  readonly additionalOidcAudiences?: readonly string[];
 }
 
 /** A Cognito environment: its hosted domain and resource server are always known. */

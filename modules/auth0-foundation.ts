@@ -1,6 +1,6 @@
 import type { DynamodbTable } from '@cdktf/provider-aws/lib/dynamodb-table';
 import { Construct } from 'constructs';
-import { DEFAULT_TOKEN_LIFETIME_SECONDS, audienceRule, auth0DomainRule, defaultAudience, tokenLifetimeRule } from '../config/rules';
+import { DEFAULT_TOKEN_LIFETIME_SECONDS, audienceRule, auth0DomainRule, defaultAudience, oidcProviderArnRule, tokenLifetimeRule } from '../config/rules';
 import type { Auth0Provider } from './auth0/provider';
 import { ResourceServer } from './auth0/resource-server';
 import { SettingChecks } from './construct-validation';
@@ -33,6 +33,15 @@ export interface Auth0FoundationConfig {
   readonly tokenLifetimeSeconds?: number;
   /** Friendly name of the Auth0 API. @default `S3 uploader (<environment>)` */
   readonly apiName?: string;
+  /**
+   * An existing IAM OIDC provider for the tenant to trust instead of creating one: IAM allows one
+   * provider per issuer URL per account, so a second environment on the same tenant and account
+   * reuses the first one's. That provider must list this audience among its client ids.
+   * @default undefined (create the provider)
+   */
+  readonly existingOidcProviderArn?: string;
+  /** Audiences of other environments that reuse the provider created here. @default [] */
+  readonly additionalAudiences?: readonly string[];
   /** The Auth0 provider to create the API with. @default the stack's default `auth0` provider */
   readonly provider?: Auth0Provider;
   /**
@@ -68,6 +77,7 @@ export class Auth0Foundation extends Construct {
     new SettingChecks(`Auth0Foundation ${this.node.path}`)
       .follows('auth0Domain', config.auth0Domain, auth0DomainRule, 'set auth0_domain to the tenant domain only')
       .follows('audience', config.audience, audienceRule, 'set audience to an https:// identifier, or omit it for the default')
+      .follows('existingOidcProviderArn', config.existingOidcProviderArn, oidcProviderArnRule, 'set existing_oidc_provider_arn to the ARN of the tenant\'s provider, or omit it')
       .follows('tokenLifetimeSeconds', tokenLifetime, tokenLifetimeRule('auth0'), 'set token_lifetime_seconds to a whole number of seconds up to 2592000 (30 days)')
       .throwIfAny();
 

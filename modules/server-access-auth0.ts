@@ -17,6 +17,15 @@ export interface Auth0ServerAccessConfig extends ServerAccessBaseConfig {
   readonly auth0Domain: string;
   /** Direct mode: the provider URL as IAM's condition keys spell it (no `https://`, trailing slash). Unused in vending mode. */
   readonly oidcProviderUrl?: string;
+  /**
+   * Direct mode: reuse this IAM OIDC provider (another environment's, same tenant and account:
+   * IAM allows one per issuer) instead of creating one. Its owner must list this environment's
+   * audience (`additional_oidc_audiences`) and, for STS's azp reading, its client ids.
+   * @default undefined (create the provider here)
+   */
+  readonly existingOidcProviderArn?: string;
+  /** Direct mode: audiences of environments that reuse this stack's provider, added to its client ID list. @default [] */
+  readonly additionalAudiences?: readonly string[];
   /** The foundation API's identifier: the audience of every server's tokens. */
   readonly audience: string;
   /**
@@ -54,8 +63,10 @@ export class Auth0ServerAccess extends Construct {
   public readonly client: Client;
   public readonly credentials: ClientCredentials;
   public readonly grant: ClientGrant;
-  /** Direct mode: the tenant's IAM OIDC provider (one per issuer per account). */
+  /** Direct mode: the tenant's IAM OIDC provider (one per issuer per account), unless an existing one is reused. */
   public readonly oidcProvider?: IamOpenidConnectProvider;
+  /** Direct mode: ARN of the provider the roles trust (created here, or the existing one). */
+  public readonly oidcProviderArn?: string;
   /** Vending mode: the mapping items. */
   public readonly mapping?: DynamodbTableItem;
   /** `server_configurations`: the values a host's configuration needs, by server. */
@@ -104,15 +115,22 @@ export class Auth0ServerAccess extends Construct {
 
     let trust;
     if (config.vending === undefined) {
-      // thumbprint_list is optional since AWS provider 5.81 (this project uses 6.x): IAM trusts the
-      // IdP's certificate through its own root CAs, so no thumbprint is pinned here.
-      this.oidcProvider = new IamOpenidConnectProvider(this, 'oidc-provider', {
-        url: `https://${config.auth0Domain}/`,
-        clientIdList: Token.asList(Fn.concat([[config.audience], enabledServers.forExpressionForList(instanceAttribute(this.client, 'client_id', 'key'))])),
-      });
-      this.oidcProvider.overrideLogicalId('tenant');
+      if (config.existingOidcProviderArn !== undefined) {
+        this.oidcProviderArn = config.existingOidcProviderArn;
+      } else {
+        // thumbprint_list is optional since AWS provider 5.81 (this project uses 6.x): IAM trusts the
+        // IdP's certificate through its own root CAs, so no thumbprint is pinned here.
+        this.oidcProvider = new IamOpenidConnectProvider(this, 'oidc-provider', {
+          url: `https://${config.auth0Domain}/`,
+          clientIdList: Token.asList(
+            Fn.concat([[config.audience, ...(config.additionalAudiences ?? [])], enabledServers.forExpressionForList(instanceAttribute(this.client, 'client_id', 'key'))]),
+          ),
+        });
+        this.oidcProvider.overrideLogicalId('tenant');
+        this.oidcProviderArn = this.oidcProvider.arn;
+      }
       trust = auth0WebIdentityTrust({
-        oidcProviderArn: this.oidcProvider.arn,
+        oidcProviderArn: this.oidcProviderArn,
         oidcProviderUrl: config.oidcProviderUrl ?? '',
         audience: config.audience,
         clientId: instanceAttribute(this.client, 'client_id'),

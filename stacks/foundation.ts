@@ -81,6 +81,8 @@ export class FoundationStack extends TerraformStack {
         auth0Domain: settings.auth0Domain,
         audience: settings.audience,
         tokenLifetimeSeconds: settings.tokenLifetimeSeconds,
+        existingOidcProviderArn: settings.existingOidcProviderArn,
+        additionalAudiences: settings.additionalOidcAudiences,
         provider: auth0,
         vending:
           settings.auth0Exchange === 'vending'

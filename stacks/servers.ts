@@ -56,11 +56,15 @@ export class ServersStack extends TerraformStack {
                 credentialVendingUrl: output('credential_vending_api_url'),
               },
             }
-          : { oidcProviderUrl: output('oidc_provider_url') }),
+          : {
+              oidcProviderUrl: output('oidc_provider_url'),
+              existingOidcProviderArn: settings.existingOidcProviderArn,
+              additionalAudiences: settings.additionalOidcAudiences,
+            }),
       });
-      if (auth0.oidcProvider) {
+      if (auth0.oidcProviderArn !== undefined) {
         new TerraformOutput(this, 'oidc_provider_arn', {
-          value: auth0.oidcProvider.arn,
+          value: auth0.oidcProviderArn,
           description: 'IAM OIDC provider the server roles trust (client ID list: the API identifier and every enabled server client)',
         });
       }

@@ -4,7 +4,7 @@ import { FoundationStack } from '../../stacks/foundation';
 import { Testing } from 'cdktf';
 import type { ServerSettings } from '../../config/types';
 import { synthStack } from '../support/synth';
-import { environmentConfig, foundationOutput, server, synthServers } from './fixtures';
+import { environmentConfig, foundationOutput, server, synthServers } from './servers-fixtures';
 
 const many = (count: number, enabled = true): ServerSettings[] =>
   Array.from({ length: count }, (_, i) => server(`host-${String(i).padStart(4, '0')}`, `hosts/${String(i).padStart(4, '0')}/`, 'write', { enabled }));

@@ -1,6 +1,6 @@
-import { auth0WebIdentityTrust, vendingLambdaTrust } from '../../modules/policies/server-trust';
-import { ACCOUNT_ID, trustDecision, type Decision } from '../../sandbox/iam-evaluator';
-import { AZP_READINGS, StsError, webIdentityContext, type AzpReading } from '../../sandbox/sts';
+import { auth0WebIdentityTrust, vendingLambdaTrust } from '../../../modules/policies/server-trust';
+import { ACCOUNT_ID, trustDecision, type Decision } from '../../../sandbox/iam-evaluator';
+import { AZP_READINGS, StsError, webIdentityContext, type AzpReading } from '../../../sandbox/sts';
 
 const ROLE_ARN = `arn:aws:iam::${ACCOUNT_ID}:role/oidc-s3-dev-web-01`;
 
