@@ -8,7 +8,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, decodeJwt, type JWTPayload } from 'jose';
 import type { PolicyDocument } from '../modules/policies/document';
-import { trustDecision } from './iam-evaluator';
+import type { Decision } from './iam-evaluator';
 import { readBody } from './read-body';
 
 /**
@@ -169,6 +169,13 @@ export function accessKeyIdOf(authorization: string | undefined): string | undef
 }
 
 const CHAINED_SESSION_LIMIT = 3600;
+
+/** The IAM evaluator, loaded on first use: its policy catalogue is large, and a stub without an IAM model never needs it. */
+function trustDecision(...args: Parameters<typeof import('./iam-evaluator').trustDecision>): Promise<Decision> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const evaluator = require('./iam-evaluator') as typeof import('./iam-evaluator');
+  return evaluator.trustDecision(...args);
+}
 
 /** STS's AccessDenied: web-identity callers get the short form real STS answers them with. */
 function accessDenied(action: string, caller: string, roleArn: string): StsError {
