@@ -68,8 +68,8 @@ export function cachedVendingLambdaBundle(cacheRoot = join(REPO_ROOT, 'node_modu
 
 /** The host client's executables: single files that run on Node 20+ with no node_modules. */
 export const CLIENT_BUNDLES = {
-  'oidc-credential-provider': join(REPO_ROOT, 'client/oidc-credential-provider.ts'),
-  's3-ops': join(REPO_ROOT, 'client/s3-ops.ts'),
+  'oidc-credential-provider': join(REPO_ROOT, 'client/bin/oidc-credential-provider.ts'),
+  's3-ops': join(REPO_ROOT, 'client/bin/s3-ops.ts'),
 } as const;
 
 export function bundleClient(outdir: string): string[] {

@@ -9,10 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildDeb, EXAMPLES, NODEJS_FLOOR, PACKAGE_NAME, SYSTEMD_UNITS, type DebBuild } from '../../packaging/deb';
 import { run, type RunResult } from '../client/harness';
-import { startOAuthServer, type OAuthServer } from '../support/oauth-server';
-import { startS3, type LocalS3 } from '../support/s3';
-import { startStsStub, type StsStub } from '../support/sts-stub';
-import { testTls } from '../support/tls';
+import { startOAuthServer, type OAuthServer } from '../../sandbox/oauth-server';
+import { startS3, type LocalS3 } from '../../sandbox/s3rver';
+import { startStsStub, type StsStub } from '../../sandbox/sts';
+import { localTls } from '../../sandbox/local-tls';
 import { asUser, machineLock, onDebianNode, packageTestBlocker, unpackDebianNode } from './system';
 
 const AUDIENCE = 'https://s3-uploader.package.example';
@@ -79,7 +79,7 @@ beforeAll(async () => {
   });
   // The test CA's directory is root-only; the package's user gets a readable copy of the CA.
   const ca = join(work, 'ca.pem');
-  writeFileSync(ca, testTls().caPem, { mode: 0o644 });
+  writeFileSync(ca, localTls().caPem, { mode: 0o644 });
   runtimeEnv = { PATH: '/usr/bin:/bin', LANG: 'C.UTF-8', HOME: '/var/lib/oidc-s3', NODE_EXTRA_CA_CERTS: ca, AWS_EC2_METADATA_DISABLED: 'true' };
 }, 120_000);
 
