@@ -23,6 +23,12 @@ export interface StsStubOptions {
   /** Credentials handed out (e.g. to match what s3rver accepts). @default random ASIA… keys */
   readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
   /**
+   * Sessions end this many seconds after issue whatever DurationSeconds asked (STS's floor is
+   * 900 s): lets a test see a refresh, or an expiry, without waiting a quarter of an hour.
+   * @default DurationSeconds
+   */
+  readonly sessionLifetimeSeconds?: number;
+  /**
    * For AssumeRoleWithWebIdentity: verify the token like STS does against this IdP (signature via
    * JWKS, iss, aud), and the role's trust: roleArn → required sub.
    * @default tokens are accepted unverified
@@ -86,7 +92,7 @@ export async function startStsStub(options: StsStubOptions = {}): Promise<StsStu
   const jwks = web ? createRemoteJWKSet(new URL(web.jwksUrl), { cooldownDuration: 0 }) : undefined;
 
   const credentialsXml = (durationSeconds: number): string => {
-    const expiration = new Date(Date.now() + durationSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const expiration = new Date(Date.now() + (options.sessionLifetimeSeconds ?? durationSeconds) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
     return (
       '<Credentials>' +
       element('AccessKeyId', options.credentials?.accessKeyId ?? randomKey('ASIA', 20)) +

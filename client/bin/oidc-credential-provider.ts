@@ -8,13 +8,14 @@ import { terminationSignal } from '../cli/termination-signal';
 import type { Command } from '../commands/command';
 import { credentialDaemon } from '../commands/credential-daemon';
 import { getCredentials } from '../commands/get-credentials';
+import { serve } from '../commands/serve';
 import { tokenDaemon } from '../commands/token-daemon';
 import { UsageError } from '../errors';
 
 const PROGRAM = 'oidc-credential-provider';
 
 /** Every subcommand, in the order the usage text lists them. */
-const COMMANDS: readonly Command[] = [getCredentials, credentialDaemon, tokenDaemon];
+const COMMANDS: readonly Command[] = [getCredentials, credentialDaemon, tokenDaemon, serve];
 
 /** Options every subcommand takes. */
 const COMMON_OPTIONS = {
