@@ -70,15 +70,9 @@ export const serve: Command = {
 
     const stop = signal();
     const code = await runRefreshLoop({
-      refresh: async () => {
-        const credentials = await refresh();
-        // The provider falls back to still-valid cached credentials when the IdP is down; that
-        // is a failed renewal for the schedule, so the loop backs off instead of spinning.
-        if (secondsLeft(credentials.expiration) <= provider.config.refreshMarginSeconds) {
-          throw new Error(`renewal failed; serving credentials valid until ${credentials.expiration.toISOString()}`);
-        }
-        return credentials.expiration;
-      },
+      // When the IdP is down the provider returns the still-valid credentials it has, and the
+      // loop backs off (see runRefreshLoop) while requests keep getting them.
+      refresh: async () => (await refresh()).expiration,
       marginSeconds: provider.config.refreshMarginSeconds,
       once: false,
       signal: stop,
