@@ -21,7 +21,8 @@ export function startCommand(command: string, args: readonly string[], env: Reco
     for (const wake of waiters.splice(0)) wake();
   });
   child.stdout!.resume();
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  // 'close', not 'exit': by then every byte of stderr has arrived.
+  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
   return {
     child,
     stderr: () => stderr,

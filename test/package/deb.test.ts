@@ -13,6 +13,7 @@ import { startOAuthServer, type OAuthServer } from '../../sandbox/oauth-server';
 import { startS3, type LocalS3 } from '../../sandbox/s3rver';
 import { startStsStub, type StsStub } from '../../sandbox/sts';
 import { localTls } from '../../sandbox/local-tls';
+import { startCommand } from '../client/serve-process';
 import { asUser, machineLock, onDebianNode, packageTestBlocker, unpackDebianNode } from './system';
 
 const AUDIENCE = 'https://s3-uploader.package.example';
@@ -152,6 +153,7 @@ test('dpkg -i installs commands, units, conffiles, the system user and owner-onl
       'S3_FORCE_PATH_STYLE=true',
       `S3_BUCKET=${s3.bucket}`,
       'S3_PREFIX=pkg-01/',
+      'S3_PERMISSIONS=full',
       'OIDC_CACHE_DIR=/var/cache/oidc-s3',
       '',
     ].join('\n'),
@@ -186,6 +188,43 @@ describe.each(['machine', 'debian'] as const)('installed commands on the %s Node
     expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: expect.not.stringContaining('Error') });
     const stored = readFileSync(join(s3.directory, s3.bucket, `pkg-01/${node}/hello.txt._S3rver_object`), 'utf8');
     expect(stored).toBe(`installed package on the ${node} Node\n`);
+  });
+
+  test('doctor passes every step as the package user, the secret file included', async () => {
+    const result = await installed(['/usr/bin/oidc-credential-provider', 'doctor', '--json', '--env-file', ENV_FILE], {}, node);
+    expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
+    const report = JSON.parse(result.stdout) as { ok: boolean; steps: { step: string; status: string; detail: string }[] };
+    expect(report.steps.map((s) => `${s.step}:${s.status}`)).toEqual([
+      'settings:pass',
+      'secret-file:pass',
+      'token-endpoint:pass',
+      'client-authentication:pass',
+      'token-claims:pass',
+      'exchange:pass',
+      's3-probe:pass',
+    ]);
+    expect(report.steps[1]!.detail).toBe(`${SECRET_FILE}: mode 0600, owner oidc-s3`);
+    expect(result.stdout).not.toContain(CLIENT_SECRET);
+  });
+
+  test('serve answers a consumer with the token file it created, then stops on SIGTERM', async () => {
+    const tokenFile = `/var/lib/oidc-s3/${CONFIG_NAME}-${node}.token`;
+    const [command, args] = asUser(USER, runtimeEnv, ['/usr/bin/oidc-credential-provider', 'serve', '--port', '0', '--token-file', tokenFile, '--env-file', ENV_FILE]);
+    const [launch, launchArgs] = node === 'machine' ? [command, args] : onDebianNode(debianNode!.root, [command, ...args]);
+    const server = startCommand(launch, launchArgs, { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' });
+    try {
+      const [, url] = await server.waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+\/)/);
+      expect(modeOf(tokenFile)).toBe(0o600);
+      expect(ownerOf(tokenFile)).toBe('oidc-s3:oidc-s3');
+      const answer = await fetch(url!, { headers: { authorization: readFileSync(tokenFile, 'utf8') } });
+      expect(answer.status).toBe(200);
+      expect(((await answer.json()) as { AccessKeyId: string }).AccessKeyId).toBe(s3.accessKeys.accessKeyId);
+      expect((await fetch(url!)).status).toBe(401);
+    } finally {
+      // runuser passes SIGTERM on to serve, waits for it, then ends by the same signal itself.
+      await server.stop();
+    }
+    expect(server.stderr()).toContain('oidc-credential-provider serve: stopped\n');
   });
 
   test('credential-daemon --once writes the profile owner-only under /var/lib/oidc-s3', async () => {
