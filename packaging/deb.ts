@@ -87,8 +87,9 @@ export function buildDeb(options: DebBuildOptions = {}): DebBuild {
     const commands = bundles.map((file) => basename(file, '.js'));
     for (const [file, command] of bundles.map((file, i) => [file, commands[i]!] as const)) {
       chmodSync(file, 0o644);
-      // The wrapper pins /usr/bin/node, the interpreter the package depends on, whatever PATH says.
-      put(root, `usr/bin/${command}`, `#!/bin/sh\nexec /usr/bin/node ${LIB_DIR}/${command}.js "$@"\n`, 0o755);
+      // The wrapper pins /usr/bin/node, the interpreter the package depends on, whatever PATH
+      // says; `--` keeps Node 20 from taking the client's own --env-file option for its own.
+      put(root, `usr/bin/${command}`, `#!/bin/sh\nexec /usr/bin/node -- ${LIB_DIR}/${command}.js "$@"\n`, 0o755);
     }
     for (const unit of SYSTEMD_UNITS) put(root, `lib/systemd/system/${unit}`, readFileSync(join(REPO_ROOT, 'client/systemd', unit)), 0o644);
     for (const [from, to] of Object.entries(EXAMPLES)) put(root, `etc/oidc-s3/${to}`, readFileSync(join(REPO_ROOT, 'client/examples', from)), 0o644);
