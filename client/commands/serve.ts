@@ -3,7 +3,7 @@ import { loadProviderConfig } from '../config/provider-config';
 import { secondsLeft, type AwsCredentials } from '../credentials/aws-credentials';
 import { MIN_USABLE_SECONDS, OidcCredentialProvider } from '../credentials/credential-provider';
 import { runRefreshLoop } from '../credentials/refresh-loop';
-import { UsageError } from '../errors';
+import { ConfigError, UsageError } from '../errors';
 import { AuthorizationToken } from '../serve/authorization-token';
 import { DEFAULT_PORT, startCredentialsEndpoint } from '../serve/credentials-endpoint';
 import { ensurePrivateDir } from '../storage/atomic-file';
@@ -31,6 +31,11 @@ export const serve: Command = {
   },
   async run({ env, options, warn, signal }) {
     const provider = new OidcCredentialProvider(loadProviderConfig(env), { warn });
+    // Credentials with MIN_USABLE_SECONDS left are no longer handed out; renewal must start before.
+    const floor = MIN_USABLE_SECONDS + 10;
+    if (provider.config.refreshMarginSeconds < floor) {
+      throw new ConfigError('OIDC_REFRESH_MARGIN_SECONDS', `must be at least ${floor} for serve, which stops handing out credentials ${MIN_USABLE_SECONDS} s before they expire (got ${provider.config.refreshMarginSeconds})`);
+    }
     const port = readPort((options.port as string | undefined) ?? env.OIDC_SERVE_PORT);
     let tokenFile = options['token-file'] as string | undefined;
     if (!tokenFile) {
