@@ -12,6 +12,7 @@ import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { benchClient } from './client';
+import { benchServe } from './serve';
 import { round } from './harness';
 import { benchSynth, type SynthRow } from './synth';
 import { benchUploads } from './uploads';
@@ -19,13 +20,14 @@ import { benchVending } from './vending';
 
 type Figures = Record<string, number | string>;
 
-const SUITES = ['synth', 'vending', 'client', 'uploads'] as const;
+const SUITES = ['synth', 'vending', 'client', 'serve', 'uploads'] as const;
 type Suite = (typeof SUITES)[number];
 
 interface Results {
   synth?: SynthRow[];
   vending?: Figures;
   client?: Figures;
+  serve?: Figures;
   uploads?: Figures[];
 }
 
@@ -88,6 +90,12 @@ function targets(results: Results): Figures[] {
     const tokens = Number(client.concurrent_cold_token_requests);
     check('client: 100 concurrent cold invocations make one token request', String(tokens), tokens === 1);
   }
+  const serve = results.serve;
+  if (serve) {
+    check(`serve: ${serve.consumers} concurrent consumers on loopback, every request answered`, `${serve.requests_per_second} req/s, p99 ${serve.p99_ms} ms, ${serve.failed_requests} failed`, Number(serve.failed_requests) === 0);
+    const tokens = Number(serve.simulated_hour_token_requests);
+    check('serve: one simulated hour of renewals costs one token request per renewal, not per consumer, and no consumer is refused', `${serve.simulated_hour_served} served / ${tokens} token requests, ${serve.simulated_hour_failed_requests} failed`, tokens >= 1 && tokens <= 3 && Number(serve.simulated_hour_failed_requests) === 0);
+  }
   for (const row of results.uploads ?? []) {
     const ratio = Number(row.throughput_ratio);
     check(`uploads: s3-ops ≥ aws s3 cp at ${row.size_mib} MiB`, `${ratio}×`, ratio >= 1);
@@ -117,7 +125,7 @@ function resultsMarkdown(results: Results, started: Date, seconds: number, suite
     'generated servers maps; "app" is cdktf.json\'s app command (`node --require tsx/cjs main.ts`) alone, "cdktf" the full `cdktf synth`; peak RSS is',
     'the largest of any Node process in a run. Vending: the esbuild bundle against dynalite and the',
     'STS stand-in over loopback. Client: the built bundle against the local OAuth server and STS',
-    'stand-in. Uploads: `s3-ops upload` and `aws s3 cp` alternating against the same s3rver.',
+    'stand-in. Serve: the built bundle\'s `serve`, 50 keep-alive consumers in the benchmark process; its simulated hour scales sessions 1:60. Uploads: `s3-ops upload` and `aws s3 cp` alternating against the same s3rver.',
     '',
     '## Targets',
     '',
@@ -126,6 +134,7 @@ function resultsMarkdown(results: Results, started: Date, seconds: number, suite
   if (results.synth) sections.push('', '## Synth scaling', '', table(results.synth as unknown as Figures[]));
   if (results.vending) sections.push('', '## Credential vending', '', figuresTable(results.vending));
   if (results.client) sections.push('', '## Client', '', figuresTable(results.client));
+  if (results.serve) sections.push('', '## Credentials endpoint (serve)', '', figuresTable(results.serve));
   if (results.uploads) sections.push('', '## Uploads', '', table(results.uploads));
   return `${sections.join('\n')}\n`;
 }
@@ -148,6 +157,9 @@ async function main(): Promise<void> {
     } else if (suite === 'client') {
       results.client = await benchClient();
       console.table(results.client);
+    } else if (suite === 'serve') {
+      results.serve = await benchServe();
+      console.table(results.serve);
     } else {
       results.uploads = await benchUploads();
       console.table(results.uploads);
