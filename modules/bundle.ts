@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import type { BuildOptions } from 'esbuild';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
 /** Where the repository's TypeScript sources live, relative to this file. */
@@ -22,8 +23,9 @@ const common: BuildOptions = {
   minify: true,
   legalComments: 'none',
   logLevel: 'error',
-  // The SDK's optional CRT and credential-provider back ends are never used here.
-  external: ['aws-crt', '@aws-sdk/signature-v4-crt'],
+  // The SDK's optional CRT back ends are never used here, and bowser (33 KiB) only parses a
+  // browser's user agent: @aws-sdk/core imports it dynamically on its browser path alone.
+  external: ['aws-crt', '@aws-sdk/signature-v4-crt', 'bowser'],
 };
 
 /**
@@ -72,16 +74,63 @@ export const CLIENT_BUNDLES = {
   's3-ops': join(REPO_ROOT, 'client/bin/s3-ops.ts'),
 } as const;
 
+/**
+ * Packages a client bundle imports only with `await import()` on a slow path, embedded as text
+ * and compiled on first use. `get-credentials` answered from the cache never touches the STS
+ * client, yet V8 would still pre-parse its ~440 KiB on every start if it were ordinary bundled
+ * code; a string literal is only scanned, which costs a small fraction of that (bench/client.ts).
+ */
+const LAZY_PACKAGES: Readonly<Record<keyof typeof CLIENT_BUNDLES, readonly string[]>> = {
+  'oidc-credential-provider': ['@aws-sdk/client-sts'],
+  's3-ops': [], // every s3-ops command needs the S3 client at once
+};
+
+/**
+ * A CommonJS module that compiles `source` (a self-contained CommonJS bundle that requires only
+ * Node's built-ins) the first time it is required, and exports what that bundle exports.
+ */
+function lazyModuleSource(source: string, name: string): string {
+  return [
+    `// ${name}, compiled only when first required.`,
+    'const embedded = { exports: {} };',
+    `require('node:vm').compileFunction(${JSON.stringify(source)}, ['exports', 'require', 'module', '__filename', '__dirname'], { filename: __filename + ' [${name}]' })(embedded.exports, require, embedded, __filename, __dirname);`,
+    'module.exports = embedded.exports;',
+    '',
+  ].join('\n');
+}
+
+/**
+ * Bundles the client's executables into `<outdir>/<name>.js`, one file each: every package in
+ * LAZY_PACKAGES is bundled on its own first and aliased to a module holding it as text.
+ */
 export function bundleClient(outdir: string): string[] {
-  return Object.entries(CLIENT_BUNDLES).map(([name, entry]) => {
-    const outfile = join(outdir, `${name}.js`);
-    esbuild().buildSync({
-      ...common,
-      entryPoints: [entry],
-      outfile,
-      target: 'node20',
-      banner: { js: '#!/usr/bin/env node' },
+  const stubs = mkdtempSync(join(tmpdir(), 'oidc-s3-lazy-'));
+  try {
+    return Object.entries(CLIENT_BUNDLES).map(([name, entry]) => {
+      const alias: Record<string, string> = {};
+      for (const pkg of LAZY_PACKAGES[name as keyof typeof CLIENT_BUNDLES]) {
+        const [chunk] = esbuild().buildSync({
+          ...common,
+          stdin: { contents: `module.exports = require(${JSON.stringify(pkg)});`, resolveDir: REPO_ROOT, loader: 'js' },
+          target: 'node20',
+          write: false,
+        }).outputFiles!;
+        const stub = join(stubs, `${pkg.replace(/\W+/g, '-')}.js`);
+        writeFileSync(stub, lazyModuleSource(chunk!.text, pkg));
+        alias[pkg] = stub;
+      }
+      const outfile = join(outdir, `${name}.js`);
+      esbuild().buildSync({
+        ...common,
+        entryPoints: [entry],
+        outfile,
+        target: 'node20',
+        alias,
+        banner: { js: '#!/usr/bin/env node' },
+      });
+      return outfile;
     });
-    return outfile;
-  });
+  } finally {
+    rmSync(stubs, { recursive: true, force: true });
+  }
 }
