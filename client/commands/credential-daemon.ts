@@ -3,9 +3,7 @@ import { join } from 'node:path';
 import { loadProviderConfig } from '../config/provider-config';
 import type { Environment } from '../config/settings';
 import { OidcCredentialProvider } from '../credentials/credential-provider';
-import { runRefreshLoop } from '../credentials/refresh-loop';
 import { UsageError } from '../errors';
-import { writeProfile } from '../storage/shared-credentials-file';
 import type { Command } from './command';
 
 /** `credential-daemon`: keeps one profile of a shared credentials file fresh. */
@@ -25,6 +23,8 @@ export const credentialDaemon: Command = {
     const file = (options['credentials-file'] as string | undefined) ?? sharedCredentialsFile(env);
     const profile = (options.profile as string | undefined) ?? 'oidc-s3';
     if (!/^[\w.@+-]+$/.test(profile)) throw new UsageError(`--profile "${profile}" is not a valid profile name`);
+    // Imported here, not at the top: the bundle's get-credentials path never loads a daemon's parts.
+    const [{ runRefreshLoop }, { writeProfile }] = await Promise.all([import('../credentials/refresh-loop'), import('../storage/shared-credentials-file')]);
     return runRefreshLoop({
       refresh: async () => {
         const credentials = await provider.getCredentials();

@@ -1,10 +1,15 @@
 import type { ProviderConfig } from '../config/provider-config';
 import { CredentialCache } from '../storage/credential-cache';
 import { CredentialError, describeError } from '../errors';
-import { exchangeToken } from './token-exchange';
 import { secondsLeft, type AwsCredentials, type CachedToken } from './aws-credentials';
-import { withLock, type LockOptions } from '../storage/cache-lock';
-import { requestToken } from './token-request';
+import type { LockOptions } from '../storage/cache-lock';
+
+// What only a refresh needs (the lock, the token request, the exchange and, through it, the
+// STS client) is imported on first use: `get-credentials` answered from the cache, what the AWS
+// CLI and boto3 start for every process, loads none of it (bench/client.ts).
+const withLock: typeof import('../storage/cache-lock').withLock = async (...args) => (await import('../storage/cache-lock')).withLock(...args);
+const requestToken = async (config: ProviderConfig) => (await import('./token-request')).requestToken(config);
+const exchangeToken = async (config: ProviderConfig, accessToken: string) => (await import('./token-exchange')).exchangeToken(config, accessToken);
 
 /** Cached credentials with less than this left are not served even when refreshing fails. */
 export const MIN_USABLE_SECONDS = 30;
