@@ -10,6 +10,13 @@ import { readBody } from './read-body';
 export interface StsCall {
   readonly action: string;
   readonly params: Readonly<Record<string, string>>;
+  /** The AccessKeyId handed out, when the call succeeded. */
+  issuedAccessKeyId?: string;
+}
+
+export interface StsKeys {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
 }
 
 export interface StsFault {
@@ -20,8 +27,11 @@ export interface StsFault {
 }
 
 export interface StsStubOptions {
-  /** Credentials handed out (e.g. to match what s3rver accepts). @default random ASIA… keys */
-  readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
+  /**
+   * Credentials handed out (e.g. to match what s3rver accepts), or a function of the role ARN
+   * (so that each role's sessions sign S3 requests with keys of their own). @default random ASIA… keys
+   */
+  readonly credentials?: StsKeys | ((roleArn: string) => StsKeys);
   /**
    * For AssumeRoleWithWebIdentity: verify the token like STS does against this IdP (signature via
    * JWKS, iss, aud), and the role's trust: roleArn → required sub.
@@ -85,12 +95,13 @@ export async function startStsStub(options: StsStubOptions = {}): Promise<StsStu
   const web = options.webIdentity;
   const jwks = web ? createRemoteJWKSet(new URL(web.jwksUrl), { cooldownDuration: 0 }) : undefined;
 
-  const credentialsXml = (durationSeconds: number): string => {
+  const credentialsXml = (durationSeconds: number, roleArn: string): string => {
     const expiration = new Date(Date.now() + durationSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const keys = typeof options.credentials === 'function' ? options.credentials(roleArn) : options.credentials;
     return (
       '<Credentials>' +
-      element('AccessKeyId', options.credentials?.accessKeyId ?? randomKey('ASIA', 20)) +
-      element('SecretAccessKey', options.credentials?.secretAccessKey ?? randomBytes(30).toString('base64')) +
+      element('AccessKeyId', keys?.accessKeyId ?? randomKey('ASIA', 20)) +
+      element('SecretAccessKey', keys?.secretAccessKey ?? randomBytes(30).toString('base64')) +
       element('SessionToken', randomBytes(120).toString('base64')) +
       element('Expiration', expiration) +
       '</Credentials>'
@@ -131,7 +142,7 @@ export async function startStsStub(options: StsStubOptions = {}): Promise<StsStu
       '<AssumeRoleResult>' +
       element('SourceIdentity', sourceIdentity) +
       assumedRoleUser(account, roleName, session) +
-      credentialsXml(duration) +
+      credentialsXml(duration, params.RoleArn ?? '') +
       '</AssumeRoleResult>'
     );
   };
@@ -173,7 +184,7 @@ export async function startStsStub(options: StsStubOptions = {}): Promise<StsStu
       element('SubjectFromWebIdentityToken', identity.sub) +
       element('Audience', identity.aud) +
       assumedRoleUser(account, roleName, session) +
-      credentialsXml(duration) +
+      credentialsXml(duration, params.RoleArn ?? '') +
       element('Provider', identity.iss) +
       '</AssumeRoleWithWebIdentityResult>'
     );
@@ -197,13 +208,15 @@ export async function startStsStub(options: StsStubOptions = {}): Promise<StsStu
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const params = Object.fromEntries(new URLSearchParams(await readBody(req)));
     const { Action: action = '', Version: _version, ...rest } = params;
-    calls.push({ action, params: rest });
+    const call: StsCall = { action, params: rest };
+    calls.push(call);
     const fault = faults.shift();
     if (fault) return sendError(res, new StsError(fault.code, fault.message ?? `${fault.code} (injected)`, fault.status));
     let result: string;
     if (action === 'AssumeRole') result = assumeRole(req, rest);
     else if (action === 'AssumeRoleWithWebIdentity') result = await assumeRoleWithWebIdentity(rest);
     else throw new StsError('InvalidAction', `Could not find operation ${action} for version 2011-06-15`);
+    call.issuedAccessKeyId = /<AccessKeyId>([^<]+)<\/AccessKeyId>/.exec(result)?.[1];
     const response = `${action}Response`;
     return send(res, 200, `<${response} xmlns="${NAMESPACE}">${result}<ResponseMetadata>${element('RequestId', randomUUID())}</ResponseMetadata></${response}>`);
   };

@@ -116,7 +116,7 @@ describe('STS stub through the real SDK client', () => {
     expect(expiresIn).toBeLessThan(902_000);
     expect(out.SourceIdentity).toBe('web-01');
     expect(out.AssumedRoleUser?.Arn).toBe('arn:aws:sts::123456789012:assumed-role/oidc-s3-dev-web-01/oidc-s3-web-01');
-    expect(sts.calls.at(-1)).toEqual({ action: 'AssumeRole', params: { RoleArn: ROLE_ARN, RoleSessionName: 'oidc-s3-web-01', SourceIdentity: 'web-01', DurationSeconds: '900' } });
+    expect(sts.calls.at(-1)).toEqual({ action: 'AssumeRole', issuedAccessKeyId: 'S3RVER', params: { RoleArn: ROLE_ARN, RoleSessionName: 'oidc-s3-web-01', SourceIdentity: 'web-01', DurationSeconds: '900' } });
   });
 
   it('answers injected faults as STS errors the SDK maps to named exceptions', async () => {
