@@ -127,6 +127,7 @@ export const CLIENT_BUNDLES = {
 const LAZY_PACKAGES: Readonly<Record<keyof typeof CLIENT_BUNDLES, readonly string[]>> = {
   'oidc-credential-provider': ['@aws-sdk/client-sts'],
   's3-ops': [], // every s3-ops command needs the S3 client at once
+  'oidc-s3-mcp': [], // a long-running server: start-up is paid once
 };
 
 /**
