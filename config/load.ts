@@ -1,7 +1,7 @@
-import { parse as parseHcl } from '@cdktf/hcl2json';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { ConfigError, type ConfigProblem } from './errors';
+import { parseHclCached } from './hcl';
 import { environmentNameRule, parseBackend, parseFoundation, parseServers } from './schema';
 import type { EnvironmentConfig } from './types';
 
@@ -59,7 +59,7 @@ async function readBackend(rootDir: string, environment: string, problems: Confi
   }
   let raw: unknown;
   try {
-    raw = await parseHcl(file, readFileSync(path, 'utf8'));
+    raw = await parseHclCached(file, readFileSync(path, 'utf8'));
   } catch (error) {
     problems.push({ file, key: '', value: undefined, rule: `is not valid HCL (${String(error).replace(/^Error: /, '')})` });
     return undefined;

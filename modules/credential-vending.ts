@@ -12,6 +12,7 @@ import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
 import { AssetType, Fn, TerraformAsset } from 'cdktf';
 import { Construct } from 'constructs';
 import { cachedVendingLambdaBundle } from './bundle';
+import { cachedArchiveAsset } from './lambda-code-asset';
 import { SettingChecks } from './construct-validation';
 import { toJson } from './policies/document';
 import { vendingLambdaPermissionsPolicy, vendingLambdaTrustPolicy } from './policies/vending-lambda';
@@ -129,8 +130,9 @@ export class CredentialVending extends Construct {
       ),
     });
 
-    const codeDirectory = config.codeDirectory ?? cachedVendingLambdaBundle();
-    this.asset = new TerraformAsset(this, 'code', { path: codeDirectory, type: AssetType.ARCHIVE });
+    this.asset = config.codeDirectory
+      ? new TerraformAsset(this, 'code', { path: config.codeDirectory, type: AssetType.ARCHIVE })
+      : cachedArchiveAsset(this, 'code', cachedVendingLambdaBundle());
 
     this.function = new LambdaFunction(this, 'function', {
       functionName,

@@ -23,8 +23,11 @@ export const credentialDaemon: Command = {
     const file = (options['credentials-file'] as string | undefined) ?? sharedCredentialsFile(env);
     const profile = (options.profile as string | undefined) ?? 'oidc-s3';
     if (!/^[\w.@+-]+$/.test(profile)) throw new UsageError(`--profile "${profile}" is not a valid profile name`);
-    // Imported here, not at the top: the bundle's get-credentials path never loads a daemon's parts.
-    const [{ runRefreshLoop }, { writeProfile }] = await Promise.all([import('../credentials/refresh-loop'), import('../storage/shared-credentials-file')]);
+    // Required here, not imported at the top: get-credentials never loads a daemon's parts.
+    /* eslint-disable @typescript-eslint/no-require-imports */
+    const { runRefreshLoop } = require('../credentials/refresh-loop') as typeof import('../credentials/refresh-loop');
+    const { writeProfile } = require('../storage/shared-credentials-file') as typeof import('../storage/shared-credentials-file');
+    /* eslint-enable @typescript-eslint/no-require-imports */
     return runRefreshLoop({
       refresh: async () => {
         const credentials = await provider.getCredentials();

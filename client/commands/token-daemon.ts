@@ -22,8 +22,9 @@ export const tokenDaemon: Command = {
     }
     const file = (options['token-file'] as string | undefined) ?? env.AWS_WEB_IDENTITY_TOKEN_FILE;
     if (!file) throw new UsageError('token-daemon needs --token-file (or AWS_WEB_IDENTITY_TOKEN_FILE)');
-    // Imported here, not at the top: the bundle's get-credentials path never loads a daemon's parts.
-    const { runRefreshLoop } = await import('../credentials/refresh-loop');
+    // Required here, not imported at the top: get-credentials never loads a daemon's parts.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { runRefreshLoop } = require('../credentials/refresh-loop') as typeof import('../credentials/refresh-loop');
     return runRefreshLoop({
       refresh: async () => {
         const token = await provider.getToken();
