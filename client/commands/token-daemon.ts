@@ -25,6 +25,7 @@ export const tokenDaemon: Command = {
     // Required here, not imported at the top: get-credentials never loads a daemon's parts.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { runRefreshLoop } = require('../credentials/refresh-loop') as typeof import('../credentials/refresh-loop');
+    provider.assertCacheWritable();
     return runRefreshLoop({
       refresh: async () => {
         const token = await provider.getToken();
