@@ -45,8 +45,14 @@ export interface S3Target {
 }
 
 export const MIB = 1024 * 1024;
-/** Files above one part go multipart; S3 wants parts of at least 5 MiB. @default 8 MiB */
+/**
+ * Files above one part go multipart; S3 wants parts of at least 5 MiB. 8 MiB, as the AWS CLI
+ * uses: four parts in flight keep a loopback or LAN link busy with about 40 MiB buffered, and
+ * smaller parts would only add requests. @default 8 MiB
+ */
 export const DEFAULT_PART_SIZE = 8 * MIB;
+/** S3's limit on the parts of one upload (https://docs.aws.amazon.com/AmazonS3/latest/userguide/qfacts.html). */
+const MAX_PARTS = 10_000;
 const READ_CHUNK = MIB;
 
 export function objectKey(target: S3Target, relativeKey: string): string {
@@ -82,6 +88,8 @@ export async function uploadFile(target: S3Target, localPath: string, relativeKe
   } catch (error) {
     throw fileAccessError(error, localPath, 'file to upload');
   }
+  // Parts grow, in whole MiB, when the file would otherwise need more than S3 allows.
+  partSize = Math.max(partSize, Math.ceil(size / MAX_PARTS / MIB) * MIB);
   const digests = new DigestStream(partSize);
   const progress = new ProgressBar(`upload ${basename(localPath)}`, size);
   // 1 MiB reads: with the default 64 KiB, per-chunk overhead (stream plumbing, copies into
