@@ -102,6 +102,12 @@ export interface StsStubOptions {
    * @default tokens are accepted unverified and every role may be assumed
    */
   readonly iam?: IamModel;
+  /**
+   * Sessions end this many seconds after issue whatever DurationSeconds asked (STS's floor is
+   * 900 s): lets a test see a refresh, or an expiry, without waiting a quarter of an hour.
+   * @default DurationSeconds
+   */
+  readonly sessionLifetimeSeconds?: number;
   /** How STS reads `azp` (see `AzpReading`). @default 'aud' */
   readonly azpReading?: AzpReading;
 }
@@ -236,7 +242,7 @@ export async function startStsStub(options: StsStubOptions = {}): Promise<StsStu
       sessionArn,
       sourceIdentity,
       issuedAt,
-      expiration: new Date(issuedAt.getTime() + durationSeconds * 1000),
+      expiration: new Date(issuedAt.getTime() + (options.sessionLifetimeSeconds ?? durationSeconds) * 1000),
     };
     sessions.set(session.accessKeyId, session);
     return session;

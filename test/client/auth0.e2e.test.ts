@@ -65,7 +65,7 @@ describe.each(AZP_READINGS)('STS %s reading', (reading) => {
     };
     envFile = settings();
     writeAwsConfig(home, bundles.provider, envFile, REGION);
-  });
+  }, 90_000); // bundles built and servers started on a machine that may be busy
 
   afterAll(async () => {
     await Promise.all([s3?.close(), idp?.close(), sts?.close()]);
