@@ -103,6 +103,17 @@ export interface StsStubOptions {
    */
   readonly iam?: IamModel;
   /**
+   * Shorthand for an IAM model of one IdP (used when `iam` is not given): an OIDC provider whose
+   * client ID list is `audience`, and roles trusting it for exactly `roles[roleArn]` as `sub` and
+   * `audience` as `aud`.
+   */
+  readonly webIdentity?: {
+    readonly jwksUrl: string;
+    readonly issuer: string;
+    readonly audience: string;
+    readonly roles: Readonly<Record<string, string>>;
+  };
+  /**
    * Sessions end this many seconds after issue whatever DurationSeconds asked (STS's floor is
    * 900 s): lets a test see a refresh, or an expiry, without waiting a quarter of an hour.
    * @default DurationSeconds
@@ -120,6 +131,30 @@ export function staticIam(input: { providers?: readonly OidcProviderModel[]; rol
     role: (arn) => roles.get(arn),
     ...(input.accessKeys ? { principalOfAccessKey: (id: string) => input.accessKeys?.[id] } : {}),
   };
+}
+
+/** The IAM model `StsStubOptions.webIdentity` stands for. */
+function webIdentityModel(web: NonNullable<StsStubOptions['webIdentity']>): IamModel {
+  const conditionKeyPrefix = web.issuer.replace(/^https:\/\//, '');
+  const arn = `arn:aws:iam::123456789012:oidc-provider/${conditionKeyPrefix}`;
+  return staticIam({
+    providers: [{ arn, issuer: web.issuer, conditionKeyPrefix, clientIds: [web.audience], jwksUrl: web.jwksUrl }],
+    roles: Object.entries(web.roles).map(([roleArn, sub]) => ({
+      arn: roleArn,
+      maxSessionDuration: 43_200,
+      trustPolicy: {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Principal: { Federated: arn },
+            Action: 'sts:AssumeRoleWithWebIdentity',
+            Condition: { StringEquals: { [`${conditionKeyPrefix}:aud`]: web.audience, [`${conditionKeyPrefix}:sub`]: sub } },
+          },
+        ],
+      },
+    })),
+  });
 }
 
 export interface StsStub {
@@ -219,7 +254,7 @@ export async function startStsStub(options: StsStubOptions = {}): Promise<StsStu
   const calls: StsCall[] = [];
   const faults: StsFault[] = [];
   const sessions = new Map<string, IssuedSession>();
-  const iam = options.iam;
+  const iam = options.iam ?? (options.webIdentity ? webIdentityModel(options.webIdentity) : undefined);
   const azpReading = options.azpReading ?? 'aud';
   const jwksByUrl = new Map<string, ReturnType<typeof createRemoteJWKSet>>();
   const jwksFor = (url: string) => {
