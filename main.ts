@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { ConfigError } from './config/errors';
 import { ConstructConfigError } from './modules/construct-validation';
 import { loadEnvironment } from './config/load';
+import { AgentGatewayStack } from './stacks/agent-gateway';
 import { FoundationStack } from './stacks/foundation';
 import { ServersStack } from './stacks/servers';
 import { StateBootstrapStack } from './stacks/state-bootstrap';
@@ -16,6 +17,7 @@ async function main(): Promise<void> {
   const app = new App({ stackTraces: false });
   new FoundationStack(app, 'foundation', { config });
   new ServersStack(app, 'servers', { config });
+  if (config.foundation.agentGateway) new AgentGatewayStack(app, 'agent-gateway', { config });
   new StateBootstrapStack(app, 'state-bootstrap', {
     backend: config.backend,
     // One state bucket serves every environment that shares backend.hcl: name the file after it.

@@ -101,6 +101,16 @@ export async function loadEnvironment({ rootDir, environment }: LoadEnvironmentO
       ? undefined
       : parseServers({ file: `environments/${environment}/servers.json`, raw: serversRaw, namePrefix: `${projectName}-${environment}` }, problems);
   const backend = await readBackend(rootDir, environment, problems);
+  if (foundation && servers && !foundation.agentGateway) {
+    for (const server of servers.servers.filter((s) => s.agentTools)) {
+      problems.push({
+        file: `environments/${environment}/servers.json`,
+        key: `servers[${JSON.stringify(server.name)}].agent_tools`,
+        value: true,
+        rule: 'needs the agent gateway: set "agent_gateway": true in foundation.json, or remove agent_tools',
+      });
+    }
+  }
 
   if (problems.length > 0 || !foundation || !servers || !backend) throw new ConfigError('CONFIG_INVALID', problems);
   return { environment, foundation, servers, backend };

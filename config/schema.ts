@@ -14,8 +14,8 @@ import {
   type ServersSettings,
 } from './types';
 
-/** Role name of the vending Lambda, `<project>-<env>-credential-vending`: no server may take it. */
-export const RESERVED_SERVER_NAMES = ['credential-vending'] as const;
+/** Role names of the vending Lambda and the agent gateway's roles (`<project>-<env>-<name>`): no server may take them. */
+export const RESERVED_SERVER_NAMES = ['credential-vending', 'agent-tools', 'agent-interceptor', 'agent-gateway'] as const;
 
 /** IAM role names are at most 64 characters; a server's role is `<project>-<env>-<server>`. */
 export const MAX_ROLE_NAME_LENGTH = 64;
@@ -93,6 +93,7 @@ const foundationShape = z
       .max(10000, 'must be at most 10000 requests per second (the account default)')
       .default(10),
     api_throttling_burst_limit: positiveInt('requests', 5000).default(20),
+    agent_gateway: z.boolean({ invalid_type_error: 'must be true or false: whether to deploy the agent-gateway stack (MCP tools for AI agents)' }).default(false),
     tags: tagMap.default({}),
   })
   .strict();
@@ -115,6 +116,7 @@ const serverShape = z
       .max(43200, 'must be between 900 and 43200 seconds (IAM limits for a role\'s maximum session)')
       .default(3600),
     enabled: z.boolean({ invalid_type_error: 'must be true or false' }).default(true),
+    agent_tools: z.boolean({ invalid_type_error: 'must be true or false: whether this server\'s OAuth client may call the agent gateway\'s S3 tools' }).default(false),
     revoke_sessions_issued_before: z
       .string({ invalid_type_error: 'must be a UTC timestamp string such as "2026-11-22T18:00:00Z"' })
       .regex(UTC_TIMESTAMP, 'must be a UTC timestamp such as "2026-11-22T18:00:00Z" (IAM compares aws:TokenIssueTime with it)')
@@ -326,6 +328,7 @@ export function parseFoundation(
     logRetentionDays: parsed.log_retention_days,
     apiThrottlingRateLimit: parsed.api_throttling_rate_limit,
     apiThrottlingBurstLimit: parsed.api_throttling_burst_limit,
+    agentGateway: parsed.agent_gateway,
     tags: parsed.tags,
   };
 }
@@ -464,6 +467,7 @@ export function parseServers({ file, raw, namePrefix }: ServersFileInput, proble
     s3Permissions: server.s3_permissions,
     maxSessionDuration: server.max_session_duration,
     enabled: server.enabled,
+    agentTools: server.agent_tools,
     revokeSessionsIssuedBefore: server.revoke_sessions_issued_before,
     tags: server.tags,
   }));

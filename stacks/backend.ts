@@ -26,3 +26,8 @@ export function useS3Backend(stack: TerraformStack, backend: BackendConfig, envi
 export function foundationRemoteState(scope: Construct, backend: BackendConfig, environment: string): DataTerraformRemoteStateS3 {
   return new DataTerraformRemoteStateS3(scope, 'foundation', backendSettings(backend, stateKey(environment, 'foundation')));
 }
+
+/** The servers stack's outputs (server_configurations), read by the agent-gateway stack. */
+export function serversRemoteState(scope: Construct, backend: BackendConfig, environment: string): DataTerraformRemoteStateS3 {
+  return new DataTerraformRemoteStateS3(scope, 'servers', backendSettings(backend, stateKey(environment, 'servers')));
+}

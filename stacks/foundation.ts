@@ -1,6 +1,7 @@
 import { TerraformOutput, TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
 import { namePrefix, type EnvironmentConfig } from '../config/types';
+import { AgentToolsRole } from '../modules/agent-gateway';
 import { Auth0Foundation } from '../modules/auth0-foundation';
 import { Auth0Provider } from '../modules/auth0/provider';
 import { CognitoFoundation } from '../modules/cognito-foundation';
@@ -46,6 +47,13 @@ export class FoundationStack extends TerraformStack {
     output('aws_region', settings.awsRegion, 'Region of the bucket and of every regional resource');
     output('bucket_name', uploads.bucketName, 'The upload bucket');
     output('bucket_arn', uploads.bucketArn, 'ARN of the upload bucket');
+
+    if (settings.agentGateway) {
+      // Here rather than in the agent-gateway stack: the servers stack's role trust names it.
+      const tools = new AgentToolsRole(this, 'agent-tools-role', { namePrefix: prefix });
+      output('agent_tools_role_arn', tools.role.arn, 'Role of the agent gateway\'s tools Lambda (trusted by the Cognito server roles)');
+      output('agent_tools_role_name', tools.role.name, 'Name of that role (the agent-gateway stack attaches its policy)');
+    }
 
     if (settings.identityProvider === 'auth0') {
       if (settings.auth0Domain === undefined) {
