@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { loadEnvironment } from '../../config/load';
 import { BACKEND_KEYS, FOUNDATION_KEYS, SERVER_KEYS, SERVERS_FILE_KEYS } from '../../config/schema';
 import { FoundationStack } from '../../stacks/foundation';
+import { AgentGatewayStack } from '../../stacks/agent-gateway';
 import { ServersStack } from '../../stacks/servers';
 import { StateBootstrapStack } from '../../stacks/state-bootstrap';
 import { synthApp, type TerraformJson } from '../support/synth';
@@ -91,18 +92,19 @@ describe('stack outputs', () => {
     // The asset only has to exist: outputs do not depend on the Lambda's code.
     codeDirectory = mkdtempSync(join(tmpdir(), 'oidc-s3-docs-code-'));
     writeFileSync(join(codeDirectory, 'index.js'), 'exports.handler = async () => ({});\n');
-    for (const environment of ['dev', 'dev-cognito']) {
+    for (const environment of ['dev', 'dev-cognito', 'agents-auth0', 'agents-cognito']) {
       const config = await loadEnvironment({ rootDir: ROOT, environment });
       const app = synthApp((a) => {
         new FoundationStack(a, 'foundation', { config, vendingCodeDirectory: codeDirectory });
         new ServersStack(a, 'servers', { config });
+        if (config.foundation.agentGateway) new AgentGatewayStack(a, 'agent-gateway', { config, codeDirectories: { 'agent-tools': codeDirectory, 'agent-interceptor': codeDirectory } });
         new StateBootstrapStack(a, 'state-bootstrap', {
           backend: { ...config.backend, useLockfile: undefined, dynamodbTable: 'terraform-locks' },
           localStateFile: join(codeDirectory, 'bootstrap.tfstate'),
         });
       });
       try {
-        for (const stack of ['foundation', 'servers', 'state-bootstrap']) {
+        for (const stack of ['foundation', 'servers', 'state-bootstrap', ...(config.foundation.agentGateway ? ['agent-gateway'] : [])]) {
           const json: TerraformJson = app.stack(stack);
           Object.keys(json.output ?? {}).forEach((name) => outputs.add(name));
         }
@@ -133,6 +135,7 @@ describe('error codes', () => {
   test.each([
     ['the vending Lambda', 'lambda/credential-vending/errors.ts', 'ErrorCode'],
     ['the client', 'client/errors.ts', 'ClientErrorCode'],
+    ['the agent tools (host and gateway)', 'lambda/agent-tools/errors.ts', 'ToolErrorCode'],
   ])('every code of %s is in the troubleshooting tables', (_who, file, type) => {
     const codes = unionMembers(file, type);
     expect(codes.length).toBeGreaterThan(5);
@@ -142,7 +145,7 @@ describe('error codes', () => {
 
 describe('commands and links in the guides', () => {
   const scripts = Object.keys(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts as Record<string, string>);
-  const stacks = ['foundation', 'servers', 'state-bootstrap'];
+  const stacks = ['foundation', 'servers', 'state-bootstrap', 'agent-gateway'];
 
   test.each([...GUIDES.keys()])('%s: every `npm run` script and cdktf stack exists', (file) => {
     const text = GUIDES.get(file)!;
