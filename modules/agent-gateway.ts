@@ -14,7 +14,8 @@ import { Construct } from 'constructs';
 import { TOOL_DEFINITIONS, type ToolDefinition } from '../lambda/agent-tools/tool-schemas';
 import { cachedAgentLambdaBundle, type AgentLambdaName } from './bundle';
 import { SettingChecks } from './construct-validation';
-import { AUTHENTICATION_FAILED_PATTERN, LOG_RETENTION_DAYS } from './credential-vending';
+import { logRetentionRule } from '../config/rules';
+import { AUTHENTICATION_FAILED_PATTERN } from './credential-vending';
 import { AGENTCORE_SERVICE, gatewayPermissionsPolicy, gatewayTrustPolicy, interceptorPermissionsPolicy, toolsPermissionsPolicy } from './policies/agent-gateway';
 import { toJson } from './policies/document';
 import { vendingLambdaTrustPolicy } from './policies/vending-lambda';
@@ -122,7 +123,7 @@ export class AgentGateway extends Construct {
     const gatewayName = `${config.namePrefix}-agents`;
     const enabledClients = config.servers.filter((server) => server.enabled).map((server) => server.clientId);
     new SettingChecks(`AgentGateway ${this.node.path}`)
-      .oneOf('logRetentionDays', logRetentionDays, LOG_RETENTION_DAYS, 'set log_retention_days to one of the values CloudWatch Logs accepts')
+      .follows('logRetentionDays', logRetentionDays, logRetentionRule, 'set log_retention_days to one of the values CloudWatch Logs accepts')
       .matches('namePrefix', gatewayName, AGENTCORE_NAME, 'AgentCore gateway names: letters, digits and single hyphens, at most 100 characters', 'shorten project_name or the environment name')
       .require(config.identityProvider !== 'auth0' || (config.audience ?? '').length > 0, 'audience', config.audience, 'the Auth0 API identifier', 'set audience (or auth0_domain) in foundation.json')
       .require(config.identityProvider !== 'cognito' || (config.resourceServerIdentifier ?? '').length > 0, 'resourceServerIdentifier', config.resourceServerIdentifier, 'the Cognito resource server identifier', 'pass the foundation output resource_server_identifier')

@@ -4,7 +4,7 @@ import { namePrefix, type EnvironmentConfig } from '../config/types';
 import { AgentGateway, type AgentGatewayConfig } from '../modules/agent-gateway';
 import type { AgentLambdaName } from '../modules/bundle';
 import { useAwsProvider } from './aws-provider';
-import { foundationRemoteState, serversRemoteState, useS3Backend } from './backend';
+import { foundationRemoteState, serversRemoteState, useS3Backend, type FoundationOutput } from './backend';
 
 export interface AgentGatewayStackProps {
   readonly config: EnvironmentConfig;
@@ -27,7 +27,8 @@ export class AgentGatewayStack extends TerraformStack {
     const settings = config.foundation;
     useS3Backend(this, config.backend, config.environment, 'agent-gateway');
     useAwsProvider(this, config, settings.tags);
-    const foundation = foundationRemoteState(this, config.backend, config.environment);
+    const remote = foundationRemoteState(this, config.backend, config.environment);
+    const foundation = { getString: (name: FoundationOutput) => remote.getString(name) };
     const servers = serversRemoteState(this, config.backend, config.environment);
     const serverConfigurations = servers.get('server_configurations');
     const fromServers = (server: string, field: string) => Fn.lookupNested(serverConfigurations, [server, field]) as string;
