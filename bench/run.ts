@@ -11,6 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { benchAgentTools } from './agent-tools';
 import { benchClient } from './client';
 import { round } from './harness';
 import { benchSynth, type SynthRow } from './synth';
@@ -19,7 +20,7 @@ import { benchVending } from './vending';
 
 type Figures = Record<string, number | string>;
 
-const SUITES = ['synth', 'vending', 'client', 'uploads'] as const;
+const SUITES = ['synth', 'vending', 'client', 'uploads', 'agents'] as const;
 type Suite = (typeof SUITES)[number];
 
 interface Results {
@@ -27,6 +28,7 @@ interface Results {
   vending?: Figures;
   client?: Figures;
   uploads?: Figures[];
+  agents?: Figures;
 }
 
 function machine(): string {
@@ -127,6 +129,7 @@ function resultsMarkdown(results: Results, started: Date, seconds: number, suite
   if (results.vending) sections.push('', '## Credential vending', '', figuresTable(results.vending));
   if (results.client) sections.push('', '## Client', '', figuresTable(results.client));
   if (results.uploads) sections.push('', '## Uploads', '', table(results.uploads));
+  if (results.agents) sections.push('', '## Agent tools', '', 'oidc-s3-mcp: spawned by the MCP SDK\'s stdio client on a warm credential cache, median of 10 starts to the first read_object result. Gateway Lambdas: the bundles in-process, 300 warm calls per tool after 20 warm-up, each through the interceptor (timed separately), against s3rver, dynalite and the STS stand-in.', '', figuresTable(results.agents));
   return `${sections.join('\n')}\n`;
 }
 
@@ -148,6 +151,9 @@ async function main(): Promise<void> {
     } else if (suite === 'client') {
       results.client = await benchClient();
       console.table(results.client);
+    } else if (suite === 'agents') {
+      results.agents = await benchAgentTools();
+      console.table(results.agents);
     } else {
       results.uploads = await benchUploads();
       console.table(results.uploads);

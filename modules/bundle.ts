@@ -116,12 +116,15 @@ export const CLIENT_BUNDLES = {
   'oidc-s3-mcp': join(REPO_ROOT, 'client/bin/oidc-s3-mcp.ts'),
 } as const;
 
-export function bundleClient(outdir: string): string[] {
-  return Object.entries(CLIENT_BUNDLES).map(([name, entry]) => {
+export type ClientBundleName = keyof typeof CLIENT_BUNDLES;
+
+/** Bundles the client's executables (all, or those named) into `<outdir>/<name>.js`, in the order asked. */
+export function bundleClient(outdir: string, names: readonly ClientBundleName[] = Object.keys(CLIENT_BUNDLES) as ClientBundleName[]): string[] {
+  return names.map((name) => {
     const outfile = join(outdir, `${name}.js`);
     esbuild().buildSync({
       ...common,
-      entryPoints: [entry],
+      entryPoints: [CLIENT_BUNDLES[name]],
       outfile,
       target: 'node20',
       banner: { js: '#!/usr/bin/env node' },
