@@ -4,6 +4,7 @@
 // stand-in and s3rver over loopback), and the bundle sizes. Run directly: `npx tsx bench/agent-tools.ts`.
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mkdirSync, statSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { bundleAgentLambda, REPO_ROOT } from '../modules/bundle';
 import { median, percentile, round as roundTo } from './harness';
@@ -31,7 +32,8 @@ async function measure(): Promise<Figures> {
     import('../sandbox/dynalite'),
     import('../test/agent-tools/tables'),
   ]);
-  const figures: Figures = {};
+  // The machine is shared: the load when the run started says how far to trust the latencies.
+  const figures: Figures = { load_average_1m_at_start: roundTo(loadavg()[0]!, 1) };
   const s3 = await startS3();
   const audience = 'https://s3-uploader.bench-agents.example';
   const roleArn = 'arn:aws:iam::123456789012:role/oidc-s3-bench/oidc-s3-bench-web-01';

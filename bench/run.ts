@@ -8,7 +8,7 @@
  *   BENCH_RUNS=3 npm run bench        # fewer synth runs per figure (default 5)
  */
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { benchAgentTools } from './agent-tools';
@@ -133,6 +133,42 @@ function resultsMarkdown(results: Results, started: Date, seconds: number, suite
   return `${sections.join('\n')}\n`;
 }
 
+const SECTION_TITLES: Readonly<Record<Suite, string>> = { synth: 'Synth scaling', vending: 'Credential vending', client: 'Client', uploads: 'Uploads', agents: 'Agent tools' };
+/** How each suite's rows in the Targets table begin. */
+const TARGET_PREFIXES: Readonly<Record<Suite, readonly string[]>> = { synth: ['auth0:', 'cognito:'], vending: ['vending:'], client: ['client:'], uploads: ['uploads:'], agents: ['agents:'] };
+
+/**
+ * A run of some suites only: their sections (and their rows of the Targets table) replace those of
+ * the existing RESULTS.md, the rest stays as the earlier run wrote it, and a line says which
+ * sections were rerun when.
+ */
+function mergePartial(existing: string, fresh: string, suites: readonly Suite[], started: Date, seconds: number): string {
+  const blocks = (text: string) => text.split(/\n(?=## )/);
+  const title = (block: string) => /^## (.+)/.exec(block)?.[1]?.trim();
+  const freshBlocks = new Map(blocks(fresh).map((b) => [title(b), b.trimEnd()] as const));
+  const rerun = new Set(suites.map((suite) => SECTION_TITLES[suite]));
+  const prefixes = suites.flatMap((suite) => TARGET_PREFIXES[suite]);
+  const out = blocks(existing).map((block) => {
+    const name = title(block);
+    if (name === undefined) {
+      const note = `Sections rerun by \`npm run bench -- ${suites.join(' ')}\` on ${started.toISOString()} (${round(seconds, 0)} s): ${[...rerun].join(', ')}; the rest comes from the run above.`;
+      return `${block.replace(/\nSections rerun by [^\n]*(?:\n[^\n#][^\n]*)*/g, '').trimEnd()}\n\n${note}`;
+    }
+    if (name === 'Targets') {
+      const oldRows = block.split('\n').filter((line) => line.startsWith('| ') && !line.startsWith('| target') && !prefixes.some((p) => line.startsWith(`| ${p}`)));
+      const newRows = (freshBlocks.get('Targets') ?? '').split('\n').filter((line) => line.startsWith('| ') && !line.startsWith('| target') && !line.startsWith('| ---'));
+      return ['## Targets', '', '| target | measured | met |', '| --- | --- | --- |', ...oldRows.filter((l) => !l.startsWith('| ---')), ...newRows].join('\n');
+    }
+    if (rerun.has(name)) {
+      rerun.delete(name);
+      return freshBlocks.get(name) ?? block;
+    }
+    return block.trimEnd();
+  });
+  for (const name of rerun) if (freshBlocks.has(name)) out.push(freshBlocks.get(name)!);
+  return `${out.join('\n\n').replace(/\n{3,}/g, '\n\n').trimEnd()}\n`;
+}
+
 async function main(): Promise<void> {
   const asked = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));
   const unknown = asked.filter((name) => !(SUITES as readonly string[]).includes(name));
@@ -162,7 +198,10 @@ async function main(): Promise<void> {
   const seconds = (Date.now() - started.getTime()) / 1000;
   const summary = targets(results);
   console.table(summary);
-  writeFileSync(join(__dirname, 'RESULTS.md'), resultsMarkdown(results, started, seconds, suites));
+  const file = join(__dirname, 'RESULTS.md');
+  const fresh = resultsMarkdown(results, started, seconds, suites);
+  const partial = suites.length < SUITES.length && existsSync(file);
+  writeFileSync(file, partial ? mergePartial(readFileSync(file, 'utf8'), fresh, suites, started, seconds) : fresh);
   process.stderr.write(`bench/RESULTS.md written (${round(seconds, 0)} s)\n`);
 }
 
