@@ -118,6 +118,7 @@ export function parseFoundation({ file, raw, environment }: FoundationFileInput,
     apiThrottlingBurstLimit: parsed.api_throttling_burst_limit,
     agentGateway: parsed.agent_gateway,
     tags: parsed.tags,
+    quotas: parsed.quotas,
   };
   if (parsed.identity_provider === 'auth0') {
     const auth0Domain = parsed.auth0_domain!; // required above

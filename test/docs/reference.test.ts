@@ -5,6 +5,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadEnvironment } from '../../config/load';
+import { QUOTAS } from '../../config/rules/quotas';
 import { BACKEND_KEYS, FOUNDATION_KEYS, SERVER_KEYS, SERVERS_FILE_KEYS } from '../../config/schema';
 import { FoundationStack } from '../../stacks/foundation';
 import { AgentGatewayStack } from '../../stacks/agent-gateway';
@@ -25,6 +26,7 @@ describe('configuration keys match config/schema.ts exactly', () => {
     ['servers-file', SERVERS_FILE_KEYS],
     ['server', SERVER_KEYS],
     ['backend', BACKEND_KEYS],
+    ['quotas', QUOTAS.map((quota) => quota.key)],
   ] as const)('%s', (table, keys) => {
     expect(sorted(tableKeys(CONFIGURATION, table))).toEqual(sorted(keys));
   });
@@ -136,6 +138,7 @@ describe('error codes', () => {
     ['the vending Lambda', 'lambda/credential-vending/errors.ts', 'ErrorCode'],
     ['the client', 'client/errors.ts', 'ClientErrorCode'],
     ['the agent tools (host and gateway)', 'lambda/agent-tools/errors.ts', 'ToolErrorCode'],
+    ['the configuration check', 'config/errors.ts', 'ConfigProblemCode'],
   ])('every code of %s is in the troubleshooting tables', (_who, file, type) => {
     const codes = unionMembers(file, type);
     expect(codes.length).toBeGreaterThan(5);
