@@ -23,15 +23,14 @@ export function benchAgentTools(): Promise<Figures> {
 const round = (ms: number): number => roundTo(ms, 2);
 
 async function measure(): Promise<Figures> {
-  const [{ TestHost, auth0HostSettings, cleanEnv }, { startMcp }, { startOAuthServer }, { startStsStub }, { startS3 }, { startDynalite }, { createAgentToolsTable }] = await Promise.all([
+  const [{ TestHost, auth0HostSettings, cleanEnv }, { startMcp }, { startOAuthServer }, { startStsStub }, { startS3 }, { startDynalite, createClientRolesTable }] = await Promise.all([
     import('../test/client/harness'),
     import('../test/agent-tools/mcp-client'),
     import('../sandbox/oauth-server'),
     import('../sandbox/sts'),
     import('../sandbox/s3rver'),
     import('../sandbox/dynalite'),
-    import('../test/agent-tools/tables'),
-  ]);
+      ]);
   // The machine is shared: the load when the run started says how far to trust the latencies.
   const figures: Figures = { load_average_1m_at_start: roundTo(loadavg()[0]!, 1) };
   const s3 = await startS3();
@@ -81,7 +80,8 @@ async function measure(): Promise<Figures> {
     figures.bundle_agent_tools_lambda_kib = round(statSync(toolsFile).size / 1024);
     figures.bundle_agent_interceptor_lambda_kib = round(statSync(interceptorFile).size / 1024);
 
-    await createAgentToolsTable(dynamo.client, 'bench-agent-tools');
+    // The agent-tools table has the mapping table's key schema (hash key client_id).
+    await createClientRolesTable(dynamo.client, 'bench-agent-tools');
     const { PutItemCommand } = await import('@aws-sdk/client-dynamodb');
     await dynamo.client.send(
       new PutItemCommand({

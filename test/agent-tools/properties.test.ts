@@ -11,13 +11,12 @@ import { MAX_KEY_BYTES, objectKey } from '../../lambda/agent-tools/keys';
 import { S3Tools, TOOL_TIER } from '../../lambda/agent-tools/operations';
 import { TOOL_DEFINITIONS, TOOL_NAMES } from '../../lambda/agent-tools/tool-schemas';
 import { inlineToolSchemas } from '../../modules/agent-gateway';
-import { startDynalite, type LocalDynamo } from '../../sandbox/dynalite';
+import { createClientRolesTable, startDynalite, type LocalDynamo } from '../../sandbox/dynalite';
 import { startOAuthServer, type OAuthServer } from '../../sandbox/oauth-server';
 import { startS3, type LocalS3 } from '../../sandbox/s3rver';
 import { startStsStub, type StsStub } from '../../sandbox/sts';
 import { captureLogs } from '../lambda/harness';
 import { interceptorEvent, loadGatewayHandlers, putAgentToolsItem, throughGateway, type InterceptorHandler, type ToolsHandler } from './gateway-harness';
-import { createAgentToolsTable } from './tables';
 
 const RESOURCE_SERVER = 'https://s3-uploader.props';
 const PREFIX = 'prop-01/';
@@ -40,7 +39,7 @@ beforeAll(async () => {
   sts = await startStsStub({ credentials: s3.accessKeys });
   client = new S3Client({ endpoint: s3.url, forcePathStyle: true, region: 'eu-west-1', credentials: s3.accessKeys });
   tools = new S3Tools({ client, bucket: s3.bucket, prefix: PREFIX, tier: 'full', maxReadBytes: 64 * 1024 });
-  await createAgentToolsTable(dynamo.client, 'props-agent-tools');
+  await createClientRolesTable(dynamo.client, 'props-agent-tools');
   const role = 'arn:aws:iam::123456789012:role/oidc-s3-props/oidc-s3-props-prop-01';
   await putAgentToolsItem(dynamo, 'props-agent-tools', { client_id: 'propClient01', server_name: 'prop-01', role_arn: role, s3_path_prefix: PREFIX, s3_permissions: 'full', enabled: true });
   await putAgentToolsItem(dynamo, 'props-agent-tools', { client_id: 'propOff02', server_name: 'prop-02', role_arn: role, s3_path_prefix: 'prop-02/', s3_permissions: 'full', enabled: false });
