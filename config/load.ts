@@ -134,7 +134,16 @@ export async function loadEnvironment({ rootDir, environment, checks = [], onWar
   const servers =
     serversRaw === undefined
       ? undefined
-      : parseServers({ file: `environments/${environment}/servers.json`, raw: serversRaw, namePrefix: `${projectName}-${environment}` }, problems);
+      : parseServers(
+          {
+            file: `environments/${environment}/servers.json`,
+            raw: serversRaw,
+            namePrefix: `${projectName}-${environment}`,
+            identityProvider: foundation?.identityProvider ?? identityProviderOf(foundationRaw),
+            bucketAccount: foundation !== undefined ? foundation.bucketAccount !== undefined : valueOf(foundationRaw, 'bucket_account') !== undefined,
+          },
+          problems,
+        );
   const backend = await readBackend(rootDir, environment, problems);
   if (foundation && servers && !foundation.agentGateway) {
     for (const server of servers.servers.filter((s) => s.agentTools)) {
@@ -155,6 +164,16 @@ export async function loadEnvironment({ rootDir, environment, checks = [], onWar
   const errors = found.filter((problem) => !isWarning(problem));
   if (errors.length > 0) throw new ConfigError('CONFIG_INVALID', errors);
   return config;
+}
+
+function valueOf(raw: unknown, key: string): unknown {
+  return raw !== null && typeof raw === 'object' ? (raw as Record<string, unknown>)[key] : undefined;
+}
+
+/** foundation.json's identity_provider when it is a valid one, even if other keys are wrong. */
+function identityProviderOf(raw: unknown): 'auth0' | 'cognito' | undefined {
+  const provider = valueOf(raw, 'identity_provider');
+  return provider === 'auth0' || provider === 'cognito' ? provider : undefined;
 }
 
 function projectNameOf(raw: unknown): string {

@@ -5,6 +5,8 @@
  */
 import { z } from 'zod';
 import {
+  accountIdRule,
+  organizationIdRule,
   DEFAULT_ABORT_INCOMPLETE_MULTIPART_UPLOAD_DAYS,
   DEFAULT_API_THROTTLING_BURST_LIMIT,
   DEFAULT_API_THROTTLING_RATE_LIMIT,
@@ -67,6 +69,18 @@ export const foundationShape = z
     noncurrent_version_expiration_days: days(LIFECYCLE_DAYS.noncurrentVersionExpiration).default(DEFAULT_NONCURRENT_VERSION_EXPIRATION_DAYS),
     abort_incomplete_multipart_upload_days: days(LIFECYCLE_DAYS.abortIncompleteMultipartUpload).default(DEFAULT_ABORT_INCOMPLETE_MULTIPART_UPLOAD_DAYS),
     kms_key_arn: string().superRefine(followsRule(kmsKeyArnRule)).optional(),
+    // The deploy role's account must be account_id: checked with deployRoleArnRule once both are known.
+    bucket_account: z
+      .object(
+        {
+          account_id: z.string({ required_error: 'is required: the 12-digit account that owns the bucket', invalid_type_error: 'must be a string of 12 digits' }).superRefine(followsRule(accountIdRule)),
+          deploy_role_arn: z.string({ required_error: 'is required: the role Terraform assumes in the bucket account', invalid_type_error: 'must be a string' }),
+          organization_id: z.string({ required_error: 'is required: the organization both accounts belong to ("o-…")', invalid_type_error: 'must be a string' }).superRefine(followsRule(organizationIdRule)),
+        },
+        { invalid_type_error: 'must be an object {"account_id", "deploy_role_arn", "organization_id"}' },
+      )
+      .strict()
+      .optional(),
     // The range depends on identity_provider: checked with tokenLifetimeRule once that is known.
     token_lifetime_seconds: number('must be a whole number of seconds').optional(),
     cognito_domain_prefix: string().optional(),

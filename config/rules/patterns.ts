@@ -46,3 +46,13 @@ export const ENVIRONMENT_NAME = /^[a-z][a-z0-9-]{0,14}[a-z0-9]$/;
 export const SERVER_NAME = /^[a-z0-9][a-z0-9._-]*[a-z0-9]$/;
 export const PREFIX_CHARACTERS = /^[A-Za-z0-9._\-/]+$/;
 export const UTC_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
+
+/** A 12-digit AWS account id. Source: AWS Organizations API Reference, Account `Id` (pattern `^\d{12}$`). */
+export const AWS_ACCOUNT_ID = /^\d{12}$/;
+/** An AWS Organizations id. Source: AWS Organizations API Reference, Organization `Id` (pattern `^o-[a-z0-9]{10,32}$`). */
+export const ORGANIZATION_ID = /^o-[a-z0-9]{10,32}$/;
+/**
+ * An IAM role ARN in any partition, its account captured: `arn:aws:iam::<account>:role/<path><name>`.
+ * Source: IAM User Guide, "IAM identifiers" (role names: 1-64 of `[\w+=,.@-]`; paths `/…/`).
+ */
+export const IAM_ROLE_ARN = /^arn:aws[a-z-]*:iam::(\d{12}):role\/(?:[\x21-\x7e]*\/)?[\w+=,.@-]{1,64}$/;

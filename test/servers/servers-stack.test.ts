@@ -238,6 +238,7 @@ describe('servers stack, Cognito specifics', () => {
         '"role_arn" = {"S" = aws_iam_role.server[each.key].arn}, ' +
         '"server_name" = {"S" = each.key}, ' +
         '"s3_path_prefix" = {"S" = each.value.s3_path_prefix}, ' +
+        '"s3_permissions" = {"S" = each.value.s3_permissions}, ' +
         '"enabled" = {"BOOL" = each.value.enabled}, ' +
         '"max_session_duration" = {"N" = tostring(each.value.max_session_duration)}' +
         '})}',
