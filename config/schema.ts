@@ -17,6 +17,7 @@ import {
   defaultResourceServerIdentifier,
   deployRoleArnRule,
   kmsKeyInBucketAccountRule,
+  kmsKeyLocationRule,
   MIN_ROLE_MAX_SESSION_DURATION,
   nestedPrefixes,
   taggedPrefixRule,
@@ -67,7 +68,9 @@ export function parseFoundation({ file, raw, environment }: FoundationFileInput,
     problem('auth0_domain', 'is required when identity_provider is "auth0": the tenant host, e.g. "tenant.eu.auth0.com"');
   }
   if (provider !== undefined) {
-    const otherProviderKeys = isAuth0 ? (['cognito_domain_prefix', 'resource_server_identifier'] as const) : (['auth0_domain', 'audience'] as const);
+    const otherProviderKeys = isAuth0
+      ? (['cognito_domain_prefix', 'resource_server_identifier'] as const)
+      : (['auth0_domain', 'audience', 'existing_oidc_provider_arn', 'additional_oidc_audiences'] as const);
     for (const key of otherProviderKeys) {
       if (given(key)) problem(key, `applies only to identity_provider "${isAuth0 ? 'cognito' : 'auth0'}"; remove it, or switch identity_provider`);
     }
@@ -102,6 +105,16 @@ export function parseFoundation({ file, raw, environment }: FoundationFileInput,
   const { api_throttling_burst_limit: burst, api_throttling_rate_limit: rate } = fields;
   if (burst !== undefined && rate !== undefined && burst < rate) {
     problem('api_throttling_burst_limit', `must be at least api_throttling_rate_limit (${rate}), or steady traffic is throttled`);
+  }
+  if (fields.existing_oidc_provider_arn !== undefined && fields.auth0_domain !== undefined && !fields.existing_oidc_provider_arn.includes(`:oidc-provider/${fields.auth0_domain}`)) {
+    problem('existing_oidc_provider_arn', `must be the provider of this environment's tenant, ":oidc-provider/${fields.auth0_domain}/"`);
+  }
+  if (fields.existing_oidc_provider_arn !== undefined && fields.additional_oidc_audiences !== undefined) {
+    problem('additional_oidc_audiences', 'applies only to the environment that creates the OIDC provider; this one reuses another\'s (existing_oidc_provider_arn): list its audience there');
+  }
+  if (fields.kms_key_arn !== undefined && fields.aws_region !== undefined) {
+    const rule = kmsKeyLocationRule(fields.aws_region, `the bucket (aws_region)`)(fields.kms_key_arn);
+    if (rule) problem('kms_key_arn', rule);
   }
   const bucketAccount = fields.bucket_account;
   if (bucketAccount !== undefined) {
@@ -143,7 +156,14 @@ export function parseFoundation({ file, raw, environment }: FoundationFileInput,
   };
   if (parsed.identity_provider === 'auth0') {
     const auth0Domain = parsed.auth0_domain!; // required above
-    return { identityProvider: 'auth0', ...common, auth0Domain, audience: parsed.audience ?? defaultAudience(environment, auth0Domain) };
+    return {
+      identityProvider: 'auth0',
+      ...common,
+      auth0Domain,
+      audience: parsed.audience ?? defaultAudience(environment, auth0Domain),
+      ...(parsed.existing_oidc_provider_arn === undefined ? {} : { existingOidcProviderArn: parsed.existing_oidc_provider_arn }),
+      ...(parsed.additional_oidc_audiences === undefined ? {} : { additionalOidcAudiences: parsed.additional_oidc_audiences }),
+    };
   }
   return {
     identityProvider: 'cognito',
@@ -241,6 +261,13 @@ export function parseServers({ file, raw, namePrefix, identityProvider, bucketAc
 export function parseBackend(file: string, raw: unknown, problems: ConfigProblem[]): BackendConfig | undefined {
   const parsed = parseWithProblems(backendShape, raw, file, problems);
   if (!parsed) return undefined;
+  if (parsed.kms_key_id !== undefined) {
+    const rule = kmsKeyLocationRule(parsed.region, 'the state bucket (region)')(parsed.kms_key_id);
+    if (rule) {
+      problems.push({ file, key: 'kms_key_id', value: parsed.kms_key_id, rule });
+      return undefined;
+    }
+  }
   if (parsed.use_lockfile !== undefined && parsed.dynamodb_table !== undefined) {
     problems.push({
       file,

@@ -20,6 +20,9 @@ import {
   apiRateLimitRule,
   audienceRule,
   auth0DomainRule,
+  oidcProviderArnRule,
+  bucketNameRule,
+  dynamodbTableNameRule,
   kmsKeyArnRule,
   logRetentionRule,
   permissionTierRule,
@@ -63,6 +66,10 @@ export const foundationShape = z
     project_name: string().superRefine(followsRule(projectNameRule)).default(DEFAULT_PROJECT_NAME),
     auth0_domain: string('must be a string such as "tenant.eu.auth0.com"').superRefine(followsRule(auth0DomainRule)).optional(),
     audience: string().superRefine(followsRule(audienceRule)).optional(),
+    existing_oidc_provider_arn: string().superRefine(followsRule(oidcProviderArnRule)).optional(),
+    additional_oidc_audiences: z
+      .array(string().superRefine(followsRule(audienceRule)), { invalid_type_error: 'must be a list of API identifiers' })
+      .optional(),
     bucket_name: string().optional(),
     bucket_versioning: boolean().default(false),
     object_expiration_days: days(LIFECYCLE_DAYS.objectExpiration).optional(),
@@ -134,13 +141,15 @@ export const serversShape = z
 
 export const backendShape = z
   .object({
-    bucket: z.string({ required_error: 'is required: the S3 bucket that holds Terraform state', invalid_type_error: 'must be a string' }).min(3),
+    bucket: z
+      .string({ required_error: 'is required: the S3 bucket that holds Terraform state', invalid_type_error: 'must be a string' })
+      .superRefine(followsRule(bucketNameRule)),
     region: z
       .string({ required_error: 'is required: the region of the state bucket', invalid_type_error: 'must be a string' })
       .superRefine(followsRule(regionRule)),
     encrypt: boolean().default(true),
     use_lockfile: boolean().optional(),
-    dynamodb_table: string().min(3).optional(),
+    dynamodb_table: string().superRefine(followsRule(dynamodbTableNameRule)).optional(),
     kms_key_id: string().superRefine(followsRule(kmsKeyArnRule)).optional(),
     profile: string().optional(),
     key: z

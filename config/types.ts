@@ -84,6 +84,10 @@ export interface Auth0FoundationSettings extends CommonFoundationSettings {
   readonly auth0Domain: string;
   /** The API identifier. @default `https://s3-uploader.<env>.<auth0_domain>` */
   readonly audience: string;
+  /** Reuse this IAM OIDC provider (another environment's, same tenant and account) instead of creating one. @default undefined (create it) */
+  readonly existingOidcProviderArn?: string;
+  /** Audiences of environments that reuse this environment's OIDC provider: added to its client ids. @default [] */
+  readonly additionalOidcAudiences?: readonly string[];
 }
 
 /** A Cognito environment: its hosted domain and resource server are always known. */

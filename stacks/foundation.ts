@@ -89,9 +89,11 @@ export class FoundationStack extends TerraformStack {
         auth0Domain: settings.auth0Domain,
         audience: settings.audience,
         tokenLifetimeSeconds: settings.tokenLifetimeSeconds,
+        existingOidcProviderArn: settings.existingOidcProviderArn,
+        additionalAudiences: settings.additionalOidcAudiences,
         provider: auth0,
       });
-      output('oidc_provider_arn', idp.oidcProvider.arn, 'IAM OIDC provider the server roles trust');
+      output('oidc_provider_arn', idp.oidcProviderArn, 'IAM OIDC provider the server roles trust');
       output('oidc_provider_url', idp.oidcProviderUrl, 'OIDC provider URL without https://, with trailing slash (IAM condition key prefix)');
       output('audience', idp.audience, 'Auth0 API identifier: the aud of server tokens');
       output('auth0_api_id', idp.resourceServer.id, 'Auth0 resource server id');

@@ -11,3 +11,4 @@ export * from './tags';
 export * from './values';
 export * from './accounts';
 export * from './quotas';
+export * from './table';

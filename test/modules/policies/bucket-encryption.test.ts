@@ -3,9 +3,9 @@
 // DSSE, another key and `aws:kms` without a key id (which S3 serves with the aws/s3 key) are
 // denied by the bucket policy, to every principal. SSE-C is denied on every bucket. The server role's own policy allows the put,
 // so the bucket policy alone decides.
-import { uploadBucketPolicy } from '../../modules/policies/bucket';
-import { s3AccessPolicy } from '../../modules/policies/s3-access';
-import { ACCOUNT_ID, identityDecision } from '../../sandbox/iam-evaluator';
+import { uploadBucketPolicy } from '../../../modules/policies/bucket';
+import { s3AccessPolicy } from '../../../modules/policies/s3-access';
+import { ACCOUNT_ID, identityDecision } from '../../../sandbox/iam-evaluator';
 
 const BUCKET_ARN = 'arn:aws:s3:::oidc-s3-prod-uploads';
 const KEY = `arn:aws:kms:eu-west-1:${ACCOUNT_ID}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;

@@ -4,7 +4,7 @@
 import type { BucketAccount, IdentityProvider } from '../../config/types';
 import { FoundationStack } from '../../stacks/foundation';
 import { allStrings, synthApp, type SynthesizedApp, type TerraformJson } from '../support/synth';
-import { environmentConfig } from './fixtures';
+import { environmentConfig } from './foundation-fixtures';
 
 const BUCKET_ACCOUNT: BucketAccount = { accountId: '222233334444', deployRoleArn: 'arn:aws:iam::222233334444:role/oidc-s3-bucket-deployer', organizationId: 'o-abc123def4' };
 const KMS_KEY_ARN = 'arn:aws:kms:eu-west-1:222233334444:key/1234abcd-12ab-34cd-56ef-1234567890ab';

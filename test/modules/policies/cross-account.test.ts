@@ -2,11 +2,11 @@
 // server role's identity policy in the roles' account and the bucket policy in the bucket's
 // account, evaluated together by the IAM simulator, as IAM does for cross-account requests (both
 // must allow). Context keys are the ones AWS sets for a role session of that principal.
-import type { PermissionTier } from '../../config/types';
-import { bucketKeyPolicyStatement, uploadBucketPolicy, type ServerRolesGrant } from '../../modules/policies/bucket';
-import { policyDocument, type PolicyDocument } from '../../modules/policies/document';
-import { s3AccessPolicy } from '../../modules/policies/s3-access';
-import { crossAccountDecision, type Decision } from '../../sandbox/iam-evaluator';
+import type { PermissionTier } from '../../../config/types';
+import { bucketKeyPolicyStatement, uploadBucketPolicy, type ServerRolesGrant } from '../../../modules/policies/bucket';
+import { policyDocument, type PolicyDocument } from '../../../modules/policies/document';
+import { s3AccessPolicy } from '../../../modules/policies/s3-access';
+import { crossAccountDecision, type Decision } from '../../../sandbox/iam-evaluator';
 
 const ORG = 'o-abc123def4';
 const ROLES_ACCOUNT = '111122223333';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { IdentityProvider } from '../../config/types';
 import { FoundationStack } from '../../stacks/foundation';
 import { allKeys, allStrings, onlyResource, resourcesOfType, synthApp, type SynthesizedApp, type TerraformJson } from '../support/synth';
-import { environmentConfig } from './fixtures';
+import { environmentConfig } from './foundation-fixtures';
 
 type Variant = `${IdentityProvider}-${'dev' | 'prod'}`;
 const VARIANTS: readonly Variant[] = ['auth0-dev', 'auth0-prod', 'cognito-dev', 'cognito-prod'];

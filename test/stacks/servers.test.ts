@@ -1,7 +1,7 @@
 import { getExpressionAst } from '@cdktf/hcl2json';
 import { s3AccessPolicy } from '../../modules/policies/s3-access';
 import { allStrings, type TerraformJson } from '../support/synth';
-import { THREE_SERVERS, environmentConfig, foundationOutput, synthServers } from './fixtures';
+import { THREE_SERVERS, environmentConfig, foundationOutput, synthServers } from './servers-fixtures';
 
 const LOCAL = '${local.servers}';
 

@@ -1,9 +1,9 @@
 // The exact documents the foundation deploys, with concrete ARNs, evaluated by an IAM simulator.
 import { runSimulation } from '@cloud-copilot/iam-simulate';
-import { uploadBucketPolicy } from '../../modules/policies/bucket';
-import type { PolicyDocument } from '../../modules/policies/document';
-import { lambdaFunctionArn, vendingLambdaPermissionsPolicy, vendingLambdaTrustPolicy } from '../../modules/policies/vending-lambda';
-import { ACCOUNT_ID, identityDecision, trustDecision, type Decision } from '../../sandbox/iam-evaluator';
+import { uploadBucketPolicy } from '../../../modules/policies/bucket';
+import type { PolicyDocument } from '../../../modules/policies/document';
+import { lambdaFunctionArn, vendingLambdaPermissionsPolicy, vendingLambdaTrustPolicy } from '../../../modules/policies/vending-lambda';
+import { ACCOUNT_ID, identityDecision, trustDecision, type Decision } from '../../../sandbox/iam-evaluator';
 
 const BUCKET_ARN = 'arn:aws:s3:::oidc-s3-dev-uploads';
 const TABLE_ARN = `arn:aws:dynamodb:eu-west-1:${ACCOUNT_ID}:table/oidc-s3-dev-client-roles`;

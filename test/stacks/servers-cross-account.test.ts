@@ -3,7 +3,7 @@
 // hold only for the bucket's account and organization (read from the foundation's outputs), and
 // `server_configurations` carries the bucket's account. Onboarding still changes one entry only.
 import type { TerraformJson } from '../support/synth';
-import { THREE_SERVERS, environmentConfig, foundationOutput, server, synthServers } from './fixtures';
+import { THREE_SERVERS, environmentConfig, foundationOutput, server, synthServers } from './servers-fixtures';
 
 const BUCKET_ACCOUNT = { accountId: '222233334444', deployRoleArn: 'arn:aws:iam::222233334444:role/oidc-s3-bucket-deployer', organizationId: 'o-abc123def4' };
 
