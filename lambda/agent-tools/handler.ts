@@ -13,6 +13,7 @@ import { elapsedMs, logAgentEvent, logRefusal } from './log';
 import { SettingsReader, type LambdaEnvironment } from './settings';
 import { errorResult, S3Tools, textResult, type ToolResult } from './operations';
 import { ServerSessions } from './sessions';
+import { toolNameOf } from './tool-schemas';
 
 export interface ToolsLambdaContext {
   readonly awsRequestId?: string;
@@ -65,13 +66,6 @@ function initialise(): Service | undefined {
 }
 
 const service = initialise();
-
-/** "<target>___<tool>" → "<tool>"; a name without the separator is taken as it is. */
-export function toolNameOf(qualified: string | undefined): string {
-  if (!qualified) return '';
-  const at = qualified.lastIndexOf('___');
-  return at < 0 ? qualified : qualified.slice(at + 3);
-}
 
 function callerOf(value: unknown): VerifiedCaller | undefined {
   if (typeof value !== 'object' || value === null) return undefined;

@@ -57,7 +57,7 @@ describe.each(['agents-auth0', 'agents-cognito'])('%s', (environment) => {
         allowed_clients: [servers('etl-02', 'client_id'), servers('backup-03', 'client_id')],
       });
     } else {
-      expect(jwt).toEqual({ discovery_url: 'https://your-tenant.eu.auth0.com/.well-known/openid-configuration', allowed_audience: ['${data.terraform_remote_state.foundation.outputs.audience}'] });
+      expect(jwt).toEqual({ discovery_url: 'https://your-agents-tenant.eu.auth0.com/.well-known/openid-configuration', allowed_audience: ['${data.terraform_remote_state.foundation.outputs.audience}'] });
     }
     const interceptorFn = Object.keys(resourcesOfType(gw(), 'aws_lambda_function')).find((id) => id.includes('interceptor'))!;
     expect(gateway.interceptor_configuration).toEqual([

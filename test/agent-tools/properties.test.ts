@@ -6,10 +6,9 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import fc from 'fast-check';
 import { CALLER_ARGUMENT } from '../../lambda/agent-tools/caller';
-import { toolNameOf } from '../../lambda/agent-tools/handler';
 import { MAX_KEY_BYTES, objectKey } from '../../lambda/agent-tools/keys';
 import { S3Tools, TOOL_TIER } from '../../lambda/agent-tools/operations';
-import { TOOL_DEFINITIONS, TOOL_NAMES } from '../../lambda/agent-tools/tool-schemas';
+import { TOOL_DEFINITIONS, TOOL_NAMES, toolNameOf } from '../../lambda/agent-tools/tool-schemas';
 import { inlineToolSchemas } from '../../modules/agent-gateway';
 import { createClientRolesTable, startDynalite, type LocalDynamo } from '../../sandbox/dynalite';
 import { startOAuthServer, type OAuthServer } from '../../sandbox/oauth-server';
