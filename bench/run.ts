@@ -13,6 +13,7 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { benchAgentTools } from './agent-tools';
 import { benchClient } from './client';
+import { benchServe } from './serve';
 import { round } from './harness';
 import { benchSynth, type SynthRow } from './synth';
 import { benchUploads } from './uploads';
@@ -20,13 +21,14 @@ import { benchVending } from './vending';
 
 type Figures = Record<string, number | string>;
 
-const SUITES = ['synth', 'vending', 'client', 'uploads', 'agents'] as const;
+const SUITES = ['synth', 'vending', 'client', 'serve', 'uploads', 'agents'] as const;
 type Suite = (typeof SUITES)[number];
 
 interface Results {
   synth?: SynthRow[];
   vending?: Figures;
   client?: Figures;
+  serve?: Figures;
   uploads?: Figures[];
   agents?: Figures;
 }
@@ -90,6 +92,12 @@ function targets(results: Results): Figures[] {
     const tokens = Number(client.concurrent_cold_token_requests);
     check('client: 100 concurrent cold invocations make one token request', String(tokens), tokens === 1);
   }
+  const serve = results.serve;
+  if (serve) {
+    check(`serve: ${serve.consumers} concurrent consumers on loopback, every request answered`, `${serve.requests_per_second} req/s, p99 ${serve.p99_ms} ms, ${serve.failed_requests} failed`, Number(serve.failed_requests) === 0);
+    const tokens = Number(serve.simulated_hour_token_requests);
+    check('serve: one simulated hour of renewals costs one token request per renewal, not per consumer, and no consumer is refused', `${serve.simulated_hour_served} served / ${tokens} token requests, ${serve.simulated_hour_failed_requests} failed`, tokens >= 1 && tokens <= 3 && Number(serve.simulated_hour_failed_requests) === 0);
+  }
   for (const row of results.uploads ?? []) {
     const ratio = Number(row.throughput_ratio);
     check(`uploads: s3-ops ≥ aws s3 cp at ${row.size_mib} MiB`, `${ratio}×`, ratio >= 1);
@@ -119,7 +127,7 @@ function resultsMarkdown(results: Results, started: Date, seconds: number, suite
     'generated servers maps; "app" is cdktf.json\'s app command (`node --require tsx/cjs main.ts`) alone, "cdktf" the full `cdktf synth`; peak RSS is',
     'the largest of any Node process in a run. Vending: the esbuild bundle against dynalite and the',
     'STS stand-in over loopback. Client: the built bundle against the local OAuth server and STS',
-    'stand-in. Uploads: `s3-ops upload` and `aws s3 cp` alternating against the same s3rver.',
+    'stand-in. Serve: the built bundle\'s `serve`, 50 keep-alive consumers in the benchmark process; its simulated hour scales sessions 1:60. Uploads: `s3-ops upload` and `aws s3 cp` alternating against the same s3rver.',
     '',
     '## Targets',
     '',
@@ -128,14 +136,15 @@ function resultsMarkdown(results: Results, started: Date, seconds: number, suite
   if (results.synth) sections.push('', '## Synth scaling', '', table(results.synth as unknown as Figures[]));
   if (results.vending) sections.push('', '## Credential vending', '', figuresTable(results.vending));
   if (results.client) sections.push('', '## Client', '', figuresTable(results.client));
+  if (results.serve) sections.push('', '## Credentials endpoint (serve)', '', figuresTable(results.serve));
   if (results.uploads) sections.push('', '## Uploads', '', table(results.uploads));
   if (results.agents) sections.push('', '## Agent tools', '', 'oidc-s3-mcp: spawned by the MCP SDK\'s stdio client on a warm credential cache, median of 10 starts to the first read_object result. Gateway Lambdas: the bundles in-process, 300 warm calls per tool after 20 warm-up, each through the interceptor (timed separately), against s3rver, dynalite and the STS stand-in.', '', figuresTable(results.agents));
   return `${sections.join('\n')}\n`;
 }
 
-const SECTION_TITLES: Readonly<Record<Suite, string>> = { synth: 'Synth scaling', vending: 'Credential vending', client: 'Client', uploads: 'Uploads', agents: 'Agent tools' };
+const SECTION_TITLES: Readonly<Record<Suite, string>> = { synth: 'Synth scaling', vending: 'Credential vending', client: 'Client', serve: 'Credentials endpoint (serve)', uploads: 'Uploads', agents: 'Agent tools' };
 /** How each suite's rows in the Targets table begin. */
-const TARGET_PREFIXES: Readonly<Record<Suite, readonly string[]>> = { synth: ['auth0:', 'cognito:'], vending: ['vending:'], client: ['client:'], uploads: ['uploads:'], agents: ['agents:'] };
+const TARGET_PREFIXES: Readonly<Record<Suite, readonly string[]>> = { synth: ['auth0:', 'cognito:'], vending: ['vending:'], client: ['client:'], serve: ['serve:'], uploads: ['uploads:'], agents: ['agents:'] };
 
 /**
  * A run of some suites only: their sections (and their rows of the Targets table) replace those of
@@ -190,6 +199,9 @@ async function main(): Promise<void> {
     } else if (suite === 'agents') {
       results.agents = await benchAgentTools();
       console.table(results.agents);
+    } else if (suite === 'serve') {
+      results.serve = await benchServe();
+      console.table(results.serve);
     } else {
       results.uploads = await benchUploads();
       console.table(results.uploads);
