@@ -1,5 +1,6 @@
 // The cdktf app: environment files -> validated config -> stacks. The only place that reads
 // the process environment; everything below receives plain, validated values.
+import './stacks/synth-process';
 import { App } from 'cdktf';
 import { join } from 'node:path';
 import { ConfigError } from './config/errors';

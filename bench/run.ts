@@ -16,7 +16,7 @@ import { benchClient } from './client';
 import { benchServe } from './serve';
 import { round } from './harness';
 import { benchSynth, type SynthRow } from './synth';
-import { benchUploads } from './uploads';
+import { benchUploads, type UploadFigures } from './uploads';
 import { benchVending } from './vending';
 
 type Figures = Record<string, number | string>;
@@ -29,7 +29,7 @@ interface Results {
   vending?: Figures;
   client?: Figures;
   serve?: Figures;
-  uploads?: Figures[];
+  uploads?: UploadFigures;
   agents?: Figures;
 }
 
@@ -61,7 +61,7 @@ function figuresTable(figures: Figures): string {
   return table(Object.entries(figures).map(([figure, value]) => ({ figure, value })));
 }
 
-/** The targets of issue 6, judged on this run's figures. */
+/** The targets of issues 6 and 16, judged on this run's figures. */
 function targets(results: Results): Figures[] {
   const rows: Figures[] = [];
   const check = (target: string, measured: string, met: boolean) => rows.push({ target, measured, met: met ? 'yes' : 'NO' });
@@ -72,8 +72,9 @@ function targets(results: Results): Figures[] {
     if (smallest && largest) {
       const appRatio = round(largest.appMs / smallest.appMs, 2);
       const cliRatio = round(largest.cdktfMs / smallest.cdktfMs, 2);
-      check(`${provider}: synth of 5,000 servers ≤ 1.5 × synth of 10 (app / cdktf synth)`, `${appRatio}× / ${cliRatio}×`, appRatio <= 1.5 && cliRatio <= 1.5);
-      check(`${provider}: app synth of 10 servers < 1 s`, `${smallest.appMs} ms`, smallest.appMs < 1000);
+      check(`${provider}: app synth of 5,000 servers ≤ 1.3 × app synth of 10`, `${appRatio}×`, appRatio <= 1.3);
+      check(`${provider}: cdktf synth of 5,000 servers ≤ 1.5 × cdktf synth of 10`, `${cliRatio}×`, cliRatio <= 1.5);
+      check(`${provider}: app synth of 10 servers < 0.7 s`, `${smallest.appMs} ms`, smallest.appMs < 700);
       check(`${provider}: cdktf synth of 10 servers < 4 s`, `${smallest.cdktfMs} ms`, smallest.cdktfMs < 4000);
       const peak = Math.max(...synth.map((r) => r.cdktfPeakRssMiB));
       check(`${provider}: peak RSS < 400 MB at every size`, `${peak} MiB`, peak * 1.048576 < 400);
@@ -88,7 +89,8 @@ function targets(results: Results): Figures[] {
   const client = results.client;
   if (client) {
     const warm = Number(client.warm_cache_median_ms);
-    check('client: get-credentials on a warm cache < 100 ms median', `${warm} ms`, warm < 100);
+    const floor = Number(client.node_baseline_ms);
+    check('client: get-credentials on a warm cache ≤ 1.25 × a bare `node -e 0`', `${warm} ms / ${floor} ms = ${round(warm / floor, 2)}×`, warm <= 1.25 * floor);
     const tokens = Number(client.concurrent_cold_token_requests);
     check('client: 100 concurrent cold invocations make one token request', String(tokens), tokens === 1);
   }
@@ -98,9 +100,17 @@ function targets(results: Results): Figures[] {
     const tokens = Number(serve.simulated_hour_token_requests);
     check('serve: one simulated hour of renewals costs one token request per renewal, not per consumer, and no consumer is refused', `${serve.simulated_hour_served} served / ${tokens} token requests, ${serve.simulated_hour_failed_requests} failed`, tokens >= 1 && tokens <= 3 && Number(serve.simulated_hour_failed_requests) === 0);
   }
-  for (const row of results.uploads ?? []) {
-    const ratio = Number(row.throughput_ratio);
-    check(`uploads: s3-ops ≥ aws s3 cp at ${row.size_mib} MiB`, `${ratio}×`, ratio >= 1);
+  for (const row of results.uploads?.sizes ?? []) {
+    const up = Number(row.upload_ratio);
+    const down = Number(row.download_ratio);
+    check(`uploads: s3-ops upload ≥ 1.10 × aws s3 cp at ${row.size_mib} MiB`, `${up}×`, up >= 1.1);
+    check(`uploads: s3-ops download ≥ 1.0 × aws s3 cp at ${row.size_mib} MiB`, `${down}×`, down >= 1);
+  }
+  const progress = results.uploads?.progress;
+  if (progress && progress.ratio !== undefined) {
+    // Within run-to-run noise: the display is drawn at most ten times a second.
+    const ratio = Number(progress.ratio);
+    check(`uploads: progress bar drawn costs < 3 % at ${progress.size_mib} MiB (shown / hidden)`, `${ratio}×`, ratio < 1.03);
   }
   return rows;
 }
@@ -127,7 +137,9 @@ function resultsMarkdown(results: Results, started: Date, seconds: number, suite
     'generated servers maps; "app" is cdktf.json\'s app command (`node --require tsx/cjs main.ts`) alone, "cdktf" the full `cdktf synth`; peak RSS is',
     'the largest of any Node process in a run. Vending: the esbuild bundle against dynalite and the',
     'STS stand-in over loopback. Client: the built bundle against the local OAuth server and STS',
-    'stand-in. Serve: the built bundle\'s `serve`, 50 keep-alive consumers in the benchmark process; its simulated hour scales sessions 1:60. Uploads: `s3-ops upload` and `aws s3 cp` alternating against the same s3rver.',
+    'stand-in. Serve: the built bundle\'s `serve`, 50 keep-alive consumers in the benchmark process; its simulated hour scales sessions 1:60.',
+    'stand-in. Uploads: `s3-ops upload`/`download` and `aws s3 cp` both ways, alternating against the',
+    'same s3rver; the ratios are aws time / s3-ops time (above 1: s3-ops is faster).',
     '',
     '## Targets',
     '',
@@ -137,7 +149,10 @@ function resultsMarkdown(results: Results, started: Date, seconds: number, suite
   if (results.vending) sections.push('', '## Credential vending', '', figuresTable(results.vending));
   if (results.client) sections.push('', '## Client', '', figuresTable(results.client));
   if (results.serve) sections.push('', '## Credentials endpoint (serve)', '', figuresTable(results.serve));
-  if (results.uploads) sections.push('', '## Uploads', '', table(results.uploads));
+  if (results.uploads) {
+    sections.push('', '## Uploads and downloads', '', table(results.uploads.sizes));
+    sections.push('', '### Progress display', '', table([results.uploads.progress]));
+  }
   if (results.agents) sections.push('', '## Agent tools', '', 'oidc-s3-mcp: spawned by the MCP SDK\'s stdio client on a warm credential cache, median of 10 starts to the first read_object result. Gateway Lambdas: the bundles in-process, 300 warm calls per tool after 20 warm-up, each through the interceptor (timed separately), against s3rver, dynalite and the STS stand-in.', '', figuresTable(results.agents));
   return `${sections.join('\n')}\n`;
 }
@@ -204,7 +219,8 @@ async function main(): Promise<void> {
       console.table(results.serve);
     } else {
       results.uploads = await benchUploads();
-      console.table(results.uploads);
+      console.table(results.uploads.sizes);
+      console.table([results.uploads.progress]);
     }
   }
   const seconds = (Date.now() - started.getTime()) / 1000;
