@@ -150,6 +150,16 @@ export async function loadEnvironment({ rootDir, environment, checks = [], onWar
     const rule = directExchangeServersRule(servers.servers.filter((server) => server.enabled).length);
     if (rule) problems.push({ file: `environments/${environment}/servers.json`, key: 'servers', value: `${servers.servers.length} servers`, rule });
   }
+  if (foundation && servers && !foundation.agentGateway) {
+    for (const server of servers.servers.filter((s) => s.agentTools)) {
+      problems.push({
+        file: `environments/${environment}/servers.json`,
+        key: `servers[${JSON.stringify(server.name)}].agent_tools`,
+        value: true,
+        rule: 'needs the agent gateway: set "agent_gateway": true in foundation.json, or remove agent_tools',
+      });
+    }
+  }
   if (foundation && servers) problems.push(...mergedTagProblems(environment, foundation, servers));
   if (foundation && backend) {
     const others = await otherEnvironments(rootDir, known.filter((name) => name !== environment));
