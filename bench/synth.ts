@@ -35,9 +35,10 @@ const BENCH_QUOTAS = { iam_roles_per_account: 10_000, cognito_app_clients_per_us
 
 // Auth0 in vending mode at every count: direct mode stops at 99 enabled servers (the OIDC provider's
 // client ID list), so only vending mode scales to thousands and the ratios compare like with like.
-function foundation(provider: 'auth0' | 'cognito') {
+// Each Auth0 environment its own tenant: one account holds one IAM OIDC provider per issuer.
+function foundation(provider: 'auth0' | 'cognito', count: number) {
   return provider === 'auth0'
-    ? { identity_provider: 'auth0', aws_region: 'eu-west-1', auth0_domain: 'bench.eu.auth0.com', auth0_exchange: 'vending', object_expiration_days: 10, quotas: BENCH_QUOTAS }
+    ? { identity_provider: 'auth0', aws_region: 'eu-west-1', auth0_domain: `bench-${count}.eu.auth0.com`, auth0_exchange: 'vending', object_expiration_days: 10, quotas: BENCH_QUOTAS }
     : { identity_provider: 'cognito', aws_region: 'eu-west-1', object_expiration_days: 10, quotas: BENCH_QUOTAS };
 }
 
@@ -50,7 +51,7 @@ export function prepareProject(counts: readonly number[]): string {
     for (const count of counts) {
       const env = join(dir, 'environments', `${provider[0]}-${count}`);
       mkdirSync(env, { recursive: true });
-      writeFileSync(join(env, 'foundation.json'), JSON.stringify(foundation(provider)));
+      writeFileSync(join(env, 'foundation.json'), JSON.stringify(foundation(provider, count)));
       writeFileSync(join(env, 'servers.json'), JSON.stringify(serversMap(count)));
     }
   }
