@@ -120,6 +120,15 @@ test('lower-case https_proxy / http_proxy work too', async () => {
   expect(proxy.log.map((e) => e.line)).toEqual([`CONNECT ${tokenHost()}`, `POST ${sts.url}/`]);
 });
 
+test('HTTPS_PROXY set in the --env-file is honoured like one in the environment', async () => {
+  proxy.log.length = 0;
+  cold += 1;
+  const envFile = host.envFile({ OIDC_CACHE_DIR: join(host.home, `cache-${cold}`), HTTPS_PROXY: proxy.url, NO_PROXY: stsHost() }, `cold-${cold}.env`);
+  const result = await run(process.execPath, ['--', host.bundles.provider, 'get-credentials', '--env-file', envFile], cleanEnv(host.home));
+  expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
+  expect(proxy.log.map((e) => e.line)).toEqual([`CONNECT ${tokenHost()}`]);
+});
+
 test.each([
   ['host:port entries', () => `${tokenHost()},${stsHost()}`],
   ['a bare host name (any port)', () => '127.0.0.1'],
