@@ -135,7 +135,7 @@ function resultsMarkdown(results: Results, started: Date, seconds: number, suite
     'generated servers maps; "app" is cdktf.json\'s app command (`node --require tsx/cjs main.ts`) alone, "cdktf" the full `cdktf synth`; peak RSS is',
     'the largest of any Node process in a run. Vending: the esbuild bundle against dynalite and the',
     'STS stand-in over loopback. Client: the built bundle against the local OAuth server and STS',
-    'stand-in. Serve: the built bundle\'s `serve`, 50 keep-alive consumers in the benchmark process; its simulated hour scales sessions 1:60.',
+    'stand-in. Serve: the built bundle\'s `serve`, 50 keep-alive consumers in the benchmark process; its simulated hour scales sessions 1:30 (120 s for 3600 s).',
     'stand-in. Uploads: `s3-ops upload`/`download` and `aws s3 cp` both ways, alternating against the',
     'same s3rver; the ratios are aws time / s3-ops time (above 1: s3-ops is faster).',
     '',
