@@ -66,6 +66,13 @@ export const foundationShape = z
     project_name: string().superRefine(followsRule(projectNameRule)).default(DEFAULT_PROJECT_NAME),
     auth0_domain: string('must be a string such as "tenant.eu.auth0.com"').superRefine(followsRule(auth0DomainRule)).optional(),
     audience: string().superRefine(followsRule(audienceRule)).optional(),
+    auth0_exchange: z
+      .enum(['direct', 'vending'], {
+        errorMap: () => ({
+          message: 'must be "direct" (hosts call STS AssumeRoleWithWebIdentity; at most 99 enabled servers) or "vending" (the credential-vending API; no server limit)',
+        }),
+      })
+      .optional(),
     existing_oidc_provider_arn: string().superRefine(followsRule(oidcProviderArnRule)).optional(),
     additional_oidc_audiences: z
       .array(string().superRefine(followsRule(audienceRule)), { invalid_type_error: 'must be a list of API identifiers' })
@@ -100,6 +107,7 @@ export const foundationShape = z
     api_throttling_burst_limit: number('must be a whole number of requests')
       .superRefine(followsRule(apiBurstLimitRule))
       .default(DEFAULT_API_THROTTLING_BURST_LIMIT),
+    agent_gateway: boolean().default(false),
     tags: tagMap.default({}),
     quotas: quotasShape.default({}),
   })
@@ -120,6 +128,7 @@ export const serverShape = z
       .superRefine(followsRule(sessionDurationRule))
       .default(DEFAULT_SESSION_DURATION_SECONDS),
     enabled: boolean().default(true),
+    agent_tools: boolean().default(false),
     revoke_sessions_issued_before: string('must be a UTC timestamp string such as "2026-11-22T18:00:00Z"')
       .superRefine(followsRule(utcTimestampRule))
       .optional(),

@@ -8,6 +8,7 @@
 import type { Quotas } from './rules/quotas';
 
 export type IdentityProvider = 'auth0' | 'cognito';
+export type Auth0Exchange = 'direct' | 'vending';
 
 /** The permission tiers of DESIGN.md, from least to most privilege. */
 export const PERMISSION_TIERS = ['write', 'read-write', 'full'] as const;
@@ -69,6 +70,8 @@ interface CommonFoundationSettings {
   /** HTTP API stage throttling. @default 10 requests/s, burst 20 */
   readonly apiThrottlingRateLimit: number;
   readonly apiThrottlingBurstLimit: number;
+  /** Deploy the `agent-gateway` stack (an AgentCore Gateway serving S3 tools to servers with agentTools). @default false */
+  readonly agentGateway: boolean;
   /** Tags on every resource of the foundation stack (provider default_tags). @default {} */
   readonly tags: Readonly<Record<string, string>>;
   /** The account's and tenant's quotas, for the synth-time quota check. @default DEFAULT_QUOTAS (AWS's and Auth0's defaults) */
@@ -82,6 +85,13 @@ export interface Auth0FoundationSettings extends CommonFoundationSettings {
   readonly auth0Domain: string;
   /** The API identifier. @default `https://s3-uploader.<env>.<auth0_domain>` */
   readonly audience: string;
+  /**
+   * How hosts trade tokens for credentials. `direct`: STS AssumeRoleWithWebIdentity from the
+   * host, at most 99 enabled servers (the OIDC provider's client ID list). `vending`: the
+   * credential-vending API and Lambda, as for Cognito; no server limit, one-hour sessions.
+   * @default "direct"
+   */
+  readonly auth0Exchange: Auth0Exchange;
   /** Reuse this IAM OIDC provider (another environment's, same tenant and account) instead of creating one. @default undefined (create it) */
   readonly existingOidcProviderArn?: string;
   /** Audiences of environments that reuse this environment's OIDC provider: added to its client ids. @default [] */
@@ -111,6 +121,8 @@ export interface ServerSettings {
   readonly maxSessionDuration: number;
   /** A disabled server keeps its resources but is refused credentials. @default true */
   readonly enabled: boolean;
+  /** This server's OAuth client may call the agent gateway's tools (foundation agentGateway only). @default false */
+  readonly agentTools: boolean;
   /** Sessions issued before this instant (ISO 8601, UTC) are denied: revokes live credentials. @default undefined */
   readonly revokeSessionsIssuedBefore?: string;
   /** @default {} */

@@ -154,12 +154,16 @@ function lazyModuleSource(source: string, name: string): string {
 
 /**
  * Bundles the client's executables into `<outdir>/<name>.js`, one file each: every package in
- * LAZY_PACKAGES is bundled on its own first and aliased to a module holding it as text.
+ * LAZY_PACKAGES is bundled on its own first and aliased to a module holding it as text. All
+ * executables, or those named, in the order asked.
  */
-export function bundleClient(outdir: string): string[] {
+export type ClientBundleName = keyof typeof CLIENT_BUNDLES;
+
+export function bundleClient(outdir: string, names: readonly ClientBundleName[] = Object.keys(CLIENT_BUNDLES) as ClientBundleName[]): string[] {
   const stubs = mkdtempSync(join(tmpdir(), 'oidc-s3-lazy-'));
   try {
-    return Object.entries(CLIENT_BUNDLES).map(([name, entry]) => {
+    return names.map((name) => {
+      const entry = CLIENT_BUNDLES[name];
       const alias: Record<string, string> = {};
       for (const pkg of LAZY_PACKAGES[name as keyof typeof CLIENT_BUNDLES]) {
         const [chunk] = esbuild().buildSync({

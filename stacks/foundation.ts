@@ -2,6 +2,7 @@ import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-i
 import { TerraformOutput, TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
 import { namePrefix, type EnvironmentConfig } from '../config/types';
+import { AgentToolsRole } from '../modules/agent-gateway';
 import { Auth0Foundation } from '../modules/auth0-foundation';
 import { Auth0Provider } from '../modules/auth0/provider';
 import { CognitoFoundation } from '../modules/cognito-foundation';
@@ -12,7 +13,7 @@ import { useS3Backend, type FoundationOutput } from './backend';
 
 export interface FoundationStackProps {
   readonly config: EnvironmentConfig;
-  /** Pre-bundled vending Lambda code (Cognito only). @default bundled at synth time */
+  /** Pre-bundled vending Lambda code (Cognito, and Auth0 in vending mode). @default bundled at synth time */
   readonly vendingCodeDirectory?: string;
 }
 
@@ -73,6 +74,13 @@ export class FoundationStack extends TerraformStack {
       }
     }
 
+    if (settings.agentGateway) {
+      // Here rather than in the agent-gateway stack: the servers stack's role trust names it.
+      const tools = new AgentToolsRole(this, 'agent-tools-role', { namePrefix: prefix });
+      output('agent_tools_role_arn', tools.role.arn, 'Role of the agent gateway\'s tools Lambda (trusted by the Cognito server roles)');
+      output('agent_tools_role_name', tools.role.name, 'Name of that role (the agent-gateway stack attaches its policy)');
+    }
+
     if (settings.identityProvider === 'auth0') {
       // Credentials come from AUTH0_DOMAIN / AUTH0_CLIENT_ID / AUTH0_CLIENT_SECRET at plan time, never from here.
       const auth0 = new Auth0Provider(this, 'auth0');
@@ -84,11 +92,27 @@ export class FoundationStack extends TerraformStack {
         existingOidcProviderArn: settings.existingOidcProviderArn,
         additionalAudiences: settings.additionalOidcAudiences,
         provider: auth0,
+        vending:
+          settings.auth0Exchange === 'vending'
+            ? {
+                namePrefix: prefix,
+                deletionProtection: settings.deletionProtection,
+                logRetentionDays: settings.logRetentionDays,
+                throttlingRateLimit: settings.apiThrottlingRateLimit,
+                throttlingBurstLimit: settings.apiThrottlingBurstLimit,
+                codeDirectory: props.vendingCodeDirectory,
+              }
+            : undefined,
       });
-      output('oidc_provider_arn', idp.oidcProviderArn, 'IAM OIDC provider the server roles trust');
-      output('oidc_provider_url', idp.oidcProviderUrl, 'OIDC provider URL without https://, with trailing slash (IAM condition key prefix)');
       output('audience', idp.audience, 'Auth0 API identifier: the aud of server tokens');
       output('auth0_api_id', idp.resourceServer.id, 'Auth0 resource server id');
+      if (idp.vending && idp.clientRolesTable) {
+        output('credential_vending_api_url', idp.vending.credentialsUrl, 'Full URL of POST /credentials');
+        output('credential_vending_lambda_role_arn', idp.vending.role.arn, 'Role the server roles trust for sts:AssumeRole');
+        output('client_roles_table_name', idp.clientRolesTable.name, 'DynamoDB client_id -> role mapping table');
+      } else {
+        output('oidc_provider_url', idp.oidcProviderUrl, 'OIDC provider URL without https://, with trailing slash (IAM condition key prefix)');
+      }
     } else {
       const idp = new CognitoFoundation(this, 'cognito-foundation', {
         namePrefix: prefix,

@@ -4,7 +4,7 @@ import { ServersStack } from '../../stacks/servers';
 import { synthStack, type TerraformJson } from '../support/synth';
 
 export function server(name: string, s3PathPrefix: string, s3Permissions: PermissionTier, extra: Partial<ServerSettings> = {}): ServerSettings {
-  return { name, s3PathPrefix, s3Permissions, maxSessionDuration: 3600, enabled: true, tags: {}, ...extra };
+  return { name, s3PathPrefix, s3Permissions, maxSessionDuration: 3600, enabled: true, agentTools: false, tags: {}, ...extra };
 }
 
 /** Three servers: a plain writer, a sibling whose name and prefix share web-01's leading characters, a disabled full-tier one. */
@@ -20,7 +20,7 @@ export const COMMON_TAGS = { Project: 'oidc-s3-uploader', CostCenter: 'ops' };
 export type FoundationOverrides = Partial<Omit<Auth0FoundationSettings, 'identityProvider'> & Omit<CognitoFoundationSettings, 'identityProvider'>>;
 
 export function environmentConfig(identityProvider: IdentityProvider, servers: readonly ServerSettings[], overrides: FoundationOverrides = {}): EnvironmentConfig {
-  const { auth0Domain, audience, cognitoDomainPrefix, resourceServerIdentifier, ...common } = {
+  const { auth0Domain, audience, auth0Exchange, cognitoDomainPrefix, resourceServerIdentifier, ...common } = {
       awsRegion: 'eu-west-1',
       projectName: 'oidc-s3',
       bucketName: 'oidc-s3-dev-uploads',
@@ -33,12 +33,13 @@ export function environmentConfig(identityProvider: IdentityProvider, servers: r
       logRetentionDays: 30,
       apiThrottlingRateLimit: 10,
       apiThrottlingBurstLimit: 20,
+      agentGateway: false,
       tags: { FoundationOnly: 'yes' },
       ...overrides,
   };
   const foundation: FoundationSettings =
     identityProvider === 'auth0'
-      ? { identityProvider, ...common, auth0Domain: auth0Domain ?? 'tenant.eu.auth0.com', audience: audience ?? 'https://s3-uploader.dev.tenant.eu.auth0.com' }
+      ? { identityProvider, ...common, auth0Domain: auth0Domain ?? 'tenant.eu.auth0.com', audience: audience ?? 'https://s3-uploader.dev.tenant.eu.auth0.com', auth0Exchange: auth0Exchange ?? 'direct' }
       : {
           identityProvider,
           ...common,
