@@ -33,6 +33,11 @@ export interface StsStubOptions {
     readonly audience: string;
     readonly roles: Readonly<Record<string, string>>;
   };
+  /**
+   * What GetCallerIdentity answers (the AWS provider's `aws_caller_identity` data source).
+   * @default account 123456789012, an IAM user `stub`
+   */
+  readonly callerIdentity?: { readonly account: string; readonly arn: string; readonly userId: string };
 }
 
 export interface StsStub {
@@ -179,6 +184,11 @@ export async function startStsStub(options: StsStubOptions = {}): Promise<StsStu
     );
   };
 
+  const getCallerIdentity = (): string => {
+    const identity = options.callerIdentity ?? { account: '123456789012', arn: 'arn:aws:iam::123456789012:user/stub', userId: 'AIDASTUBSTUBSTUBSTUB' };
+    return `<GetCallerIdentityResult>${element('Arn', identity.arn)}${element('UserId', identity.userId)}${element('Account', identity.account)}</GetCallerIdentityResult>`;
+  };
+
   const send = (res: ServerResponse, status: number, xml: string): void => {
     const body = `<?xml version="1.0" encoding="UTF-8"?>\n${xml}`;
     res.writeHead(status, { 'content-type': 'text/xml', 'content-length': Buffer.byteLength(body), 'x-amzn-requestid': randomUUID() });
@@ -203,6 +213,7 @@ export async function startStsStub(options: StsStubOptions = {}): Promise<StsStu
     let result: string;
     if (action === 'AssumeRole') result = assumeRole(req, rest);
     else if (action === 'AssumeRoleWithWebIdentity') result = await assumeRoleWithWebIdentity(rest);
+    else if (action === 'GetCallerIdentity') result = getCallerIdentity();
     else throw new StsError('InvalidAction', `Could not find operation ${action} for version 2011-06-15`);
     const response = `${action}Response`;
     return send(res, 200, `<${response} xmlns="${NAMESPACE}">${result}<ResponseMetadata>${element('RequestId', randomUUID())}</ResponseMetadata></${response}>`);
