@@ -45,6 +45,8 @@ interface ToolSpec {
   readonly binary?: string;
   /** `namespace/type` of a provider. */
   readonly provider?: string;
+  /** Extra linker flags (version stamps release builds set), besides `-s -w`. */
+  readonly ldflags?: string;
 }
 
 export interface BuiltTool {
@@ -91,9 +93,9 @@ function readManifest(): Record<string, ToolSpec> {
   return specs;
 }
 
-/** sha256 of the tool module's files (go.mod, go.sum, *.go), so a change there rebuilds. */
-function contentHash(toolDir: string): string {
-  const hash = createHash('sha256');
+/** sha256 of the tool's build inputs (its manifest entry, go.mod, go.sum, *.go), so a change there rebuilds. */
+function contentHash(toolDir: string, spec: ToolSpec): string {
+  const hash = createHash('sha256').update(JSON.stringify(spec)).update('\0');
   for (const file of readdirSync(toolDir).sort()) {
     if (file === 'go.mod' || file === 'go.sum' || file.endsWith('.go')) hash.update(file).update('\0').update(readFileSync(join(toolDir, file))).update('\0');
   }
@@ -105,6 +107,13 @@ export function goPlatform(): string {
   const os = process.platform === 'win32' ? 'windows' : process.platform;
   const arch = ({ x64: 'amd64', arm64: 'arm64', ia32: '386', arm: 'arm' } as Record<string, string>)[process.arch] ?? process.arch;
   return `${os}_${arch}`;
+}
+
+/** Where a tool of tools/tools.json is (or will be) cached. */
+export function toolCachePath(name: string): string {
+  const spec = readManifest()[name];
+  if (!spec) throw new ToolsError('bad_manifest', `tools/tools.json has no "${name}"`);
+  return join(toolsCacheRoot(), name, `${spec.version}-${contentHash(join(TOOLS_DIR, name), spec)}`, executableName(spec));
 }
 
 function executableName(spec: ToolSpec): string {
@@ -181,7 +190,7 @@ function buildTool(name: string, spec: ToolSpec, toolDir: string, target: string
   log(`tools: building ${name} ${spec.version} (go build -p ${jobs}); the first build of the aws provider takes many minutes`);
   const started = Date.now();
   const temporary = `${target}.partial-${process.pid}`;
-  const result = go(['build', `-p=${jobs}`, '-trimpath', '-ldflags=-s -w', '-o', temporary, spec.package], toolDir);
+  const result = go(['build', `-p=${jobs}`, '-trimpath', `-ldflags=-s -w${spec.ldflags ? ` ${spec.ldflags}` : ''}`, '-o', temporary, spec.package], toolDir);
   if (result.status !== 0) {
     rmSync(temporary, { force: true });
     throw new ToolsError('build_failed', `go build of ${name} ${spec.version} failed in ${toolDir}:\n${(result.stderr || String(result.error)).trim()}`);
@@ -241,8 +250,8 @@ export async function ensureTools(options: { log?: (line: string) => void } = {}
   let goChecked = false;
   for (const [name, spec] of Object.entries(readManifest())) {
     const toolDir = join(TOOLS_DIR, name);
-    const dir = join(root, name, `${spec.version}-${contentHash(toolDir)}`);
-    const path = join(dir, executableName(spec));
+    const path = toolCachePath(name);
+    const dir = join(path, '..');
     if (existsSync(path) && statSync(path).size > 0) {
       built.push({ name, version: spec.version, path, provider: spec.provider, built: false });
       continue;

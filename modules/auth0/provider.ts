@@ -7,7 +7,12 @@
  * and cover only the arguments this project uses. Every argument here exists, with the same
  * optionality, from provider v1.0.0 through the latest 1.x (checked against
  * github.com/auth0/terraform-provider-auth0, internal/provider/provider.go and
- * internal/auth0/{resourceserver,client}/*.go), so `~> 1.0` admits any release they run with.
+ * internal/auth0/{resourceserver,client}/*.go).
+ *
+ * The constraint admits the release `npm run verify:terraform` validates against (1.55.0, whose
+ * schema tools/terraform-provider-auth0-standin transcribes) and later 1.x, and excludes known-broken
+ * releases: 1.0.0–1.1.0 fail client grants with `scopes = []` (auth0/terraform-provider-auth0#884,
+ * fixed in 1.1.1) and 1.39.0 sends `allow_all_scopes` on every grant (#1466, fixed in 1.39.1).
  */
 import * as cdktf from 'cdktf';
 import type { Construct } from 'constructs';
@@ -15,7 +20,7 @@ import type { Construct } from 'constructs';
 /** The generator metadata every Auth0 binding reports; it becomes `required_providers.auth0`. */
 export const AUTH0_GENERATOR_METADATA: cdktf.TerraformProviderGeneratorMetadata = {
   providerName: 'auth0',
-  providerVersionConstraint: '~> 1.0',
+  providerVersionConstraint: '~> 1.55',
 };
 
 /**

@@ -38,8 +38,8 @@ function bindingsStack(): { json: TerraformJson; hcl: string } {
 
 const { json, hcl } = bindingsStack();
 
-test('provider: source auth0/auth0, ~> 1.0, no arguments unless given', () => {
-  expect(json.terraform.required_providers.auth0).toEqual({ source: 'auth0/auth0', version: '~> 1.0' });
+test('provider: source auth0/auth0, ~> 1.55, no arguments unless given', () => {
+  expect(json.terraform.required_providers.auth0).toEqual({ source: 'auth0/auth0', version: '~> 1.55' });
   expect(json.provider.auth0).toEqual([{}]);
   const stack = new TerraformStack(Testing.app(), 'configured');
   new Auth0Provider(stack, 'auth0', { domain: 'tenant.eu.auth0.com', debug: true, alias: 'other' });
@@ -90,5 +90,5 @@ test('auth0_client_credentials and auth0_client_grant follow the clients, secret
 test('HCL synthesis renders the same arguments and the block as a block', () => {
   expect(hcl).toMatch(/resource "auth0_client" "\w+" \{[\s\S]*app_type = "non_interactive"[\s\S]*jwt_configuration \{\s*alg = "RS256"\s*\}/);
   expect(hcl).toMatch(/resource "auth0_client_grant" "\w+" \{[\s\S]*scopes = \[\s*\]/);
-  expect(hcl).toMatch(/auth0 = \{\s*version = "~> 1.0"\s*source = "auth0\/auth0"\s*\}/);
+  expect(hcl).toMatch(/auth0 = \{\s*version = "~> 1.55"\s*source = "auth0\/auth0"\s*\}/);
 });
