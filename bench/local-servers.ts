@@ -1,5 +1,5 @@
 // What the host-client benchmarks share: a worker process started through
-// scripts/with-test-ca.mjs (Node trusts the local OAuth server's test CA only if
+// scripts/with-local-ca.mjs (Node trusts the local OAuth server's test CA only if
 // NODE_EXTRA_CA_CERTS is set when it starts), with an environment holding nothing that could
 // reach real AWS, and the Auth0-flavoured local servers the client's e2e tests stand up.
 import { spawn } from 'node:child_process';
@@ -18,7 +18,7 @@ export async function runWorker<T>(file: string, options: object): Promise<T> {
   const env: Record<string, string> = { PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin', LANG: 'C.UTF-8', HOME: process.env.HOME ?? '/tmp' };
   if (process.env.TMPDIR) env.TMPDIR = process.env.TMPDIR;
   const stdout = await new Promise<string>((resolve, reject) => {
-    const child = spawn(process.execPath, [join(REPO_ROOT, 'scripts/with-test-ca.mjs'), process.execPath, '--import', 'tsx', file, WORKER_FLAG, JSON.stringify(options)], {
+    const child = spawn(process.execPath, [join(REPO_ROOT, 'scripts/with-local-ca.mjs'), process.execPath, '--import', 'tsx', file, WORKER_FLAG, JSON.stringify(options)], {
       cwd: REPO_ROOT,
       env,
       stdio: ['ignore', 'pipe', 'inherit'], // the worker's progress notes and errors
@@ -75,8 +75,8 @@ const ROLE_ARN = 'arn:aws:iam::123456789012:role/oidc-s3-bench-host';
 export async function startAuth0Stack(): Promise<Auth0Stack> {
   const [{ TestHost, auth0HostSettings }, { startOAuthServer }, { startStsStub }] = await Promise.all([
     import('../test/client/harness'),
-    import('../test/support/oauth-server'),
-    import('../test/support/sts-stub'),
+    import('../sandbox/oauth-server'),
+    import('../sandbox/sts'),
   ]);
   const clientSecret = `bench-secret-${Math.random().toString(36).slice(2)}`;
   const host = new TestHost('bench-auth0-host');

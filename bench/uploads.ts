@@ -30,7 +30,7 @@ function randomFile(path: string, mib: number): void {
 
 async function measure({ sizesMiB = [64, 512], rounds = 3 }: { sizesMiB?: number[]; rounds?: number }): Promise<Row[]> {
   if (rounds < 3) throw new Error(`rounds must be at least 3 (got ${rounds})`);
-  const [{ cleanEnv, tempDir, removeDir }, { startS3 }] = await Promise.all([import('../test/client/harness'), import('../test/support/s3')]);
+  const [{ cleanEnv, tempDir, removeDir }, { startS3 }] = await Promise.all([import('../test/client/harness'), import('../sandbox/s3rver')]);
   const home = tempDir('bench-uploads');
   const s3 = await startS3({ bucket: 'oidc-s3-bench-uploads' });
   try {

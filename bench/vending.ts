@@ -4,7 +4,7 @@
 // first request, which also fetches the JWKS and opens connections) and warm latency over 1,000
 // sequential requests. Run directly: `npx tsx bench/vending.ts`.
 //
-// The work runs in a child process started through scripts/with-test-ca.mjs, because Node only
+// The work runs in a child process started through scripts/with-local-ca.mjs, because Node only
 // trusts the local servers' test CA if NODE_EXTRA_CA_CERTS is set when the process starts.
 import { execFile } from 'node:child_process';
 import { mkdirSync, statSync } from 'node:fs';

@@ -2,7 +2,8 @@ import { parse as parseHcl } from '@cdktf/hcl2json';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { ConfigError, type ConfigProblem } from './errors';
-import { environmentNameRule, parseBackend, parseFoundation, parseServers } from './schema';
+import { environmentNameRule } from './rules';
+import { parseBackend, parseFoundation, parseServers } from './schema';
 import type { EnvironmentConfig } from './types';
 
 export interface LoadEnvironmentOptions {

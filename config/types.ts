@@ -27,15 +27,11 @@ export interface BackendConfig {
   readonly profile?: string;
 }
 
-export interface FoundationSettings {
-  readonly identityProvider: IdentityProvider;
+/** What both identity providers' environments share. */
+interface CommonFoundationSettings {
   readonly awsRegion: string;
   /** @default "oidc-s3" */
   readonly projectName: string;
-  /** Auth0 only: the tenant's domain, e.g. `tenant.eu.auth0.com`. */
-  readonly auth0Domain?: string;
-  /** Auth0 only: the API identifier. @default `https://s3-uploader.<env>.<auth0_domain>` */
-  readonly audience?: string;
   /** @default `<project>-<env>-uploads` */
   readonly bucketName: string;
   readonly bucketVersioning: boolean;
@@ -49,10 +45,6 @@ export interface FoundationSettings {
   readonly kmsKeyArn?: string;
   /** Access-token lifetime: Auth0 resource server `token_lifetime`; Cognito app clients' access-token validity. @default 86400 for Auth0, 3600 for Cognito */
   readonly tokenLifetimeSeconds: number;
-  /** Cognito only: the hosted domain prefix. @default `<project>-<env>` */
-  readonly cognitoDomainPrefix: string;
-  /** Cognito only: the resource server identifier (scopes are `<identifier>/write`, …). @default `https://s3-uploader.<project>-<env>` */
-  readonly resourceServerIdentifier: string;
   /** Deletion protection on the user pool (and the mapping table). @default true */
   readonly deletionProtection: boolean;
   /** CloudWatch Logs retention for the Lambda and API logs. @default 30 */
@@ -63,6 +55,27 @@ export interface FoundationSettings {
   /** Tags on every resource of the foundation stack (provider default_tags). @default {} */
   readonly tags: Readonly<Record<string, string>>;
 }
+
+/** An Auth0 environment: its tenant and API identifier are always known. */
+export interface Auth0FoundationSettings extends CommonFoundationSettings {
+  readonly identityProvider: 'auth0';
+  /** The tenant's domain, e.g. `tenant.eu.auth0.com`. */
+  readonly auth0Domain: string;
+  /** The API identifier. @default `https://s3-uploader.<env>.<auth0_domain>` */
+  readonly audience: string;
+}
+
+/** A Cognito environment: its hosted domain and resource server are always known. */
+export interface CognitoFoundationSettings extends CommonFoundationSettings {
+  readonly identityProvider: 'cognito';
+  /** The hosted domain prefix. @default `<project>-<env>` */
+  readonly cognitoDomainPrefix: string;
+  /** The resource server identifier (scopes are `<identifier>/write`, …). @default `https://s3-uploader.<project>-<env>` */
+  readonly resourceServerIdentifier: string;
+}
+
+/** The validated foundation.json, one shape per identity provider (discriminated by `identityProvider`). */
+export type FoundationSettings = Auth0FoundationSettings | CognitoFoundationSettings;
 
 export interface ServerSettings {
   /** The key in the servers map: names the IAM role, the OAuth client, the session. */

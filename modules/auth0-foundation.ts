@@ -1,6 +1,6 @@
 import { IamOpenidConnectProvider } from '@cdktf/provider-aws/lib/iam-openid-connect-provider';
 import { Construct } from 'constructs';
-import { HOSTNAME as DOMAIN } from '../config/patterns';
+import { DEFAULT_TOKEN_LIFETIME_SECONDS, audienceRule, auth0DomainRule, defaultAudience, tokenLifetimeRule } from '../config/rules';
 import type { Auth0Provider } from './auth0/provider';
 import { ResourceServer } from './auth0/resource-server';
 import { SettingChecks } from './construct-validation';
@@ -20,9 +20,6 @@ export interface Auth0FoundationConfig {
   readonly provider?: Auth0Provider;
 }
 
-const AUDIENCE = /^https:\/\/[^\s<>]+$/;
-/** Auth0's maximum `token_lifetime`: 30 days. */
-const MAX_TOKEN_LIFETIME = 2_592_000;
 
 /**
  * The Auth0 side of the federation: an API (resource server) whose access tokens servers obtain
@@ -39,14 +36,14 @@ export class Auth0Foundation extends Construct {
 
   public constructor(scope: Construct, id: string, config: Auth0FoundationConfig) {
     super(scope, id);
-    const tokenLifetime = config.tokenLifetimeSeconds ?? 86_400;
+    const tokenLifetime = config.tokenLifetimeSeconds ?? DEFAULT_TOKEN_LIFETIME_SECONDS.auth0;
     new SettingChecks(`Auth0Foundation ${this.node.path}`)
-      .matches('auth0Domain', config.auth0Domain, DOMAIN, 'a lowercase host name such as tenant.eu.auth0.com, without https:// or a path', 'set auth0_domain to the tenant domain only')
-      .matches('audience', config.audience, AUDIENCE, 'an https:// URL without spaces, < or >', 'set audience to an https:// identifier, or omit it for the default')
-      .integerInRange('tokenLifetimeSeconds', tokenLifetime, 60, MAX_TOKEN_LIFETIME, 'set token_lifetime_seconds to a whole number of seconds up to 2592000 (30 days)')
+      .follows('auth0Domain', config.auth0Domain, auth0DomainRule, 'set auth0_domain to the tenant domain only')
+      .follows('audience', config.audience, audienceRule, 'set audience to an https:// identifier, or omit it for the default')
+      .follows('tokenLifetimeSeconds', tokenLifetime, tokenLifetimeRule('auth0'), 'set token_lifetime_seconds to a whole number of seconds up to 2592000 (30 days)')
       .throwIfAny();
 
-    this.audience = config.audience ?? `https://s3-uploader.${config.environment}.${config.auth0Domain}`;
+    this.audience = config.audience ?? defaultAudience(config.environment, config.auth0Domain);
     this.oidcProviderUrl = `${config.auth0Domain}/`;
 
     this.resourceServer = new ResourceServer(this, 'api', {

@@ -66,10 +66,54 @@ export function cachedVendingLambdaBundle(cacheRoot = join(REPO_ROOT, 'node_modu
   return directory;
 }
 
+/** The agent gateway's Lambdas (stacks/agent-gateway.ts): entry points, bundled like the vending Lambda. */
+export const AGENT_LAMBDA_ENTRIES = {
+  'agent-tools': join(REPO_ROOT, 'lambda/agent-tools/handler.ts'),
+  'agent-interceptor': join(REPO_ROOT, 'lambda/agent-interceptor/handler.ts'),
+} as const;
+
+export type AgentLambdaName = keyof typeof AGENT_LAMBDA_ENTRIES;
+
+/** Bundles one agent Lambda into `<outdir>/index.js` (handler `index.handler`), for nodejs22.x. */
+export function bundleAgentLambda(name: AgentLambdaName, outdir: string): string {
+  const outfile = join(outdir, 'index.js');
+  esbuild().buildSync({ ...common, entryPoints: [AGENT_LAMBDA_ENTRIES[name]], outfile, target: 'node22' });
+  return outfile;
+}
+
+/**
+ * An agent Lambda bundled once per version of its sources, as cachedVendingLambdaBundle does:
+ * the hash covers every folder the two handlers import from (they share the tool core and the
+ * vending Lambda's token verifier).
+ */
+export function cachedAgentLambdaBundle(name: AgentLambdaName, cacheRoot = join(REPO_ROOT, 'node_modules/.cache/oidc-s3')): string {
+  const folders = ['lambda/agent-tools', 'lambda/agent-interceptor', 'lambda/credential-vending'].map((folder) => join(REPO_ROOT, folder));
+  const inputs = [
+    ...folders.flatMap((folder) => readdirSync(folder).filter((file) => file.endsWith('.ts')).sort().map((file) => join(folder, file))),
+    join(REPO_ROOT, 'package-lock.json'),
+    __filename,
+  ];
+  const hash = createHash('sha256').update(name).update(readFileSync(require.resolve('esbuild/package.json')));
+  for (const file of inputs) hash.update(file.slice(REPO_ROOT.length)).update(existsSync(file) ? readFileSync(file) : '');
+  const directory = join(cacheRoot, `${name}-${hash.digest('hex').slice(0, 16)}`);
+  if (!existsSync(join(directory, 'index.js'))) {
+    mkdirSync(cacheRoot, { recursive: true });
+    const staging = mkdtempSync(`${directory}.tmp-`);
+    bundleAgentLambda(name, staging);
+    try {
+      renameSync(staging, directory);
+    } catch {
+      rmSync(staging, { recursive: true, force: true }); // another synth got there first
+    }
+  }
+  return directory;
+}
+
 /** The host client's executables: single files that run on Node 20+ with no node_modules. */
 export const CLIENT_BUNDLES = {
-  'oidc-credential-provider': join(REPO_ROOT, 'client/oidc-credential-provider.ts'),
-  's3-ops': join(REPO_ROOT, 'client/s3-ops.ts'),
+  'oidc-credential-provider': join(REPO_ROOT, 'client/bin/oidc-credential-provider.ts'),
+  's3-ops': join(REPO_ROOT, 'client/bin/s3-ops.ts'),
+  'oidc-s3-mcp': join(REPO_ROOT, 'client/bin/oidc-s3-mcp.ts'),
 } as const;
 
 export function bundleClient(outdir: string): string[] {

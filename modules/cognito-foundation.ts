@@ -3,7 +3,7 @@ import { CognitoUserPool } from '@cdktf/provider-aws/lib/cognito-user-pool';
 import { CognitoUserPoolDomain } from '@cdktf/provider-aws/lib/cognito-user-pool-domain';
 import { DynamodbTable } from '@cdktf/provider-aws/lib/dynamodb-table';
 import { Construct } from 'constructs';
-import { AWS_REGION as REGION, COGNITO_DOMAIN_PREFIX as DOMAIN_PREFIX } from '../config/patterns';
+import { cognitoDomainPrefixRule, regionRule, resourceServerIdentifierRule } from '../config/rules';
 import { SettingChecks } from './construct-validation';
 import { CredentialVending } from './credential-vending';
 
@@ -39,8 +39,6 @@ export interface CognitoFoundationConfig {
   readonly vendingCodeDirectory?: string;
 }
 
-const RESOURCE_SERVER_IDENTIFIER = /^[\x21\x23-\x5B\x5D-\x7E]{1,256}$/;
-
 /**
  * The Cognito side: a user pool holding one app client per server (created by the servers
  * stack), its hosted domain (token endpoint), the resource server defining the scopes, the
@@ -62,21 +60,14 @@ export class CognitoFoundation extends Construct {
     super(scope, id);
     const deletionProtection = config.deletionProtection ?? true;
     new SettingChecks(`CognitoFoundation ${this.node.path}`)
-      .matches('region', config.region, REGION, 'an AWS region name such as eu-west-1', 'set aws_region')
-      .matches(
+      .follows('region', config.region, regionRule, 'set aws_region')
+      .follows(
         'domainPrefix',
         config.domainPrefix,
-        DOMAIN_PREFIX,
-        "1-63 lowercase letters, digits and '-', not starting or ending with '-', not containing aws, amazon or cognito",
+        cognitoDomainPrefixRule,
         'set cognito_domain_prefix in foundation.json (its default, <project>-<env>, inherits any reserved word in the environment name)',
       )
-      .matches(
-        'resourceServerIdentifier',
-        config.resourceServerIdentifier,
-        RESOURCE_SERVER_IDENTIFIER,
-        'up to 256 printable characters without spaces, " or \\',
-        'set resource_server_identifier, e.g. https://s3-uploader.<project>-<env>',
-      )
+      .follows('resourceServerIdentifier', config.resourceServerIdentifier, resourceServerIdentifierRule, 'set resource_server_identifier, e.g. https://s3-uploader.<project>-<env>')
       .throwIfAny();
 
     this.userPool = new CognitoUserPool(this, 'user-pool', {

@@ -1,4 +1,5 @@
 import { Token } from 'cdktf';
+import type { Rule } from '../config/rules';
 
 /** Thrown at synth time when a construct receives values AWS or Auth0 would reject. */
 export class ConstructConfigError extends Error {
@@ -36,6 +37,16 @@ export class SettingChecks {
   public matches(setting: string, value: string | undefined, pattern: RegExp, allowed: string, fix: string): this {
     if (value === undefined || Token.isUnresolved(value)) return this;
     return this.require(pattern.test(value), setting, value, allowed, fix);
+  }
+
+  /**
+   * Records the problem `rule` finds with `value`. The rule functions of config/rules are the
+   * ones the config schema uses, so a construct and the schema give the same verdict.
+   */
+  public follows<T>(setting: string, value: T | undefined, rule: Rule<T>, fix: string): this {
+    if (value === undefined || Token.isUnresolved(value)) return this;
+    const broken = rule(value);
+    return this.require(broken === undefined, setting, value, broken ?? '', fix);
   }
 
   public oneOf<T>(setting: string, value: T | undefined, allowed: readonly T[], fix: string): this {

@@ -11,13 +11,18 @@ import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
 import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
 import { AssetType, Fn, TerraformAsset } from 'cdktf';
 import { Construct } from 'constructs';
+import {
+  DEFAULT_API_THROTTLING_BURST_LIMIT,
+  DEFAULT_API_THROTTLING_RATE_LIMIT,
+  DEFAULT_LOG_RETENTION_DAYS,
+  apiBurstLimitRule,
+  apiRateLimitRule,
+  logRetentionRule,
+} from '../config/rules';
 import { cachedVendingLambdaBundle } from './bundle';
 import { SettingChecks } from './construct-validation';
 import { toJson } from './policies/document';
 import { vendingLambdaPermissionsPolicy, vendingLambdaTrustPolicy } from './policies/vending-lambda';
-
-/** The retention periods CloudWatch Logs accepts (PutRetentionPolicy). */
-export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
 
 /** The route hosts call; DESIGN.md's vending API contract. */
 export const CREDENTIALS_ROUTE = 'POST /credentials';
@@ -84,15 +89,15 @@ export class CredentialVending extends Construct {
 
   public constructor(scope: Construct, id: string, config: CredentialVendingConfig) {
     super(scope, id);
-    const logRetentionDays = config.logRetentionDays ?? 30;
-    const rateLimit = config.throttlingRateLimit ?? 10;
-    const burstLimit = config.throttlingBurstLimit ?? 20;
+    const logRetentionDays = config.logRetentionDays ?? DEFAULT_LOG_RETENTION_DAYS;
+    const rateLimit = config.throttlingRateLimit ?? DEFAULT_API_THROTTLING_RATE_LIMIT;
+    const burstLimit = config.throttlingBurstLimit ?? DEFAULT_API_THROTTLING_BURST_LIMIT;
     const memorySize = config.memorySize ?? 256;
     const timeout = config.timeoutSeconds ?? 10;
     new SettingChecks(`CredentialVending ${this.node.path}`)
-      .oneOf('logRetentionDays', logRetentionDays, LOG_RETENTION_DAYS, 'set log_retention_days to one of the values CloudWatch Logs accepts')
-      .require(Number.isFinite(rateLimit) && rateLimit > 0, 'throttlingRateLimit', rateLimit, 'a number of requests per second greater than 0', 'set api_throttling_rate_limit to a positive number')
-      .integerInRange('throttlingBurstLimit', burstLimit, 1, 5000, 'set api_throttling_burst_limit to a positive whole number')
+      .follows('logRetentionDays', logRetentionDays, logRetentionRule, 'set log_retention_days to one of the values CloudWatch Logs accepts')
+      .follows('throttlingRateLimit', rateLimit, apiRateLimitRule, 'set api_throttling_rate_limit to a positive number')
+      .follows('throttlingBurstLimit', burstLimit, apiBurstLimitRule, 'set api_throttling_burst_limit to a positive whole number')
       .integerInRange('reservedConcurrency', config.reservedConcurrency, 1, 1000, 'set the reserved concurrency to a positive whole number, or leave it unset (0 would disable the function)')
       .integerInRange('memorySize', memorySize, 128, 10240, 'set the memory size in MB from 128 to 10240')
       .integerInRange('timeoutSeconds', timeout, 1, 29, 'set the timeout below the HTTP API integration timeout of 30 seconds')

@@ -1,12 +1,14 @@
 import { TerraformIterator, type IResolvable } from 'cdktf';
 import { Construct } from 'constructs';
+import { auth0DomainRule } from '../config/rules';
 import { Client } from './auth0/client';
 import { ClientCredentials } from './auth0/client-credentials';
 import { ClientGrant } from './auth0/client-grant';
 import { SettingChecks } from './construct-validation';
 import { toJson } from './policies/document';
 import { auth0WebIdentityTrust } from './policies/server-trust';
-import { checkServers, forObject, forValue, instanceAttribute, serverEntry, serverRoles, serversMap, sharedConfigurationFields, type ServerAccessBaseConfig, serverResourceName } from './server-access';
+import { FOR_KEY, forEntriesWhere, forObject, instanceAttribute } from './hcl';
+import { checkServers, serverEntry, serverRoles, serversMap, sharedConfigurationFields, type ServerAccessBaseConfig, serverResourceName } from './server-access';
 
 export interface Auth0ServerAccessConfig extends ServerAccessBaseConfig {
   /** The Auth0 tenant's domain (token endpoint `https://<domain>/oauth/token`). */
@@ -35,8 +37,8 @@ export class Auth0ServerAccess extends Construct {
 
   public constructor(scope: Construct, id: string, config: Auth0ServerAccessConfig) {
     super(scope, id);
-    checkServers(new SettingChecks(`Auth0ServerAccess ${this.node.path}`), config.servers)
-      .require(config.auth0Domain.length > 0, 'auth0Domain', config.auth0Domain, 'the tenant domain, e.g. tenant.eu.auth0.com', 'set auth0_domain in foundation.json')
+    checkServers(new SettingChecks(`Auth0ServerAccess ${this.node.path}`), config.servers, config.namePrefix)
+      .follows('auth0Domain', config.auth0Domain, auth0DomainRule, 'set auth0_domain in foundation.json, e.g. "tenant.eu.auth0.com"')
       .throwIfAny();
 
     const { iterator, local } = serversMap(this, Object.fromEntries(config.servers.map((server) => [server.name, serverEntry(config, server)])));
@@ -55,7 +57,7 @@ export class Auth0ServerAccess extends Construct {
     });
     this.credentials.overrideLogicalId('server');
     // Only enabled servers may obtain tokens for the API; a disabled server's role also denies everything.
-    const enabledServers = TerraformIterator.fromMap(iterator.forExpressionForMap(forValue('key'), forValue('val if val.enabled')));
+    const enabledServers = TerraformIterator.fromMap(iterator.forExpressionForMap(FOR_KEY, forEntriesWhere('enabled')));
     this.grant = new ClientGrant(this, 'grant', {
       forEach: enabledServers,
       clientId: instanceAttribute(this.client, 'client_id'),
@@ -72,11 +74,11 @@ export class Auth0ServerAccess extends Construct {
     });
     const { role } = serverRoles(this, iterator, config.namePrefix, toJson(trust));
 
-    this.serverConfigurations = TerraformIterator.fromMap(local.asAnyMap).forExpressionForMap(forValue('key'), forObject({
+    this.serverConfigurations = TerraformIterator.fromMap(local.asAnyMap).forExpressionForMap(FOR_KEY, forObject({
       ...sharedConfigurationFields(config, 'auth0', role, this.client, 'client_id'),
       token_endpoint: `https://${config.auth0Domain}/oauth/token`,
       audience: config.audience,
     }));
-    this.serverSecrets = iterator.forExpressionForMap(forValue('key'), instanceAttribute(this.credentials, 'client_secret', 'key'));
+    this.serverSecrets = iterator.forExpressionForMap(FOR_KEY, instanceAttribute(this.credentials, 'client_secret', 'key'));
   }
 }

@@ -1,13 +1,15 @@
 import { CognitoUserPoolClient } from '@cdktf/provider-aws/lib/cognito-user-pool-client';
 import { DynamodbTableItem } from '@cdktf/provider-aws/lib/dynamodb-table-item';
-import { Fn, TerraformIterator, TerraformLocal, Token, ref, type IResolvable } from 'cdktf';
+import { Fn, TerraformIterator, TerraformLocal, type IResolvable } from 'cdktf';
+import { tokenLifetimeRule } from '../config/rules';
 import { PERMISSION_TIERS } from '../config/types';
 import { Construct } from 'constructs';
 import { SettingChecks } from './construct-validation';
 import { toJson } from './policies/document';
 import { tierScopes } from './policies/s3-access';
 import { vendingLambdaTrust } from './policies/server-trust';
-import { checkServers, forObject, forValue, instanceAttribute, serverEntry, serverResourceName, serverRoles, serversMap, sharedConfigurationFields, type ServerAccessBaseConfig } from './server-access';
+import { FOR_KEY, eachField, eachLookup, forJoinedLookup, forObject, instanceAttribute } from './hcl';
+import { checkServers, serverEntry, serverResourceName, serverRoles, serversMap, sharedConfigurationFields, type ServerAccessBaseConfig } from './server-access';
 
 export interface CognitoServerAccessConfig extends ServerAccessBaseConfig {
   /** The foundation's user pool the app clients belong to. */
@@ -39,8 +41,8 @@ export class CognitoServerAccess extends Construct {
 
   public constructor(scope: Construct, id: string, config: CognitoServerAccessConfig) {
     super(scope, id);
-    checkServers(new SettingChecks(`CognitoServerAccess ${this.node.path}`), config.servers)
-      .integerInRange('accessTokenValiditySeconds', config.accessTokenValiditySeconds, 300, 86400, 'set token_lifetime_seconds in foundation.json to 300–86400 for Cognito')
+    checkServers(new SettingChecks(`CognitoServerAccess ${this.node.path}`), config.servers, config.namePrefix)
+      .follows('accessTokenValiditySeconds', config.accessTokenValiditySeconds, tokenLifetimeRule('cognito'), 'set token_lifetime_seconds in foundation.json to 300–86400 for Cognito')
       .throwIfAny();
 
     const { iterator, local } = serversMap(this, Object.fromEntries(config.servers.map((server) => [server.name, serverEntry(config, server)])));
@@ -55,7 +57,7 @@ export class CognitoServerAccess extends Construct {
       generateSecret: true,
       allowedOauthFlows: ['client_credentials'],
       allowedOauthFlowsUserPoolClient: true,
-      allowedOauthScopes: Token.asList(ref('local.tier_scopes[each.value.s3_permissions]')),
+      allowedOauthScopes: eachLookup(scopesByTier, 's3_permissions'),
       supportedIdentityProviders: ['COGNITO'],
       // No user sign-in flows: these clients only ever use client credentials.
       explicitAuthFlows: ['ALLOW_REFRESH_TOKEN_AUTH'],
@@ -78,19 +80,19 @@ export class CognitoServerAccess extends Construct {
         client_id: { S: instanceAttribute(this.client, 'id') },
         role_arn: { S: instanceAttribute(role, 'arn') },
         server_name: { S: iterator.key },
-        s3_path_prefix: { S: iterator.getString('s3_path_prefix') },
-        enabled: { BOOL: iterator.getBoolean('enabled') },
-        max_session_duration: { N: Fn.tostring(iterator.getNumber('max_session_duration')) },
+        s3_path_prefix: { S: eachField.string(iterator, 's3_path_prefix') },
+        enabled: { BOOL: eachField.boolean(iterator, 'enabled') },
+        max_session_duration: { N: Fn.tostring(eachField.number(iterator, 'max_session_duration')) },
       }),
     });
     this.mapping.overrideLogicalId('server_mapping');
 
-    this.serverConfigurations = TerraformIterator.fromMap(local.asAnyMap).forExpressionForMap(forValue('key'), forObject({
+    this.serverConfigurations = TerraformIterator.fromMap(local.asAnyMap).forExpressionForMap(FOR_KEY, forObject({
       ...sharedConfigurationFields(config, 'cognito', role, this.client, 'id'),
       token_endpoint: config.tokenEndpoint,
       credential_vending_url: config.credentialVendingUrl,
-      scopes: forValue('join(" ", local.tier_scopes[val.s3_permissions])'),
+      scopes: forJoinedLookup(' ', scopesByTier, 's3_permissions'),
     }));
-    this.serverSecrets = iterator.forExpressionForMap(forValue('key'), instanceAttribute(this.client, 'client_secret', 'key'));
+    this.serverSecrets = iterator.forExpressionForMap(FOR_KEY, instanceAttribute(this.client, 'client_secret', 'key'));
   }
 }

@@ -12,11 +12,12 @@
  */
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
-import { Fn, TerraformIterator, TerraformLocal, Token, ref, type IResolvable, type MapTerraformIterator, type TerraformResource } from 'cdktf';
+import { Fn, TerraformIterator, TerraformLocal, type MapTerraformIterator, type TerraformResource } from 'cdktf';
 import type { Construct } from 'constructs';
-import { PERMISSION_TIERS, serverRolePath, type PermissionTier, type ServerSettings } from '../config/types';
-import { nestedPrefixes, prefixRule } from '../config/schema';
-import { SettingChecks } from './construct-validation';
+import { MIN_ROLE_MAX_SESSION_DURATION, nestedPrefixes, permissionTierRule, prefixRule, serverNameRule, sessionDurationRule } from '../config/rules';
+import { serverRolePath, type PermissionTier, type ServerSettings } from '../config/types';
+import type { SettingChecks } from './construct-validation';
+import { eachField, forField, instanceAttribute } from './hcl';
 import { toJson } from './policies/document';
 import { disabledServerPolicy, s3AccessPolicy } from './policies/s3-access';
 
@@ -50,9 +51,6 @@ export interface ServerEntry {
   /** The role's inline policy (JSON; the bucket ARN may be a token inside it). */
   readonly s3_policy: string;
 }
-
-/** IAM's lower bound for a role's MaxSessionDuration. */
-const MIN_ROLE_MAX_SESSION_DURATION = 3600;
 
 /**
  * Builds one server's entry: only what differs from server to server. Whatever follows from it
@@ -91,29 +89,6 @@ export function serversMap(scope: Construct, entries: Readonly<Record<string, Se
 }
 
 /**
- * `<resource>[<key>].<attribute>`: the same server's instance of a sibling resource that
- * iterates over the same map. `key` is `each.key` inside a resource and `key` inside the
- * outputs' `for` expressions. (cdktf's own attribute getters render a splat, `x.*.attr`, for a
- * resource with `for_each`, which is not what a per-server reference needs.)
- */
-export function instanceAttribute(resource: TerraformResource, attribute: string, key: 'each.key' | 'key' = 'each.key'): string {
-  return Token.asString(ref(`${resource.terraformResourceType}.${resource.friendlyUniqueId}[${key}].${attribute}`));
-}
-
-/** A raw HCL expression inside a `for` expression over `local.servers` (`val.<key>`, function calls). */
-export function forValue(expression: string): IResolvable {
-  return ref(expression);
-}
-
-/**
- * An HCL object `{ k = v, … }` as the value of a `for` expression. cdktf renders a plain object
- * there as one, though its signature admits only a single expression, hence the cast.
- */
-export function forObject(values: Readonly<Record<string, unknown>>): IResolvable {
-  return values as unknown as IResolvable;
-}
-
-/**
  * The `server_configurations` fields both providers share (a contract with the host-config
  * renderer), as HCL inside `{ for key, val in local.servers : key => … }`.
  */
@@ -127,12 +102,12 @@ export function sharedConfigurationFields(
   return {
     role_arn: instanceAttribute(role, 'arn', 'key'),
     client_id: instanceAttribute(client, clientIdAttribute, 'key'),
-    s3_path_prefix: forValue('val.s3_path_prefix'),
-    s3_permissions: forValue('val.s3_permissions'),
+    s3_path_prefix: forField('s3_path_prefix'),
+    s3_permissions: forField('s3_permissions'),
     bucket_name: config.bucketName,
     aws_region: config.awsRegion,
     identity_provider: identityProvider,
-    enabled: forValue('val.enabled'),
+    enabled: forField('enabled'),
   };
 }
 
@@ -159,15 +134,15 @@ export function serverRoles(scope: Construct, iterator: MapTerraformIterator, na
     assumeRolePolicy,
     // IAM's MaxSessionDuration cannot go below 3600 s: a shorter setting is enforced by whoever
     // asks for the session (the vending Lambda, or the host client's DurationSeconds).
-    maxSessionDuration: Fn.max([MIN_ROLE_MAX_SESSION_DURATION, iterator.getNumber('max_session_duration')]),
-    tags: Fn.merge([iterator.getStringMap('tags'), { Server: iterator.key }]),
+    maxSessionDuration: Fn.max([MIN_ROLE_MAX_SESSION_DURATION, eachField.number(iterator, 'max_session_duration')]),
+    tags: Fn.merge([eachField.stringMap(iterator, 'tags'), { Server: iterator.key }]),
   });
   role.overrideLogicalId('server');
   const policy = new IamRolePolicy(scope, 's3-access', {
     forEach: iterator,
     name: 's3-access',
     role: instanceAttribute(role, 'id'),
-    policy: iterator.getString('s3_policy'),
+    policy: eachField.string(iterator, 's3_policy'),
   });
   policy.overrideLogicalId('server_s3_access');
   return { role, policy };
@@ -175,19 +150,21 @@ export function serverRoles(scope: Construct, iterator: MapTerraformIterator, na
 
 /**
  * The invariants the policies' least privilege rests on, checked again here with the rules of
- * config/schema.ts (which reports them to operators with file and key), because a construct can
- * be given settings that never went through the config loader. Every problem is collected.
+ * config/rules (the config schema reports the same rules to operators with file and key),
+ * because a construct can be given settings that never went through the config loader. Every
+ * problem is collected.
  */
-export function checkServers(checks: SettingChecks, servers: readonly ServerSettings[]): SettingChecks {
+export function checkServers(checks: SettingChecks, servers: readonly ServerSettings[], namePrefix: string): SettingChecks {
   const seen = new Set<string>();
+  const nameRule = serverNameRule(namePrefix);
   for (const server of servers) {
     const at = `servers["${server.name}"]`;
     checks.require(!seen.has(server.name), `${at} (name)`, server.name, 'each server name once', 'give every server a distinct name');
     seen.add(server.name);
-    const rule = prefixRule(server.s3PathPrefix);
-    checks.require(rule === undefined, `${at}.s3_path_prefix`, server.s3PathPrefix, rule ?? '', `set s3_path_prefix to e.g. "${server.name}/"`);
-    checks.oneOf(`${at}.s3_permissions`, server.s3Permissions, PERMISSION_TIERS, 'choose a tier from DESIGN.md');
-    checks.integerInRange(`${at}.max_session_duration`, server.maxSessionDuration, 900, 43200, 'set max_session_duration in seconds, 900 to 43200');
+    checks.follows(`${at} (name)`, server.name, nameRule, 'rename the server in servers.json');
+    checks.follows(`${at}.s3_path_prefix`, server.s3PathPrefix, prefixRule, `set s3_path_prefix to e.g. "${server.name}/"`);
+    checks.follows(`${at}.s3_permissions`, server.s3Permissions, permissionTierRule, 'set s3_permissions to write, read-write or full');
+    checks.follows(`${at}.max_session_duration`, server.maxSessionDuration, sessionDurationRule, 'set max_session_duration in seconds, 900 to 43200');
   }
   const named = servers.map((server) => ({ name: server.name, prefix: server.s3PathPrefix }));
   for (const { inner, outer } of nestedPrefixes(named)) {

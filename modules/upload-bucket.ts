@@ -9,7 +9,14 @@ import { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-pub
 import { S3BucketServerSideEncryptionConfigurationA } from '@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration';
 import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versioning';
 import { Construct } from 'constructs';
-import { KMS_KEY_ARN, S3_BUCKET_NAME as BUCKET_NAME } from '../config/patterns';
+import {
+  DEFAULT_ABORT_INCOMPLETE_MULTIPART_UPLOAD_DAYS,
+  DEFAULT_NONCURRENT_VERSION_EXPIRATION_DAYS,
+  LIFECYCLE_DAYS,
+  bucketNameRule,
+  kmsKeyArnRule,
+  wholeNumberRule,
+} from '../config/rules';
 import { SettingChecks } from './construct-validation';
 import { uploadBucketPolicy } from './policies/bucket';
 import { toJson } from './policies/document';
@@ -49,20 +56,15 @@ export class UploadBucket extends Construct {
   public constructor(scope: Construct, id: string, config: UploadBucketConfig) {
     super(scope, id);
     const versioning = config.versioning ?? false;
-    const noncurrentDays = config.noncurrentVersionExpirationDays ?? 30;
-    const abortDays = config.abortIncompleteMultipartUploadDays ?? 3;
+    const noncurrentDays = config.noncurrentVersionExpirationDays ?? DEFAULT_NONCURRENT_VERSION_EXPIRATION_DAYS;
+    const abortDays = config.abortIncompleteMultipartUploadDays ?? DEFAULT_ABORT_INCOMPLETE_MULTIPART_UPLOAD_DAYS;
+    const days = (limits: { readonly min: number; readonly max: number }) => wholeNumberRule('days', limits.min, limits.max);
     new SettingChecks(`UploadBucket ${this.node.path}`)
-      .matches(
-        'bucketName',
-        config.bucketName,
-        BUCKET_NAME,
-        "3-63 characters: lowercase letters, digits, '-' and '.', starting and ending with a letter or digit, no '..', not an IP address, no reserved prefix or suffix",
-        'set bucket_name (or project_name/environment) to a valid S3 bucket name',
-      )
-      .integerInRange('objectExpirationDays', config.objectExpirationDays, 1, 36500, 'set object_expiration_days to a positive whole number of days, or omit it to keep objects')
-      .integerInRange('noncurrentVersionExpirationDays', noncurrentDays, 1, 36500, 'set noncurrent_version_expiration_days to a positive whole number of days')
-      .integerInRange('abortIncompleteMultipartUploadDays', abortDays, 1, 36500, 'set abort_incomplete_multipart_upload_days to a positive whole number of days')
-      .matches('kmsKeyArn', config.kmsKeyArn, KMS_KEY_ARN, 'a KMS key or alias ARN (arn:aws:kms:<region>:<account>:key/<id>)', 'set kms_key_arn to the full ARN of the key, or omit it for AES256')
+      .follows('bucketName', config.bucketName, bucketNameRule, 'set bucket_name (or project_name/environment) to a valid S3 bucket name')
+      .follows('objectExpirationDays', config.objectExpirationDays, days(LIFECYCLE_DAYS.objectExpiration), 'set object_expiration_days to a positive whole number of days, or omit it to keep objects')
+      .follows('noncurrentVersionExpirationDays', noncurrentDays, days(LIFECYCLE_DAYS.noncurrentVersionExpiration), 'set noncurrent_version_expiration_days to a positive whole number of days')
+      .follows('abortIncompleteMultipartUploadDays', abortDays, days(LIFECYCLE_DAYS.abortIncompleteMultipartUpload), 'set abort_incomplete_multipart_upload_days to a positive whole number of days')
+      .follows('kmsKeyArn', config.kmsKeyArn, kmsKeyArnRule, 'set kms_key_arn to the full ARN of the key, or omit it for AES256')
       .throwIfAny();
 
     this.bucket = new S3Bucket(this, 'bucket', { bucket: config.bucketName });

@@ -16,7 +16,7 @@
  */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { startStsStub } from '../test/support/sts-stub';
+import { startStsStub } from '../sandbox/sts';
 import {
   backendKey,
   environmentsOf,

@@ -22,6 +22,29 @@ export function useS3Backend(stack: TerraformStack, backend: BackendConfig, envi
   return s3;
 }
 
+/**
+ * The foundation stack's outputs (DESIGN.md, Stacks), read by the servers stack through remote
+ * state: one list, so the name written and the name read cannot drift apart.
+ */
+export const FOUNDATION_OUTPUTS = [
+  'identity_provider',
+  'aws_region',
+  'bucket_name',
+  'bucket_arn',
+  'oidc_provider_arn',
+  'oidc_provider_url',
+  'audience',
+  'auth0_api_id',
+  'cognito_user_pool_id',
+  'cognito_domain',
+  'cognito_token_endpoint',
+  'resource_server_identifier',
+  'credential_vending_api_url',
+  'credential_vending_lambda_role_arn',
+  'client_roles_table_name',
+] as const;
+export type FoundationOutput = (typeof FOUNDATION_OUTPUTS)[number];
+
 /** The foundation stack's outputs, read by the servers stack: the contract between the two. */
 export function foundationRemoteState(scope: Construct, backend: BackendConfig, environment: string): DataTerraformRemoteStateS3 {
   return new DataTerraformRemoteStateS3(scope, 'foundation', backendSettings(backend, stateKey(environment, 'foundation')));

@@ -6,7 +6,7 @@ import { Auth0Provider } from '../modules/auth0/provider';
 import { CognitoFoundation } from '../modules/cognito-foundation';
 import { UploadBucket } from '../modules/upload-bucket';
 import { useAwsProvider } from './aws-provider';
-import { useS3Backend } from './backend';
+import { useS3Backend, type FoundationOutput } from './backend';
 
 export interface FoundationStackProps {
   readonly config: EnvironmentConfig;
@@ -39,7 +39,7 @@ export class FoundationStack extends TerraformStack {
       kmsKeyArn: settings.kmsKeyArn,
     });
 
-    const output = (name: string, value: string, description: string) =>
+    const output = (name: FoundationOutput, value: string, description: string) =>
       new TerraformOutput(this, name, { value, description, staticId: true });
 
     output('identity_provider', settings.identityProvider, '"auth0" or "cognito": which half of the outputs below exists');
@@ -48,9 +48,6 @@ export class FoundationStack extends TerraformStack {
     output('bucket_arn', uploads.bucketArn, 'ARN of the upload bucket');
 
     if (settings.identityProvider === 'auth0') {
-      if (settings.auth0Domain === undefined) {
-        throw new Error(`FoundationStack ${id}: auth0_domain is required when identity_provider is "auth0"; fix: set auth0_domain in environments/${config.environment}/foundation.json`);
-      }
       // Credentials come from AUTH0_DOMAIN / AUTH0_CLIENT_ID / AUTH0_CLIENT_SECRET at plan time, never from here.
       const auth0 = new Auth0Provider(this, 'auth0');
       const idp = new Auth0Foundation(this, 'auth0-foundation', {

@@ -2,11 +2,10 @@ import { TerraformOutput, TerraformStack, type IResolvable } from 'cdktf';
 import type { Construct } from 'constructs';
 import { namePrefix, type EnvironmentConfig } from '../config/types';
 import { Auth0Provider } from '../modules/auth0/provider';
-import { SettingChecks } from '../modules/construct-validation';
 import { Auth0ServerAccess } from '../modules/server-access-auth0';
 import { CognitoServerAccess } from '../modules/server-access-cognito';
 import { useAwsProvider } from './aws-provider';
-import { foundationRemoteState, useS3Backend } from './backend';
+import { foundationRemoteState, useS3Backend, type FoundationOutput } from './backend';
 
 export interface ServersStackProps {
   /** The validated environment: its servers map and the foundation settings it builds on. */
@@ -24,22 +23,11 @@ export class ServersStack extends TerraformStack {
     super(scope, id);
     const { config } = props;
     const settings = config.foundation;
-    const identityProvider: string = settings.identityProvider;
-    new SettingChecks(`ServersStack ${this.node.path}`)
-      .oneOf('identity_provider', identityProvider, ['auth0', 'cognito'], 'set identity_provider in foundation.json')
-      .require(
-        settings.identityProvider !== 'auth0' || (settings.auth0Domain ?? '').length > 0,
-        'auth0_domain',
-        settings.auth0Domain,
-        'the tenant domain when identity_provider is "auth0"',
-        'set auth0_domain in foundation.json, e.g. "tenant.eu.auth0.com"',
-      )
-      .throwIfAny();
 
     useS3Backend(this, config.backend, config.environment, 'servers');
     useAwsProvider(this, config, config.servers.commonTags);
     const foundation = foundationRemoteState(this, config.backend, config.environment);
-    const output = (name: string) => foundation.getString(name);
+    const output = (name: FoundationOutput) => foundation.getString(name);
     const base = {
       servers: config.servers.servers,
       namePrefix: namePrefix(config),
@@ -55,7 +43,7 @@ export class ServersStack extends TerraformStack {
       new Auth0Provider(this, 'auth0');
       access = new Auth0ServerAccess(this, 'server-access', {
         ...base,
-        auth0Domain: settings.auth0Domain ?? '',
+        auth0Domain: settings.auth0Domain,
         oidcProviderArn: output('oidc_provider_arn'),
         oidcProviderUrl: output('oidc_provider_url'),
         audience: output('audience'),

@@ -2,7 +2,7 @@
  * Trust policies of the per-server roles: who may become a server's role. Pure functions of
  * plain strings (Terraform tokens in the stack, concrete values in tests).
  */
-import { policyDocument, type PolicyDocument } from './document';
+import { policyDocument, type PolicyDocument, type Statement } from './document';
 
 export interface Auth0WebIdentityTrustInput {
   /** ARN of the foundation's `aws_iam_openid_connect_provider`. */
@@ -42,6 +42,13 @@ export interface VendingLambdaTrustInput {
   readonly vendingRoleArn: string;
   /** The server this role belongs to; the Lambda sets it as SourceIdentity (and session name). */
   readonly serverName: string;
+  /**
+   * The agent gateway's tools Lambda role, when the environment has one (foundation.json
+   * `agent_gateway`): trusted on the same terms as the vending Lambda. Which servers it may
+   * actually assume is the other side, its identity policy (only servers with `agent_tools`).
+   * @default undefined (no agent gateway: the trust is unchanged)
+   */
+  readonly agentToolsRoleArn?: string;
 }
 
 /**
@@ -53,13 +60,24 @@ export interface VendingLambdaTrustInput {
  * chaining into CloudTrail.
  */
 export function vendingLambdaTrust(input: VendingLambdaTrustInput): PolicyDocument {
-  return policyDocument([
+  const forThisServer = { StringEquals: { 'sts:SourceIdentity': input.serverName } };
+  const statements: Statement[] = [
     {
       Sid: 'CredentialVendingForThisServer',
       Effect: 'Allow',
       Principal: { AWS: input.vendingRoleArn },
       Action: ['sts:AssumeRole', 'sts:SetSourceIdentity'],
-      Condition: { StringEquals: { 'sts:SourceIdentity': input.serverName } },
+      Condition: forThisServer,
     },
-  ]);
+  ];
+  if (input.agentToolsRoleArn !== undefined) {
+    statements.push({
+      Sid: 'AgentToolsForThisServer',
+      Effect: 'Allow',
+      Principal: { AWS: input.agentToolsRoleArn },
+      Action: ['sts:AssumeRole', 'sts:SetSourceIdentity'],
+      Condition: forThisServer,
+    });
+  }
+  return policyDocument(statements);
 }

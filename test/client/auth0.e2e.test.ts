@@ -4,9 +4,9 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startOAuthServer, type OAuthServer } from '../support/oauth-server';
-import { startS3, type LocalS3 } from '../support/s3';
-import { startStsStub, type StsStub } from '../support/sts-stub';
+import { startOAuthServer, type OAuthServer } from '../../sandbox/oauth-server';
+import { startS3, type LocalS3 } from '../../sandbox/s3rver';
+import { startStsStub, type StsStub } from '../../sandbox/sts';
 import {
   BOTO3_SCRIPT,
   cleanEnv,

@@ -5,10 +5,10 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { HttpApiEvent, HttpApiResult } from '../../lambda/credential-vending/types';
-import { createClientRolesTable, putClientRole, startDynalite, type LocalDynamo } from '../support/dynalite';
-import { startOAuthServer, type OAuthServer } from '../support/oauth-server';
-import { startS3, type LocalS3 } from '../support/s3';
-import { startStsStub, type StsStub } from '../support/sts-stub';
+import { createClientRolesTable, putClientRole, startDynalite, type LocalDynamo } from '../../sandbox/dynalite';
+import { startOAuthServer, type OAuthServer } from '../../sandbox/oauth-server';
+import { startS3, type LocalS3 } from '../../sandbox/s3rver';
+import { startStsStub, type StsStub } from '../../sandbox/sts';
 import {
   BOTO3_SCRIPT,
   cleanEnv,

@@ -1,8 +1,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { defaultCacheDir, loadProviderConfig, loadS3OpsConfig } from '../../client/config';
-import { formatEnvValue, parseEnvFile, readEnvFile } from '../../client/env-file';
+import { defaultCacheDir, loadProviderConfig } from '../../client/config/provider-config';
+import { loadS3OpsConfig } from '../../client/config/s3-ops-config';
+import { formatEnvValue, parseEnvFile, readEnvFile } from '../../client/config/env-file';
 import { ClientError, ConfigError, describeError } from '../../client/errors';
 
 const AUTH0 = {
@@ -58,7 +59,7 @@ describe('provider configuration', () => {
     const config = loadProviderConfig({ ...COGNITO, XDG_CACHE_HOME: '/var/cache/app', OIDC_SESSION_DURATION_SECONDS: '1800' });
     expect(config.scopes).toEqual(['https://s3.test/write', 'https://s3.test/read']);
     expect(config.cacheDir).toBe('/var/cache/app/oidc-s3');
-    expect(config.vendingUrl).toBe(COGNITO.CREDENTIAL_VENDING_URL);
+    expect(config).toMatchObject({ idpType: 'cognito', vendingUrl: COGNITO.CREDENTIAL_VENDING_URL });
     expect(config.sessionDurationSeconds).toBe(1800);
     expect(config.region).toBeUndefined();
     expect(defaultCacheDir({ XDG_CACHE_HOME: 'relative', HOME: '/h' })).toBe('/h/.cache/oidc-s3');
@@ -93,7 +94,7 @@ describe('provider configuration', () => {
   test('cognito needs an https vending URL; plain http only to loopback', () => {
     expect(configError({ ...COGNITO, CREDENTIAL_VENDING_URL: undefined }).message).toBe('CREDENTIAL_VENDING_URL is required');
     expect(configError({ ...COGNITO, CREDENTIAL_VENDING_URL: 'http://api.example.com/credentials' }).variable).toBe('CREDENTIAL_VENDING_URL');
-    expect(loadProviderConfig({ ...COGNITO, CREDENTIAL_VENDING_URL: 'http://127.0.0.1:8080/credentials' }).vendingUrl).toBe('http://127.0.0.1:8080/credentials');
+    expect(loadProviderConfig({ ...COGNITO, CREDENTIAL_VENDING_URL: 'http://127.0.0.1:8080/credentials' })).toMatchObject({ vendingUrl: 'http://127.0.0.1:8080/credentials' });
   });
 
   test('the secret file is read (one trailing newline dropped); an unreadable one is named, not its content', () => {

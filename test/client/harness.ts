@@ -11,13 +11,14 @@ import { bundleClient } from '../../modules/bundle';
 export interface Bundles {
   readonly provider: string;
   readonly s3ops: string;
+  readonly mcp: string;
   readonly dir: string;
 }
 
 export function buildBundles(): Bundles {
   const dir = mkdtempSync(join(tmpdir(), 'oidc-s3-client-bundle-'));
-  const [provider, s3ops] = bundleClient(dir) as [string, string];
-  return { provider, s3ops, dir };
+  const [provider, s3ops, mcp] = bundleClient(dir) as [string, string, string];
+  return { provider, s3ops, mcp, dir };
 }
 
 export function tempDir(label: string): string {

@@ -5,11 +5,11 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { loadProviderConfig } from '../../client/config';
-import { parseEnvFile } from '../../client/env-file';
+import { loadProviderConfig } from '../../client/config/provider-config';
+import { parseEnvFile } from '../../client/config/env-file';
 import { ConfigError } from '../../client/errors';
-import { renderEnvFile, selectServer } from '../../client/host-env';
-import { explainS3Error, REQUIRED_TIER, type S3Target } from '../../client/s3-operations';
+import { renderEnvFile, selectServer } from '../../client/host-config/server-outputs';
+import { explainS3Error, REQUIRED_TIER, type S3Target } from '../../client/s3/object-operations';
 
 const REPO = join(__dirname, '..', '..');
 const SECRET = `host-secret-${Math.random().toString(36).slice(2)}`;
@@ -52,7 +52,7 @@ describe('host-config', () => {
     const outputs = join(dir, 'outputs.json');
     writeFileSync(outputs, JSON.stringify(nested));
     const outDir = join(dir, 'out');
-    const { stdout, stderr } = await promisify(execFile)(join(REPO, 'node_modules/.bin/tsx'), [join(REPO, 'client/host-config.ts'), 'etl-02', '--outputs', outputs, '--out-dir', outDir, '--secret-path', join(outDir, 'etl-02.secret')], { cwd: dir });
+    const { stdout, stderr } = await promisify(execFile)(join(REPO, 'node_modules/.bin/tsx'), [join(REPO, 'client/bin/host-config.ts'), 'etl-02', '--outputs', outputs, '--out-dir', outDir, '--secret-path', join(outDir, 'etl-02.secret')], { cwd: dir });
     expect(stderr).toBe('');
     expect(stdout).not.toContain(SECRET);
     expect(stdout).toContain(`wrote ${join(outDir, 'etl-02.env')}`);

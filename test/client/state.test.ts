@@ -2,14 +2,14 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CredentialCache, cacheKey } from '../../client/cache';
-import { loadProviderConfig, type ProviderConfig } from '../../client/config';
-import { upsertProfile } from '../../client/credentials-file';
-import { backoffDelayMs, nextRefreshDelayMs, runRefreshLoop } from '../../client/daemon';
+import { CredentialCache, cacheKey } from '../../client/storage/credential-cache';
+import { loadProviderConfig, type ProviderConfig } from '../../client/config/provider-config';
+import { upsertProfile } from '../../client/storage/shared-credentials-file';
+import { backoffDelayMs, nextRefreshDelayMs, runRefreshLoop } from '../../client/credentials/refresh-loop';
 import { CredentialError, TokenError, type ClientError } from '../../client/errors';
-import { acquire } from '../../client/lock';
-import { OidcCredentialProvider } from '../../client/provider';
-import type { AwsCredentials } from '../../client/credentials';
+import { acquire } from '../../client/storage/cache-lock';
+import { OidcCredentialProvider } from '../../client/credentials/credential-provider';
+import type { AwsCredentials } from '../../client/credentials/aws-credentials';
 
 let dir: string;
 beforeEach(() => {

@@ -1,5 +1,6 @@
 import type { ConfigProblem } from '../../config/errors';
-import { parseServers, prefixRule, serverNameRule } from '../../config/schema';
+import { prefixRule, serverNameRule } from '../../config/rules';
+import { parseServers } from '../../config/schema';
 
 const file = 'environments/dev/servers.json';
 const namePrefix = 'oidc-s3-dev';
@@ -78,8 +79,8 @@ describe('server names', () => {
 
   it('counts the name prefix against the 64-character role name limit', () => {
     const longest = 'a'.repeat(64 - namePrefix.length - 1);
-    expect(serverNameRule(longest, namePrefix)).toBeUndefined();
-    expect(serverNameRule(`${longest}b`, namePrefix)).toBe(
+    expect(serverNameRule(namePrefix)(longest)).toBeUndefined();
+    expect(serverNameRule(namePrefix)(`${longest}b`)).toBe(
       `makes the IAM role name "${namePrefix}-${longest}b" 65 characters long; the limit is 64, so the server name may have at most ${longest.length}`,
     );
   });
@@ -88,8 +89,8 @@ describe('server names', () => {
 describe('server settings', () => {
   it.each([
     [{ s3_permissions: 'admin' }, 's3_permissions', 'admin', /must be one of "write", "read-write", "full"/],
-    [{ max_session_duration: 600 }, 'max_session_duration', 600, /between 900 and 43200 seconds/],
-    [{ max_session_duration: 43201 }, 'max_session_duration', 43201, /between 900 and 43200 seconds/],
+    [{ max_session_duration: 600 }, 'max_session_duration', 600, /from 900 \(the shortest role session STS issues\) to 43200/],
+    [{ max_session_duration: 43201 }, 'max_session_duration', 43201, /from 900 \(the shortest role session STS issues\) to 43200/],
     [{ max_session_duration: 3600.5 }, 'max_session_duration', 3600.5, /whole number of seconds/],
     [{ enabled: 'no' }, 'enabled', 'no', /must be true or false/],
     [{ s3_path_prefx: 'x/' }, 's3_path_prefx', 'x/', /is not a known setting; did you mean "s3_path_prefix"\?/],

@@ -1,5 +1,5 @@
 // The guides against the code: every configuration key (config/schema.ts), client environment
-// variable (client/*.ts), stack output (synthesized stacks) and error code (the Lambda's and the
+// variable (client/**/*.ts), stack output (synthesized stacks) and error code (the Lambda's and the
 // client's errors.ts) is documented, and no reference table names something that is gone.
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -37,6 +37,14 @@ function unionMembers(file: string, typeName: string): string[] {
   return [...body.matchAll(/'([A-Za-z_0-9]+)'/g)].map((m) => m[1]!);
 }
 
+/** The text of every TypeScript source under client/, its folders included. */
+function clientSources(): string[] {
+  return (readdirSync(join(ROOT, 'client'), { recursive: true }) as string[])
+    .filter((f) => f.endsWith('.ts'))
+    .sort()
+    .map((f) => readFileSync(join(ROOT, 'client', f), 'utf8'));
+}
+
 const ENV_NAME = /^(OIDC_[A-Z0-9_]+|CREDENTIAL_VENDING_URL|S3_[A-Z0-9_]+|AWS_[A-Z0-9_]+|XDG_CACHE_HOME|HOME)$/;
 
 /**
@@ -47,8 +55,7 @@ const ENV_NAME = /^(OIDC_[A-Z0-9_]+|CREDENTIAL_VENDING_URL|S3_[A-Z0-9_]+|AWS_[A-
 function clientVariables(): string[] {
   const errorCodes = new Set(unionMembers('client/errors.ts', 'ClientErrorCode'));
   const names = new Set<string>();
-  for (const file of readdirSync(join(ROOT, 'client')).filter((f) => f.endsWith('.ts'))) {
-    const source = readFileSync(join(ROOT, 'client', file), 'utf8');
+  for (const source of clientSources()) {
     for (const m of source.matchAll(/\benv\??\.([A-Z][A-Z0-9_]*)\b|\benv\[['"]([A-Z][A-Z0-9_]*)['"]\]|['"]([A-Z][A-Z0-9_]*)['"]/g)) {
       const name = m[1] ?? m[2] ?? m[3]!;
       if (ENV_NAME.test(name) && !errorCodes.has(name)) names.add(name);
@@ -70,7 +77,7 @@ describe('client environment variables', () => {
   });
 
   test('every variable in the table is still mentioned by the client', () => {
-    const sources = readdirSync(join(ROOT, 'client')).filter((f) => f.endsWith('.ts')).map((f) => readFileSync(join(ROOT, 'client', f), 'utf8')).join('\n');
+    const sources = clientSources().join('\n');
     expect(documented.filter((name) => !new RegExp(`\\b${name}\\b`).test(sources))).toEqual([]);
   });
 });

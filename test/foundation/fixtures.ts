@@ -1,13 +1,14 @@
 // EnvironmentConfig objects as config/load.ts produces them (every default filled in), built in
 // code so the foundation tests do not depend on the environments/ files' current contents.
-import type { EnvironmentConfig, FoundationSettings, IdentityProvider } from '../../config/types';
+import type { Auth0FoundationSettings, CognitoFoundationSettings, EnvironmentConfig, FoundationSettings, IdentityProvider } from '../../config/types';
 
 export const TEST_ACCOUNT_ID = '123456789012';
 
 export interface FixtureOptions {
   readonly environment: 'dev' | 'prod';
   readonly identityProvider: IdentityProvider;
-  readonly foundation?: Partial<FoundationSettings>;
+  /** Overrides; keys of the other provider are dropped. */
+  readonly foundation?: Partial<Omit<Auth0FoundationSettings, 'identityProvider'> & Omit<CognitoFoundationSettings, 'identityProvider'>>;
 }
 
 /** dev: unversioned, objects expire after 10 days; prod: versioned, noncurrent versions expire, no expiry. */
@@ -19,25 +20,39 @@ export function environmentConfig({ environment, identityProvider, foundation = 
     environment,
     backend: { bucket: 'oidc-s3-terraform-state', region: 'eu-west-1', encrypt: true, useLockfile: true },
     servers: { servers: [], commonTags: {} },
-    foundation: {
-      identityProvider,
+    foundation: foundationSettings(identityProvider, {
       awsRegion: 'eu-west-1',
       projectName,
-      auth0Domain: identityProvider === 'auth0' ? 'example-tenant.eu.auth0.com' : undefined,
       bucketName: `${prefix}-uploads`,
       bucketVersioning: isProd,
       objectExpirationDays: isProd ? undefined : 10,
       noncurrentVersionExpirationDays: 30,
       abortIncompleteMultipartUploadDays: 3,
       tokenLifetimeSeconds: identityProvider === 'auth0' ? 86_400 : 3600,
-      cognitoDomainPrefix: prefix,
-      resourceServerIdentifier: `https://s3-uploader.${prefix}`,
       deletionProtection: isProd,
       logRetentionDays: isProd ? 365 : 30,
       apiThrottlingRateLimit: isProd ? 50 : 10,
       apiThrottlingBurstLimit: isProd ? 100 : 20,
       tags: { Owner: 'platform-team' },
       ...foundation,
-    },
+    }, prefix, environment),
+  };
+}
+
+function foundationSettings(
+  identityProvider: IdentityProvider,
+  { auth0Domain, audience, cognitoDomainPrefix, resourceServerIdentifier, ...common }: Omit<Auth0FoundationSettings, 'identityProvider' | 'auth0Domain' | 'audience'> & NonNullable<FixtureOptions['foundation']>,
+  prefix: string,
+  environment: string,
+): FoundationSettings {
+  if (identityProvider === 'auth0') {
+    const domain = auth0Domain ?? 'example-tenant.eu.auth0.com';
+    return { identityProvider, ...common, auth0Domain: domain, audience: audience ?? `https://s3-uploader.${environment}.${domain}` };
+  }
+  return {
+    identityProvider,
+    ...common,
+    cognitoDomainPrefix: cognitoDomainPrefix ?? prefix,
+    resourceServerIdentifier: resourceServerIdentifier ?? `https://s3-uploader.${prefix}`,
   };
 }

@@ -3,7 +3,7 @@ import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { uploadBucketPolicy } from '../../modules/policies/bucket';
 import type { PolicyDocument } from '../../modules/policies/document';
 import { vendingLambdaPermissionsPolicy, vendingLambdaTrustPolicy } from '../../modules/policies/vending-lambda';
-import { ACCOUNT_ID, identityDecision, trustDecision, type Decision } from '../policies/iam-simulator';
+import { ACCOUNT_ID, identityDecision, trustDecision, type Decision } from '../../sandbox/iam-evaluator';
 
 const BUCKET_ARN = 'arn:aws:s3:::oidc-s3-dev-uploads';
 const TABLE_ARN = `arn:aws:dynamodb:eu-west-1:${ACCOUNT_ID}:table/oidc-s3-dev-client-roles`;

@@ -2,7 +2,7 @@
 // vends, and a corpus of bad requests none of which may vend.
 import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { generateKeyPairSync } from 'node:crypto';
-import { startOAuthServer } from '../support/oauth-server';
+import { startOAuthServer } from '../../sandbox/oauth-server';
 import { applyEnv, assumeRoleCalls, captureLogs, LONG_SERVER, loadHandler, RESOURCE_SERVER, roleArn, startVendingEnv, TABLE, tokenFor, vendingEvent, type Handler, type VendingEnv } from './harness';
 
 let ctx: VendingEnv;

@@ -4,9 +4,9 @@
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { createServer } from 'node:net';
 import type { HttpApiEvent, HttpApiResult } from '../../lambda/credential-vending/types';
-import { createClientRolesTable, putClientRole, startDynalite, type LocalDynamo } from '../support/dynalite';
-import { startOAuthServer, type OAuthServer } from '../support/oauth-server';
-import { startStsStub, type StsStub } from '../support/sts-stub';
+import { createClientRolesTable, putClientRole, startDynalite, type LocalDynamo } from '../../sandbox/dynalite';
+import { startOAuthServer, type OAuthServer } from '../../sandbox/oauth-server';
+import { startStsStub, type StsStub } from '../../sandbox/sts';
 
 export const TABLE = 'oidc-s3-test-client-roles';
 export const RESOURCE_SERVER = 'https://s3.test';

@@ -4,8 +4,8 @@ import { generateKeyPairSync } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { JwksCache } from '../../lambda/credential-vending/jwks-cache';
 import { TokenVerifier } from '../../lambda/credential-vending/token-verifier';
-import { startOAuthServer, type OAuthServer } from '../support/oauth-server';
-import { testTls } from '../support/tls';
+import { startOAuthServer, type OAuthServer } from '../../sandbox/oauth-server';
+import { localTls } from '../../sandbox/local-tls';
 import { captureLogs, RESOURCE_SERVER, tokenFor } from './harness';
 
 let idp: OAuthServer;
@@ -63,7 +63,7 @@ it('accepts only RSA signing keys of 2048 bits or more from the JWKS', async () 
   const weak = generateKeyPairSync('rsa', { modulusLength: 1024 });
   const strong = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const jwk = (key: typeof weak.publicKey) => key.export({ format: 'jwk' });
-  const tls = testTls();
+  const tls = localTls();
   const server = createServer({ key: tls.key, cert: tls.cert }, (_req, res) => {
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(

@@ -1,5 +1,5 @@
 import { Testing } from 'cdktf';
-import type { EnvironmentConfig, IdentityProvider, PermissionTier, ServerSettings } from '../../config/types';
+import type { Auth0FoundationSettings, CognitoFoundationSettings, EnvironmentConfig, FoundationSettings, IdentityProvider, PermissionTier, ServerSettings } from '../../config/types';
 import { ServersStack } from '../../stacks/servers';
 import { synthStack, type TerraformJson } from '../support/synth';
 
@@ -16,31 +16,39 @@ export const THREE_SERVERS: readonly ServerSettings[] = [
 
 export const COMMON_TAGS = { Project: 'oidc-s3-uploader', CostCenter: 'ops' };
 
-export function environmentConfig(identityProvider: IdentityProvider, servers: readonly ServerSettings[], overrides: Partial<EnvironmentConfig['foundation']> = {}): EnvironmentConfig {
-  return {
-    environment: 'dev',
-    backend: { bucket: 'oidc-s3-tfstate', region: 'eu-west-1', encrypt: true, useLockfile: true },
-    foundation: {
-      identityProvider,
+/** Foundation overrides for either provider; keys of the other provider are dropped. */
+export type FoundationOverrides = Partial<Omit<Auth0FoundationSettings, 'identityProvider'> & Omit<CognitoFoundationSettings, 'identityProvider'>>;
+
+export function environmentConfig(identityProvider: IdentityProvider, servers: readonly ServerSettings[], overrides: FoundationOverrides = {}): EnvironmentConfig {
+  const { auth0Domain, audience, cognitoDomainPrefix, resourceServerIdentifier, ...common } = {
       awsRegion: 'eu-west-1',
       projectName: 'oidc-s3',
-      auth0Domain: identityProvider === 'auth0' ? 'tenant.eu.auth0.com' : undefined,
-      audience: identityProvider === 'auth0' ? 'https://s3-uploader.dev.tenant.eu.auth0.com' : undefined,
       bucketName: 'oidc-s3-dev-uploads',
       bucketVersioning: false,
       objectExpirationDays: 10,
       noncurrentVersionExpirationDays: 30,
       abortIncompleteMultipartUploadDays: 3,
       tokenLifetimeSeconds: identityProvider === 'auth0' ? 86400 : 3600,
-      cognitoDomainPrefix: 'oidc-s3-dev',
-      resourceServerIdentifier: 'https://s3-uploader.oidc-s3-dev',
       deletionProtection: true,
       logRetentionDays: 30,
       apiThrottlingRateLimit: 10,
       apiThrottlingBurstLimit: 20,
       tags: { FoundationOnly: 'yes' },
       ...overrides,
-    },
+  };
+  const foundation: FoundationSettings =
+    identityProvider === 'auth0'
+      ? { identityProvider, ...common, auth0Domain: auth0Domain ?? 'tenant.eu.auth0.com', audience: audience ?? 'https://s3-uploader.dev.tenant.eu.auth0.com' }
+      : {
+          identityProvider,
+          ...common,
+          cognitoDomainPrefix: cognitoDomainPrefix ?? 'oidc-s3-dev',
+          resourceServerIdentifier: resourceServerIdentifier ?? 'https://s3-uploader.oidc-s3-dev',
+        };
+  return {
+    environment: 'dev',
+    backend: { bucket: 'oidc-s3-tfstate', region: 'eu-west-1', encrypt: true, useLockfile: true },
+    foundation,
     servers: { servers, commonTags: COMMON_TAGS },
   };
 }

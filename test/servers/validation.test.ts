@@ -36,9 +36,9 @@ describe('servers stack validation at synth', () => {
     }
     expect(error.message).toContain('servers["web-01"].s3_path_prefix is "web-01"; allowed: must end with "/"');
     expect(error.message).toContain('servers["etl-02"].s3_path_prefix is "etl/02/"; allowed: a prefix that neither contains nor lies inside another server\'s (servers["etl"] has "etl/")');
-    expect(error.message).toContain('servers["etl-02"].max_session_duration is 600; allowed: a whole number from 900 to 43200');
+    expect(error.message).toContain('servers["etl-02"].max_session_duration is 600; allowed: must be a whole number of seconds from 900 (the shortest role session STS issues) to 43200');
     expect(error.message).toContain('servers["etl"] (name) is "etl"; allowed: each server name once');
-    expect(error.message).toContain('servers["bad-tier"].s3_permissions is "admin"; allowed: one of write, read-write, full');
+    expect(error.message).toContain('servers["bad-tier"].s3_permissions is "admin"; allowed: must be one of "write", "read-write", "full" (see s3_permissions in docs/CONFIGURATION.md)');
     expect(error.problems).toHaveLength(9);
   });
 
@@ -46,16 +46,16 @@ describe('servers stack validation at synth', () => {
     const error = synthError(() => synthServers(environmentConfig('cognito', [server('web-01', 'web-01/', 'write')], { tokenLifetimeSeconds: 172800 })));
     expect(error.code).toBe('INVALID_CONSTRUCT_CONFIG');
     expect(error.problems).toEqual([
-      'accessTokenValiditySeconds is 172800; allowed: a whole number from 300 to 86400; fix: set token_lifetime_seconds in foundation.json to 300–86400 for Cognito',
+      'accessTokenValiditySeconds is 172800; allowed: must be a whole number of seconds from 300 to 86400 for cognito access tokens; fix: set token_lifetime_seconds in foundation.json to 300–86400 for Cognito',
     ]);
   });
 
-  test('auth0: a missing auth0_domain stops synth before any resource is built', () => {
-    const error = synthError(() => synthServers(environmentConfig('auth0', [server('web-01', 'web-01/', 'write')], { auth0Domain: undefined })));
+  test('auth0: an empty auth0_domain stops synth before any resource is built', () => {
+    const error = synthError(() => synthServers(environmentConfig('auth0', [server('web-01', 'web-01/', 'write')], { auth0Domain: '' })));
     expect(error.code).toBe('INVALID_CONSTRUCT_CONFIG');
-    expect(error.message).toContain('ServersStack servers: 1 invalid setting(s)');
+    expect(error.message).toContain('Auth0ServerAccess servers/server-access: 1 invalid setting(s)');
     expect(error.problems).toEqual([
-      'auth0_domain is undefined; allowed: the tenant domain when identity_provider is "auth0"; fix: set auth0_domain in foundation.json, e.g. "tenant.eu.auth0.com"',
+      'auth0Domain is ""; allowed: must be the bare Auth0 tenant host name, e.g. "tenant.eu.auth0.com" (no https://, no path, no trailing slash); fix: set auth0_domain in foundation.json, e.g. "tenant.eu.auth0.com"',
     ]);
   });
 

@@ -1,0 +1,59 @@
+/**
+ * npm run host-config -- <server> --outputs <cdktf outputs json> [--out-dir DIR] [--secret-path PATH]
+ *
+ * Renders one host's env file from the servers stack's outputs and writes the client secret to
+ * its own owner-only file. The secret is never printed.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve, join } from 'node:path';
+import { ensurePrivateDir, writeFileAtomic } from '../storage/atomic-file';
+import { parseCommandLine } from '../cli/command-line';
+import { runMain } from '../cli/run-main';
+import { ConfigError, UsageError } from '../errors';
+import { renderEnvFile, selectServer } from '../host-config/server-outputs';
+
+const PROGRAM = 'host-config';
+const USAGE = `usage: npm run host-config -- <server> --outputs <file> [--out-dir DIR] [--secret-path PATH]
+
+  --outputs FILE       what \`cdktf output servers --outputs-file FILE --outputs-file-include-sensitive-outputs\` wrote
+  --out-dir DIR        where <server>.env and <server>.secret are written (default ./host-config)
+  --secret-path PATH   where the secret will live on the host, for OIDC_CLIENT_SECRET_FILE
+                       (default /etc/oidc-s3/<server>.secret)
+`;
+
+async function main(args: string[]): Promise<number> {
+  const { values, positionals } = parseCommandLine(args, {
+    outputs: { type: 'string' },
+    'out-dir': { type: 'string' },
+    'secret-path': { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const [server, ...extra] = positionals;
+  if (!server || extra.length > 0) throw new UsageError('exactly one server name is required (see --help)');
+  if (!values.outputs) throw new UsageError('--outputs <file> is required (see --help)');
+  let outputs: unknown;
+  try {
+    outputs = JSON.parse(readFileSync(values.outputs, 'utf8'));
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? 'not valid JSON';
+    throw new ConfigError('--outputs', `${values.outputs} cannot be read (${reason})`);
+  }
+  const { configuration, secret } = selectServer(outputs, server, values.outputs);
+  const outDir = resolve(values['out-dir'] ?? 'host-config');
+  ensurePrivateDir(outDir);
+  const secretFile = join(outDir, `${server}.secret`);
+  const envFile = join(outDir, `${server}.env`);
+  writeFileAtomic(secretFile, `${secret}\n`);
+  writeFileAtomic(envFile, renderEnvFile(server, configuration, values['secret-path'] ?? `/etc/oidc-s3/${server}.secret`));
+  process.stdout.write(
+    `wrote ${envFile}\nwrote ${secretFile} (mode 0600)\n` +
+      `install both on the host (e.g. /etc/oidc-s3/), owner-only, and point --env-file or EnvironmentFile= at the env file\n`,
+  );
+  return 0;
+}
+
+runMain(PROGRAM, () => main(process.argv.slice(2)));

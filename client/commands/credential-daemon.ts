@@ -1,0 +1,45 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { loadProviderConfig } from '../config/provider-config';
+import type { Environment } from '../config/settings';
+import { OidcCredentialProvider } from '../credentials/credential-provider';
+import { runRefreshLoop } from '../credentials/refresh-loop';
+import { UsageError } from '../errors';
+import { writeProfile } from '../storage/shared-credentials-file';
+import type { Command } from './command';
+
+/** `credential-daemon`: keeps one profile of a shared credentials file fresh. */
+export const credentialDaemon: Command = {
+  name: 'credential-daemon',
+  usage: `  credential-daemon [--profile NAME] [--credentials-file FILE] [--once]
+                                        keep a profile of the shared credentials file fresh
+                                        (default profile oidc-s3; file $AWS_SHARED_CREDENTIALS_FILE
+                                        or ~/.aws/credentials)`,
+  options: {
+    profile: { type: 'string' },
+    'credentials-file': { type: 'string' },
+    once: { type: 'boolean' },
+  },
+  async run({ env, options, warn, signal }) {
+    const provider = new OidcCredentialProvider(loadProviderConfig(env), { warn });
+    const file = (options['credentials-file'] as string | undefined) ?? sharedCredentialsFile(env);
+    const profile = (options.profile as string | undefined) ?? 'oidc-s3';
+    if (!/^[\w.@+-]+$/.test(profile)) throw new UsageError(`--profile "${profile}" is not a valid profile name`);
+    return runRefreshLoop({
+      refresh: async () => {
+        const credentials = await provider.getCredentials();
+        writeProfile(file, profile, credentials);
+        return credentials.expiration;
+      },
+      marginSeconds: provider.config.refreshMarginSeconds,
+      once: options.once === true,
+      signal: signal(),
+      log: (message) => process.stderr.write(`oidc-credential-provider credential-daemon [${profile}]: ${message}\n`),
+    });
+  },
+};
+
+/** Where the AWS SDKs look for the shared credentials file. */
+function sharedCredentialsFile(env: Environment): string {
+  return env.AWS_SHARED_CREDENTIALS_FILE || join(env.HOME || homedir(), '.aws', 'credentials');
+}

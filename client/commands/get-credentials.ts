@@ -1,0 +1,16 @@
+import { loadProviderConfig } from '../config/provider-config';
+import { toCredentialProcessJson } from '../credentials/aws-credentials';
+import { OidcCredentialProvider } from '../credentials/credential-provider';
+import type { Command } from './command';
+
+/** `get-credentials`: the credential_process JSON on stdout, and nothing else there. */
+export const getCredentials: Command = {
+  name: 'get-credentials',
+  usage: `  get-credentials                       print credential_process JSON on stdout`,
+  options: {},
+  async run({ env, warn }) {
+    const credentials = await new OidcCredentialProvider(loadProviderConfig(env), { warn }).getCredentials();
+    process.stdout.write(`${JSON.stringify(toCredentialProcessJson(credentials))}\n`);
+    return 0;
+  },
+};

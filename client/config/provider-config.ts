@@ -1,0 +1,134 @@
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { isAbsolute, join } from 'node:path';
+import { Problems, readInteger, readRegion, readUrl, type Environment } from './settings';
+
+/** What both identity providers need, validated. */
+interface CommonProviderConfig {
+  /** The OAuth 2.0 token endpoint. */
+  readonly tokenUrl: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  /** Scopes asked for (Cognito); none means the client's allowed scopes. Part of the cache key on both. */
+  readonly scopes: readonly string[];
+  /** @default `$XDG_CACHE_HOME/oidc-s3` or `~/.cache/oidc-s3` */
+  readonly cacheDir: string;
+  /** Tokens and credentials are renewed when less than this is left. @default 300 */
+  readonly refreshMarginSeconds: number;
+  /** Session length asked of STS or the vending API; undefined leaves the role's default. */
+  readonly sessionDurationSeconds?: number;
+  /** Limit on each HTTP request to the IdP, STS or the vending API. @default 10 */
+  readonly httpTimeoutSeconds: number;
+}
+
+/** Auth0: the token is traded with STS `AssumeRoleWithWebIdentity` from this host. */
+export interface Auth0ProviderConfig extends CommonProviderConfig {
+  readonly idpType: 'auth0';
+  /** The API identifier asked for with `audience`. */
+  readonly audience: string;
+  /** The role assumed with `AssumeRoleWithWebIdentity`. */
+  readonly roleArn: string;
+  /** Region of STS. */
+  readonly region: string;
+}
+
+/** Cognito: the token is traded at the vending API, which assumes the role; no STS call here. */
+export interface CognitoProviderConfig extends CommonProviderConfig {
+  readonly idpType: 'cognito';
+  /** The full URL of the vending API's `POST /credentials`. */
+  readonly vendingUrl: string;
+  /** Unused by the provider itself (the vending API calls STS); kept for the SDKs that read it. */
+  readonly region?: string;
+}
+
+/** Everything `oidc-credential-provider` needs, validated: one shape per identity provider. */
+export type ProviderConfig = Auth0ProviderConfig | CognitoProviderConfig;
+
+function readSecret(env: Environment, problems: Problems): string {
+  const inline = env.OIDC_CLIENT_SECRET;
+  const file = env.OIDC_CLIENT_SECRET_FILE?.trim();
+  if (inline && file) {
+    problems.add('OIDC_CLIENT_SECRET', 'and OIDC_CLIENT_SECRET_FILE are both set: set only one');
+    return '';
+  }
+  if (file) {
+    try {
+      const secret = readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+      if (!secret) problems.add('OIDC_CLIENT_SECRET_FILE', `names an empty file (${file})`);
+      return secret;
+    } catch (error) {
+      problems.add('OIDC_CLIENT_SECRET_FILE', `cannot be read: ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+      return '';
+    }
+  }
+  if (!inline) problems.add('OIDC_CLIENT_SECRET', 'or OIDC_CLIENT_SECRET_FILE is required');
+  return inline ?? '';
+}
+
+/** `$XDG_CACHE_HOME/oidc-s3` when XDG_CACHE_HOME is absolute, else `~/.cache/oidc-s3`. */
+export function defaultCacheDir(env: Environment): string {
+  const xdg = env.XDG_CACHE_HOME;
+  if (xdg && isAbsolute(xdg)) return join(xdg, 'oidc-s3');
+  return join(env.HOME || homedir(), '.cache', 'oidc-s3');
+}
+
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
+
+/**
+ * Validates the client's variables (docs/CONFIGURATION.md, "client-env") into the Auth0 or the
+ * Cognito shape. Throws one ConfigError (CONFIG_INVALID) naming every problem at once.
+ */
+export function loadProviderConfig(env: Environment): ProviderConfig {
+  const problems = new Problems();
+  const idpRaw = env.OIDC_IDP_TYPE?.trim();
+  if (!idpRaw) problems.add('OIDC_IDP_TYPE', 'is required ("auth0" or "cognito")');
+  else if (idpRaw !== 'auth0' && idpRaw !== 'cognito') problems.add('OIDC_IDP_TYPE', `must be "auth0" or "cognito" (got "${idpRaw}")`);
+
+  const tokenUrl = readUrl(env, 'OIDC_TOKEN_URL', problems);
+  const clientId = env.OIDC_CLIENT_ID?.trim() ?? '';
+  if (!clientId) problems.add('OIDC_CLIENT_ID', 'is required');
+  else if (/\s/.test(clientId)) problems.add('OIDC_CLIENT_ID', 'must not contain whitespace');
+  const clientSecret = readSecret(env, problems);
+
+  const region = readRegion(env);
+  let audience: string | undefined;
+  let roleArn: string | undefined;
+  let vendingUrl: string | undefined;
+  if (idpRaw === 'auth0') {
+    audience = env.OIDC_AUDIENCE?.trim() || undefined;
+    if (!audience) problems.add('OIDC_AUDIENCE', 'is required when OIDC_IDP_TYPE=auth0 (the API identifier)');
+    roleArn = env.OIDC_ROLE_ARN?.trim() || undefined;
+    if (!roleArn) problems.add('OIDC_ROLE_ARN', 'is required when OIDC_IDP_TYPE=auth0');
+    else if (!ROLE_ARN.test(roleArn)) {
+      problems.add('OIDC_ROLE_ARN', `must be an IAM role ARN like arn:aws:iam::123456789012:role/name (got "${roleArn}")`);
+    }
+    if (!region) problems.add('AWS_REGION', 'is required when OIDC_IDP_TYPE=auth0 (the region of STS)');
+  } else if (idpRaw === 'cognito') {
+    vendingUrl = readUrl(env, 'CREDENTIAL_VENDING_URL', problems);
+  }
+  const scopes = (env.OIDC_SCOPES ?? '').split(/[\s,]+/).filter(Boolean);
+
+  const cacheDir = env.OIDC_CACHE_DIR?.trim() || defaultCacheDir(env);
+  if (!isAbsolute(cacheDir)) problems.add('OIDC_CACHE_DIR', `must be an absolute path (got "${cacheDir}")`);
+  const refreshMarginSeconds = readInteger(env, 'OIDC_REFRESH_MARGIN_SECONDS', { min: 0, max: 3600 }, problems) ?? 300;
+  const sessionDurationSeconds = readInteger(env, 'OIDC_SESSION_DURATION_SECONDS', { min: 900, max: 43200 }, problems);
+  const httpTimeoutSeconds = readInteger(env, 'OIDC_HTTP_TIMEOUT_SECONDS', { min: 1, max: 120 }, problems) ?? 10;
+  if (sessionDurationSeconds !== undefined && refreshMarginSeconds >= sessionDurationSeconds) {
+    problems.add('OIDC_REFRESH_MARGIN_SECONDS', `must be less than OIDC_SESSION_DURATION_SECONDS (${sessionDurationSeconds})`);
+  }
+  problems.throwIfAny();
+  // After throwIfAny every value the chosen shape needs is known to be set.
+  const common = {
+    tokenUrl: tokenUrl!,
+    clientId,
+    clientSecret,
+    scopes,
+    cacheDir,
+    refreshMarginSeconds,
+    sessionDurationSeconds,
+    httpTimeoutSeconds,
+  };
+  return idpRaw === 'auth0'
+    ? { idpType: 'auth0', ...common, audience: audience!, roleArn: roleArn!, region: region! }
+    : { idpType: 'cognito', ...common, vendingUrl: vendingUrl!, region };
+}

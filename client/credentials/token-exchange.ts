@@ -1,0 +1,96 @@
+import type { Auth0ProviderConfig, CognitoProviderConfig, ProviderConfig } from '../config/provider-config';
+import { CredentialError, firstLine } from '../errors';
+import { describeErrorBody, httpRequest, parseJson } from './http-request';
+import { fromCredentialProcessJson, type AwsCredentials } from './aws-credentials';
+
+/** Trades an access token for AWS credentials: STS for Auth0, the vending API for Cognito. */
+export function exchangeToken(config: ProviderConfig, accessToken: string): Promise<AwsCredentials> {
+  return config.idpType === 'auth0' ? assumeRoleWithWebIdentity(config, accessToken) : callVendingApi(config, accessToken);
+}
+
+/** STS errors that mean "this token will never work", so a fresh token is worth one retry. */
+const TOKEN_REJECTED_CODES = new Set(['InvalidIdentityToken', 'ExpiredTokenException', 'ExpiredToken']);
+/** STS errors that mean "try later". */
+const UNAVAILABLE_CODES = new Set(['IDPCommunicationError', 'ServiceUnavailable', 'Throttling', 'InternalFailure']);
+
+/** The session name STS records in CloudTrail: the client id, trimmed to STS's rules. */
+export function roleSessionName(clientId: string): string {
+  return `oidc-s3-${clientId}`.replace(/[^\w+=,.@-]/g, '-').slice(0, 64);
+}
+
+async function assumeRoleWithWebIdentity(config: Auth0ProviderConfig, accessToken: string): Promise<AwsCredentials> {
+  // Loaded on first use: a get-credentials answered from the cache never pays for the SDK.
+  const { AssumeRoleWithWebIdentityCommand, STSClient } = await import('@aws-sdk/client-sts');
+  // The SDK itself reads AWS_ENDPOINT_URL_STS (and the config file's endpoint_url), so a local
+  // or VPC endpoint needs no setting of ours. AssumeRoleWithWebIdentity is unsigned.
+  const sts = new STSClient({
+    region: config.region,
+    maxAttempts: 2,
+    requestHandler: { connectionTimeout: config.httpTimeoutSeconds * 1000, requestTimeout: config.httpTimeoutSeconds * 1000 },
+  });
+  try {
+    const answer = await sts.send(
+      new AssumeRoleWithWebIdentityCommand({
+        RoleArn: config.roleArn,
+        RoleSessionName: roleSessionName(config.clientId),
+        WebIdentityToken: accessToken,
+        DurationSeconds: config.sessionDurationSeconds,
+      }),
+    );
+    const c = answer.Credentials;
+    if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken || !c.Expiration) {
+      throw new CredentialError('CREDENTIALS_RESPONSE_INVALID', 'STS answered AssumeRoleWithWebIdentity without complete credentials');
+    }
+    return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: c.Expiration };
+  } catch (error) {
+    if (error instanceof CredentialError) throw error;
+    throw stsFailure(error, config.roleArn);
+  } finally {
+    sts.destroy();
+  }
+}
+
+function stsFailure(error: unknown, roleArn: string): CredentialError {
+  const e = error as { name?: string; message?: string; code?: string; $metadata?: { httpStatusCode?: number } };
+  const status = e.$metadata?.httpStatusCode;
+  const name = e.name ?? 'Error';
+  const detail = `${name}: ${firstLine(e.message ?? '')}`;
+  if (status === undefined || status >= 500 || UNAVAILABLE_CODES.has(name)) {
+    const cause = status === undefined ? (e.code ?? detail) : detail;
+    return new CredentialError('CREDENTIALS_UNAVAILABLE', `STS AssumeRoleWithWebIdentity failed: ${cause}`);
+  }
+  return new CredentialError(
+    'CREDENTIALS_REJECTED',
+    `STS refused AssumeRoleWithWebIdentity for ${roleArn}: ${detail}`,
+    TOKEN_REJECTED_CODES.has(name),
+  );
+}
+
+async function callVendingApi(config: CognitoProviderConfig, accessToken: string): Promise<AwsCredentials> {
+  const url = config.vendingUrl;
+  const headers: Record<string, string> = { authorization: `Bearer ${accessToken}`, accept: 'application/json' };
+  let body: string | undefined;
+  if (config.sessionDurationSeconds !== undefined) {
+    headers['content-type'] = 'application/json';
+    body = JSON.stringify({ duration_seconds: config.sessionDurationSeconds });
+  }
+  const answer = await httpRequest(url, { method: 'POST', headers, body }, config.httpTimeoutSeconds);
+  if ('failure' in answer) {
+    throw new CredentialError('CREDENTIALS_UNAVAILABLE', `credential vending API ${url} unreachable: ${answer.failure}`);
+  }
+  if (answer.status >= 500 || answer.status === 429) {
+    throw new CredentialError('CREDENTIALS_UNAVAILABLE', `credential vending API ${url} unavailable: ${describeErrorBody(answer.status, answer.body)}`);
+  }
+  if (answer.status !== 200) {
+    throw new CredentialError(
+      'CREDENTIALS_REJECTED',
+      `credential vending API refused client ${config.clientId}: ${describeErrorBody(answer.status, answer.body)}`,
+      answer.status === 401,
+    );
+  }
+  const credentials = fromCredentialProcessJson(parseJson(answer.body));
+  if (!credentials) {
+    throw new CredentialError('CREDENTIALS_RESPONSE_INVALID', `credential vending API ${url} answered 200 without credential_process JSON`);
+  }
+  return credentials;
+}

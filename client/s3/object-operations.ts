@@ -1,0 +1,183 @@
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  paginateListObjectsV2,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { createReadStream, createWriteStream, renameSync, rmSync, statSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { basename, dirname, join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { PermissionTier } from '../config/settings';
+import { DigestStream, plainEtag } from './digest-stream';
+import { S3OpsError, firstLine } from '../errors';
+import { ProgressBar } from './progress-bar';
+
+export type Operation = 'upload' | 'download' | 'list' | 'delete';
+
+/** The least tier (DESIGN "Permission tiers") under which each operation is allowed. */
+export const REQUIRED_TIER: Readonly<Record<Operation, PermissionTier>> = {
+  upload: 'write',
+  download: 'read-write',
+  delete: 'full',
+  list: 'full',
+};
+
+const TIER_ALLOWS: Readonly<Record<PermissionTier, string>> = {
+  write: 'upload only',
+  'read-write': 'upload and download',
+  full: 'upload, download, delete and list',
+};
+
+export interface S3Target {
+  readonly client: S3Client;
+  readonly bucket: string;
+  /** Ends in `/` or is empty; every key is relative to it. */
+  readonly prefix: string;
+  readonly permissions?: PermissionTier;
+}
+
+export const MIB = 1024 * 1024;
+/** Files above one part go multipart; S3 wants parts of at least 5 MiB. @default 8 MiB */
+export const DEFAULT_PART_SIZE = 8 * MIB;
+const READ_CHUNK = MIB;
+
+export function objectKey(target: S3Target, relativeKey: string): string {
+  if (!relativeKey || relativeKey.startsWith('/')) {
+    throw new S3OpsError('S3_OPERATION_FAILED', `key "${relativeKey}" must be relative to the prefix "${target.prefix}" (no leading /)`);
+  }
+  return `${target.prefix}${relativeKey}`;
+}
+
+export interface UploadResult {
+  readonly key: string;
+  readonly bytes: number;
+  readonly etag?: string;
+  /** False when the ETag cannot be an MD5 (SSE-KMS); CRC32 was still checked by S3 itself. */
+  readonly etagVerified: boolean;
+}
+
+/**
+ * Uploads with lib-storage (multipart above one part, parts sent four at a time) and a CRC32
+ * checksum that S3 verifies on receipt; the returned ETag is also compared with the MD5 computed
+ * while reading, which catches corruption on servers that ignore checksums.
+ */
+export async function uploadFile(target: S3Target, localPath: string, relativeKey: string, partSize = DEFAULT_PART_SIZE): Promise<UploadResult> {
+  const key = objectKey(target, relativeKey);
+  const size = statSync(localPath).size;
+  const digests = new DigestStream(partSize);
+  const progress = new ProgressBar(`upload ${basename(localPath)}`, size);
+  // 1 MiB reads: with the default 64 KiB, per-chunk overhead (stream plumbing, copies into
+  // parts) cost more CPU than the signing (bench/uploads.ts).
+  const body = createReadStream(localPath, { highWaterMark: READ_CHUNK }).pipe(digests);
+  const upload = new Upload({
+    client: target.client,
+    params: { Bucket: target.bucket, Key: key, Body: body, ChecksumAlgorithm: 'CRC32' },
+    partSize,
+    queueSize: 4,
+    leavePartsOnError: false,
+  });
+  upload.on('httpUploadProgress', (p) => progress.update(p.loaded ?? 0));
+  const result = await guard('upload', target, key, () => upload.done()).catch((error: unknown) => {
+    digests.destroy(); // stops the hashing worker
+    throw error;
+  });
+  progress.finish();
+  const etag = plainEtag(result.ETag, result.ServerSideEncryption);
+  if (etag !== undefined && !digests.expectedEtags().includes(etag)) {
+    throw new S3OpsError(
+      'INTEGRITY_CHECK_FAILED',
+      `upload of ${localPath} to s3://${target.bucket}/${key}: S3 reports ETag ${etag}, the file's MD5 gives ${digests.expectedEtags().join(' or ')}`,
+    );
+  }
+  return { key, bytes: digests.bytes, etag, etagVerified: etag !== undefined };
+}
+
+/** Downloads to a temp file beside the target and renames it into place once complete and checked. */
+export async function downloadFile(target: S3Target, relativeKey: string, localPath: string): Promise<{ key: string; bytes: number }> {
+  const key = objectKey(target, relativeKey);
+  const answer = await guard('download', target, key, () =>
+    target.client.send(new GetObjectCommand({ Bucket: target.bucket, Key: key })),
+  );
+  const temp = join(dirname(localPath), `.${basename(localPath)}.${randomBytes(6).toString('hex')}.part`);
+  const digests = new DigestStream();
+  const progress = new ProgressBar(`download ${basename(key)}`, answer.ContentLength);
+  digests.on('data', () => progress.update(digests.bytes));
+  try {
+    await pipeline(answer.Body as Readable, digests, createWriteStream(temp, { flags: 'wx' }));
+    progress.finish();
+    const etag = plainEtag(answer.ETag, answer.ServerSideEncryption);
+    if (etag !== undefined && !etag.includes('-') && !digests.expectedEtags().includes(etag)) {
+      throw new S3OpsError('INTEGRITY_CHECK_FAILED', `download of s3://${target.bucket}/${key}: content MD5 does not match ETag ${etag}`);
+    }
+    renameSync(temp, localPath);
+  } catch (error) {
+    rmSync(temp, { force: true });
+    if (error instanceof S3OpsError) throw error;
+    throw new S3OpsError('S3_OPERATION_FAILED', `download of s3://${target.bucket}/${key} to ${localPath} failed: ${firstLine(String((error as Error).message ?? error))}`);
+  }
+  return { key, bytes: digests.bytes };
+}
+
+export interface ListedObject {
+  /** Relative to the prefix. */
+  readonly key: string;
+  readonly size: number;
+  readonly lastModified?: Date;
+}
+
+export async function listObjects(target: S3Target, relativePrefix = ''): Promise<ListedObject[]> {
+  const prefix = `${target.prefix}${relativePrefix}`;
+  return guard('list', target, prefix, async () => {
+    const objects: ListedObject[] = [];
+    for await (const page of paginateListObjectsV2({ client: target.client }, { Bucket: target.bucket, Prefix: prefix })) {
+      for (const o of page.Contents ?? []) {
+        objects.push({ key: (o.Key ?? '').slice(target.prefix.length), size: o.Size ?? 0, lastModified: o.LastModified });
+      }
+    }
+    return objects;
+  });
+}
+
+/** Deletes one object; a key that does not exist is an error rather than a silent success. */
+export async function deleteObject(target: S3Target, relativeKey: string): Promise<{ key: string }> {
+  const key = objectKey(target, relativeKey);
+  // HEAD needs s3:GetObject, which the full tier has; it turns S3's silent delete of nothing into an error.
+  await guard('delete', target, key, () => target.client.send(new HeadObjectCommand({ Bucket: target.bucket, Key: key })));
+  await guard('delete', target, key, () => target.client.send(new DeleteObjectCommand({ Bucket: target.bucket, Key: key })));
+  return { key };
+}
+
+/** Runs one S3 call and turns its failure into one line, AccessDenied explained by tier. */
+async function guard<T>(operation: Operation, target: S3Target, key: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    throw explainS3Error(error, operation, target, key);
+  }
+}
+
+export function explainS3Error(error: unknown, operation: Operation, target: S3Target, key: string): S3OpsError {
+  const e = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+  const where = `s3://${target.bucket}/${key}`;
+  const status = e.$metadata?.httpStatusCode;
+  if (e.name === 'AccessDenied' || (status === 403 && e.name !== 'InvalidAccessKeyId' && e.name !== 'SignatureDoesNotMatch')) {
+    const needed = REQUIRED_TIER[operation];
+    const tier = target.permissions
+      ? `this host's tier is "${target.permissions}" (${TIER_ALLOWS[target.permissions]})`
+      : `this host's tier is not known here (S3_PERMISSIONS)`;
+    const outside = key.startsWith(target.prefix) && target.prefix ? '' : `; keys outside this server's own prefix are never allowed`;
+    return new S3OpsError(
+      'S3_ACCESS_DENIED',
+      `${operation} ${where} was denied: ${operation} needs the "${needed}" tier or higher (${TIER_ALLOWS[needed]}); ${tier}${outside}`,
+    );
+  }
+  if (e.name === 'NoSuchKey' || e.name === 'NotFound' || (status === 404 && operation !== 'list')) {
+    return new S3OpsError('S3_OPERATION_FAILED', `${operation} ${where} failed: no such object`);
+  }
+  const detail = firstLine(e.message || e.name || String(error));
+  return new S3OpsError('S3_OPERATION_FAILED', `${operation} ${where} failed: ${e.name && e.name !== 'Error' ? `${e.name}: ` : ''}${detail}`);
+}

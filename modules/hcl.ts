@@ -1,0 +1,64 @@
+/**
+ * The one place where raw HCL is written: the expressions cdktf offers nothing typed for (a
+ * sibling instance's attribute inside `for_each`, a field of the current entry inside a `for`
+ * expression, a lookup in a local keyed by such a field). Every Terraform identifier they use
+ * comes from an object (a resource's or local's own logical id) or from the `ServerEntry` type,
+ * so no two strings have to agree. OpenTofu's `validate` (verify:terraform) checks every
+ * expression built here against the real providers.
+ */
+import { ref, Token, type IResolvable, type MapTerraformIterator, type TerraformLocal, type TerraformResource } from 'cdktf';
+import type { ServerEntry } from './server-access';
+
+/** A field of one server's entry of `local.servers`. */
+export type EntryField = keyof ServerEntry & string;
+
+/** How the current server is named: `each.key` inside a resource, `key` inside a `for` expression. */
+export type IterationKey = 'each.key' | 'key';
+
+/**
+ * `<resource>[<key>].<attribute>`: the same server's instance of a sibling resource that
+ * iterates over the same map. (cdktf's own attribute getters render a splat, `x.*.attr`, for a
+ * resource with `for_each`, which is not what a per-server reference needs.)
+ */
+export function instanceAttribute(resource: TerraformResource, attribute: string, key: IterationKey = 'each.key'): string {
+  return Token.asString(ref(`${resource.terraformResourceType}.${resource.friendlyUniqueId}[${key}].${attribute}`));
+}
+
+/** `key`: the server's name inside a `for` expression over `local.servers`. */
+export const FOR_KEY: IResolvable = ref('key');
+
+/** `val.<field>`: a field of the current entry inside a `for` expression over `local.servers`. */
+export function forField(field: EntryField): IResolvable {
+  return ref(`val.${field}`);
+}
+
+/** `val if val.<field>`: the entries whose boolean `field` is true, as a `for` expression's value and filter. */
+export function forEntriesWhere(field: EntryField): IResolvable {
+  return ref(`val if val.${field}`);
+}
+
+/** `local.<local>[each.value.<field>]`: inside a resource, the value `local` holds for this entry's `field`. */
+export function eachLookup(local: TerraformLocal, field: EntryField): string[] {
+  return Token.asList(ref(`local.${local.friendlyUniqueId}[each.value.${field}]`));
+}
+
+/** `join("<separator>", local.<local>[val.<field>])`: inside a `for` expression, the list `local` holds for the entry's `field`, joined. */
+export function forJoinedLookup(separator: string, local: TerraformLocal, field: EntryField): IResolvable {
+  return ref(`join(${JSON.stringify(separator)}, local.${local.friendlyUniqueId}[val.${field}])`);
+}
+
+/** `each.value.<field>` as a string, number, boolean or string map: typed access to the current entry. */
+export const eachField = {
+  string: (iterator: MapTerraformIterator, field: EntryField): string => iterator.getString(field),
+  number: (iterator: MapTerraformIterator, field: EntryField): number => iterator.getNumber(field),
+  boolean: (iterator: MapTerraformIterator, field: EntryField): IResolvable => iterator.getBoolean(field),
+  stringMap: (iterator: MapTerraformIterator, field: EntryField): Record<string, string> => iterator.getStringMap(field),
+};
+
+/**
+ * An HCL object `{ k = v, … }` as the value of a `for` expression. cdktf renders a plain object
+ * there as one, though its signature admits only a single expression, hence the cast.
+ */
+export function forObject(values: Readonly<Record<string, unknown>>): IResolvable {
+  return values as unknown as IResolvable;
+}

@@ -1,0 +1,60 @@
+// S3 for the tests and the sandbox: s3rver speaks the S3 REST protocol over a temp directory. It checks that the
+// access key of every signed request is one it knows (it does not recompute SigV4 signatures), so
+// tests register the keys the STS stub hands out and any other key is refused (InvalidAccessKeyId).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+interface S3rverInstance {
+  run(): Promise<{ address: string; port: number }>;
+  close(): Promise<void>;
+}
+type S3rverConstructor = new (options: Record<string, unknown>) => S3rverInstance;
+interface AwsAccount {
+  createKeyPair(accessKeyId: string, secretAccessKey: string): void;
+  revokeAccessKey(accessKeyId: string): void;
+}
+
+// s3rver ships no type declarations.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const S3rver = require('s3rver') as S3rverConstructor;
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { DUMMY_ACCOUNT } = require('s3rver/lib/models/account') as { DUMMY_ACCOUNT: AwsAccount };
+
+export interface LocalS3 {
+  /** http://127.0.0.1:<port>, for AWS_ENDPOINT_URL_S3 / --endpoint-url (path-style addressing). */
+  readonly url: string;
+  readonly bucket: string;
+  /** Where s3rver keeps objects: `<directory>/<bucket>/<key>._S3rver_object`. */
+  readonly directory: string;
+  /** Access key pairs accepted besides s3rver's default S3RVER/S3RVER. */
+  readonly accessKeys: { readonly accessKeyId: string; readonly secretAccessKey: string };
+  close(): Promise<void>;
+}
+
+export async function startS3(options: { bucket?: string } = {}): Promise<LocalS3> {
+  const directory = mkdtempSync(join(tmpdir(), 'oidc-s3-s3rver-'));
+  const bucket = options.bucket ?? 'oidc-s3-test-uploads';
+  const suffix = Math.random().toString(36).slice(2, 10).toUpperCase();
+  const accessKeys = { accessKeyId: `ASIATEST${suffix}`, secretAccessKey: `test-secret-${suffix}` };
+  DUMMY_ACCOUNT.createKeyPair(accessKeys.accessKeyId, accessKeys.secretAccessKey);
+  const server = new S3rver({
+    address: '127.0.0.1',
+    port: 0,
+    directory,
+    silent: true,
+    configureBuckets: [{ name: bucket }],
+  });
+  const { port } = await server.run();
+  return {
+    url: `http://127.0.0.1:${port}`,
+    bucket,
+    directory,
+    accessKeys,
+    async close() {
+      await server.close();
+      DUMMY_ACCOUNT.revokeAccessKey(accessKeys.accessKeyId);
+      rmSync(directory, { recursive: true, force: true });
+    },
+  };
+}

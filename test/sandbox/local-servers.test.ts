@@ -1,0 +1,190 @@
+// The shared local servers behave like the real services the code under test talks to.
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { AssumeRoleCommand, AssumeRoleWithWebIdentityCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
+import { createClientRolesTable, putClientRole, startDynalite, type LocalDynamo } from '../../sandbox/dynalite';
+import { startOAuthServer, type OAuthServer } from '../../sandbox/oauth-server';
+import { startStsStub, type StsStub } from '../../sandbox/sts';
+
+const ROLE_ARN = 'arn:aws:iam::123456789012:role/oidc-s3-dev-web-01';
+
+const basic = (id: string, secret: string): string => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
+
+async function postForm(url: string, body: Record<string, string>, headers: Record<string, string> = {}): Promise<{ status: number; json: Record<string, unknown> }> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+    body: new URLSearchParams(body).toString(),
+  });
+  return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+}
+
+describe('OAuth server, cognito style', () => {
+  let idp: OAuthServer;
+  beforeAll(async () => {
+    idp = await startOAuthServer({ style: 'cognito', clients: [{ clientId: 'web01', clientSecret: 's3cret' }], resourceServer: 'https://s3.test' });
+  });
+  afterAll(() => idp.close());
+
+  it('issues an RS256 access token without aud that verifies against its JWKS over HTTPS', async () => {
+    const { status, json } = await postForm(idp.tokenUrl, { grant_type: 'client_credentials' }, { authorization: basic('web01', 's3cret') });
+    expect(status).toBe(200);
+    expect(json).toMatchObject({ token_type: 'Bearer', expires_in: 3600 });
+    const token = String(json.access_token);
+    expect(decodeProtectedHeader(token)).toMatchObject({ alg: 'RS256', kid: idp.kid });
+    const { payload } = await jwtVerify(token, createRemoteJWKSet(new URL(idp.jwksUrl)), { issuer: idp.issuer, algorithms: ['RS256'] });
+    expect(payload).toMatchObject({ client_id: 'web01', sub: 'web01', token_use: 'access', scope: 'https://s3.test/write https://s3.test/read' });
+    expect(payload.aud).toBeUndefined();
+    expect(idp.issuer).toBe(`${idp.url}/eu-west-1_TestPool`);
+    expect(idp.jwksRequests).toBe(1);
+  });
+
+  it('refuses wrong secrets, other grants and scopes the client lacks', async () => {
+    const before = idp.tokenRequests;
+    expect(await postForm(idp.tokenUrl, { grant_type: 'client_credentials' }, { authorization: basic('web01', 'wrong') })).toEqual({ status: 401, json: { error: 'invalid_client' } });
+    expect(await postForm(idp.tokenUrl, { grant_type: 'password' }, { authorization: basic('web01', 's3cret') })).toEqual({ status: 400, json: { error: 'unsupported_grant_type' } });
+    expect(await postForm(idp.tokenUrl, { grant_type: 'client_credentials', scope: 'https://s3.test/delete' }, { authorization: basic('web01', 's3cret') })).toEqual({
+      status: 400,
+      json: { error: 'invalid_scope' },
+    });
+    expect(idp.tokenRequests - before).toBe(3);
+  });
+
+  it('answers 503 everywhere while unavailable, and serves old and new keys after a rotation', async () => {
+    idp.available = false;
+    expect((await fetch(idp.jwksUrl)).status).toBe(503);
+    idp.available = true;
+    const oldKid = idp.kid;
+    await idp.rotateKey();
+    expect(idp.kid).not.toBe(oldKid);
+    const { keys } = (await (await fetch(idp.jwksUrl)).json()) as { keys: { kid: string }[] };
+    expect(keys.map((k) => k.kid)).toEqual([oldKid, idp.kid]);
+    await idp.rotateKey({ dropOld: true });
+    const after = (await (await fetch(idp.jwksUrl)).json()) as { keys: { kid: string }[] };
+    expect(after.keys.map((k) => k.kid)).toEqual([idp.kid]);
+  });
+});
+
+describe('OAuth server, auth0 style', () => {
+  it('issues tokens for the configured audience only (client_secret_post, JSON body)', async () => {
+    const idp = await startOAuthServer({ style: 'auth0', clients: [{ clientId: 'abc', clientSecret: 'xyz', scopes: ['upload'] }], audience: 'https://api.test' });
+    try {
+      const post = (audience: string, secret = 'xyz') =>
+        fetch(idp.tokenUrl, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ grant_type: 'client_credentials', client_id: 'abc', client_secret: secret, audience }),
+        });
+      const ok = (await (await post('https://api.test')).json()) as Record<string, unknown>;
+      const { payload } = await jwtVerify(String(ok.access_token), createRemoteJWKSet(new URL(idp.jwksUrl)), { issuer: `${idp.url}/`, audience: 'https://api.test' });
+      expect(payload).toMatchObject({ sub: 'abc@clients', azp: 'abc', gty: 'client-credentials', scope: 'upload' });
+      expect(ok.scope).toBe('upload');
+      expect((await post('https://other.test')).status).toBe(403);
+      const denied = await post('https://api.test', 'nope');
+      expect(denied.status).toBe(401);
+      expect(await denied.json()).toMatchObject({ error: 'access_denied' });
+    } finally {
+      await idp.close();
+    }
+  });
+});
+
+describe('STS stub through the real SDK client', () => {
+  let sts: StsStub;
+  let idp: OAuthServer;
+  let client: STSClient;
+  beforeAll(async () => {
+    idp = await startOAuthServer({ style: 'auth0', clients: [{ clientId: 'abc', clientSecret: 'xyz' }], audience: 'https://api.test' });
+    sts = await startStsStub({
+      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+      webIdentity: { jwksUrl: idp.jwksUrl, issuer: idp.issuer, audience: 'https://api.test', roles: { [ROLE_ARN]: 'abc@clients' } },
+    });
+    client = new STSClient({ region: 'eu-west-1', endpoint: sts.url, credentials: { accessKeyId: 'AKIDLAMBDA', secretAccessKey: 'secret' }, maxAttempts: 1 });
+  });
+  afterAll(async () => {
+    client.destroy();
+    await Promise.all([sts.close(), idp.close()]);
+  });
+
+  it('answers AssumeRole with credentials the SDK parses, echoing SourceIdentity', async () => {
+    const before = Date.now();
+    const out = await client.send(new AssumeRoleCommand({ RoleArn: ROLE_ARN, RoleSessionName: 'oidc-s3-web-01', SourceIdentity: 'web-01', DurationSeconds: 900 }));
+    expect(out.Credentials).toMatchObject({ AccessKeyId: 'S3RVER', SecretAccessKey: 'S3RVER' });
+    expect(out.Credentials?.SessionToken).toEqual(expect.any(String));
+    const expiresIn = out.Credentials!.Expiration!.getTime() - before;
+    expect(expiresIn).toBeGreaterThan(898_000);
+    expect(expiresIn).toBeLessThan(902_000);
+    expect(out.SourceIdentity).toBe('web-01');
+    expect(out.AssumedRoleUser?.Arn).toBe('arn:aws:sts::123456789012:assumed-role/oidc-s3-dev-web-01/oidc-s3-web-01');
+    expect(sts.calls.at(-1)).toEqual({ action: 'AssumeRole', issuedAccessKeyId: 'S3RVER', params: { RoleArn: ROLE_ARN, RoleSessionName: 'oidc-s3-web-01', SourceIdentity: 'web-01', DurationSeconds: '900' } });
+  });
+
+  it('answers GetCallerIdentity (the aws_caller_identity data source) with the default identity', async () => {
+    const out = await client.send(new GetCallerIdentityCommand({}));
+    expect(out).toMatchObject({ Account: '123456789012', Arn: 'arn:aws:iam::123456789012:user/stub', UserId: 'AIDASTUBSTUBSTUBSTUB' });
+    expect(sts.calls.at(-1)).toEqual({ action: 'GetCallerIdentity', params: {} });
+  });
+
+  it('answers GetCallerIdentity with the configured identity', async () => {
+    const own = await startStsStub({ callerIdentity: { account: '222233334444', arn: 'arn:aws:iam::222233334444:user/deployer', userId: 'AIDAOWN' } });
+    const ownClient = new STSClient({ region: 'eu-west-1', endpoint: own.url, credentials: { accessKeyId: 'AKID', secretAccessKey: 'secret' }, maxAttempts: 1 });
+    try {
+      await expect(ownClient.send(new GetCallerIdentityCommand({}))).resolves.toMatchObject({ Account: '222233334444', Arn: 'arn:aws:iam::222233334444:user/deployer', UserId: 'AIDAOWN' });
+    } finally {
+      ownClient.destroy();
+      await own.close();
+    }
+  });
+
+  it('answers injected faults as STS errors the SDK maps to named exceptions', async () => {
+    sts.failNext({ code: 'AccessDenied', message: 'not allowed' });
+    await expect(client.send(new AssumeRoleCommand({ RoleArn: ROLE_ARN, RoleSessionName: 'x-1' }))).rejects.toMatchObject({
+      name: 'AccessDenied',
+      message: 'not allowed',
+      $metadata: { httpStatusCode: 403 },
+    });
+    await expect(client.send(new AssumeRoleCommand({ RoleArn: ROLE_ARN, RoleSessionName: 'bad name!' }))).rejects.toMatchObject({ name: 'ValidationError' });
+  });
+
+  it('verifies web identity tokens like STS: signature, audience, and the role trust on sub', async () => {
+    const claims = idp.accessTokenClaims('abc');
+    const good = await idp.sign(claims);
+    const out = await client.send(new AssumeRoleWithWebIdentityCommand({ RoleArn: ROLE_ARN, RoleSessionName: 'host', WebIdentityToken: good }));
+    expect(out.SubjectFromWebIdentityToken).toBe('abc@clients');
+    expect(sts.calls.at(-1)?.params.WebIdentityToken).toBe(good);
+
+    const wrongAud = await idp.sign({ ...claims, aud: 'https://other.test' });
+    await expect(client.send(new AssumeRoleWithWebIdentityCommand({ RoleArn: ROLE_ARN, RoleSessionName: 'host', WebIdentityToken: wrongAud }))).rejects.toMatchObject({
+      name: 'InvalidIdentityTokenException',
+      message: 'Incorrect token audience',
+    });
+    const otherRole = 'arn:aws:iam::123456789012:role/someone-else';
+    await expect(client.send(new AssumeRoleWithWebIdentityCommand({ RoleArn: otherRole, RoleSessionName: 'host', WebIdentityToken: good }))).rejects.toMatchObject({ name: 'AccessDenied' });
+    const expired = await idp.sign({ ...claims, exp: Math.floor(Date.now() / 1000) - 600 });
+    await expect(client.send(new AssumeRoleWithWebIdentityCommand({ RoleArn: ROLE_ARN, RoleSessionName: 'host', WebIdentityToken: expired }))).rejects.toMatchObject({
+      name: 'ExpiredTokenException',
+    });
+  });
+});
+
+describe('dynalite', () => {
+  let dynamo: LocalDynamo;
+  beforeAll(async () => {
+    dynamo = await startDynalite();
+  });
+  afterAll(() => dynamo.close());
+
+  it('holds client role mappings in the deployed shape', async () => {
+    await createClientRolesTable(dynamo.client, 'roles');
+    await putClientRole(dynamo.client, 'roles', { client_id: 'c1', role_arn: ROLE_ARN, server_name: 'web-01', s3_path_prefix: 'web-01/', enabled: true, max_session_duration: 3600 });
+    const { Item } = await dynamo.client.send(new GetItemCommand({ TableName: 'roles', Key: { client_id: { S: 'c1' } } }));
+    expect(Item).toEqual({
+      client_id: { S: 'c1' },
+      role_arn: { S: ROLE_ARN },
+      server_name: { S: 'web-01' },
+      s3_path_prefix: { S: 'web-01/' },
+      enabled: { BOOL: true },
+      max_session_duration: { N: '3600' },
+    });
+  });
+});
