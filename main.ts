@@ -4,13 +4,13 @@ import { App } from 'cdktf';
 import { join } from 'node:path';
 import { ConfigError } from './config/errors';
 import { ConstructConfigError } from './modules/construct-validation';
-import { loadEnvironment } from './config/load';
+import { loadCheckedEnvironment } from './stacks/checked-environment';
 import { FoundationStack } from './stacks/foundation';
 import { ServersStack } from './stacks/servers';
 import { StateBootstrapStack } from './stacks/state-bootstrap';
 
 async function main(): Promise<void> {
-  const config = await loadEnvironment({ rootDir: __dirname, environment: process.env.ENVIRONMENT ?? 'dev' });
+  const config = await loadCheckedEnvironment(__dirname, process.env.ENVIRONMENT ?? 'dev', (text) => process.stderr.write(`${text}\n`));
   // No construct stack traces in the metadata: they cost a source-mapped stack per resource at
   // every synth, and say nothing an operator needs.
   const app = new App({ stackTraces: false });

@@ -4,6 +4,10 @@
  */
 export type ClientErrorCode =
   | 'CONFIG_INVALID'
+  | 'FILE_NOT_FOUND'
+  | 'FILE_UNREADABLE'
+  | 'UNSAFE_PERMISSIONS'
+  | 'LOCAL_FILE_UNWRITABLE'
   | 'IDP_UNAVAILABLE'
   | 'TOKEN_REJECTED'
   | 'TOKEN_RESPONSE_INVALID'
@@ -33,6 +37,33 @@ export class ConfigError extends ClientError {
     problem: string,
   ) {
     super('CONFIG_INVALID', `${variable} ${problem}`);
+  }
+}
+
+/**
+ * A file we were told to read (an env file, the secret file, a file to upload, the outputs) is
+ * absent (`FILE_NOT_FOUND`) or there but not readable by this user (`FILE_UNREADABLE`).
+ */
+export class FileAccessError extends ClientError {
+  constructor(
+    code: 'FILE_NOT_FOUND' | 'FILE_UNREADABLE',
+    readonly path: string,
+    message: string,
+  ) {
+    super(code, message);
+  }
+}
+
+/**
+ * A file or directory holding secrets is open to other users (group/other bits, another owner,
+ * a symlink): refused, never used, with the path, owner, mode and the fix in the message.
+ */
+export class UnsafePermissionsError extends ClientError {
+  constructor(
+    readonly path: string,
+    message: string,
+  ) {
+    super('UNSAFE_PERMISSIONS', message);
   }
 }
 

@@ -1,7 +1,8 @@
 import { parse as parseHcl } from '@cdktf/hcl2json';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { ConfigError, type ConfigProblem } from './errors';
+import { caretExcerpt, readConfigText, readJsonFile } from './json-file';
 import { environmentNameRule } from './rules';
 import { parseBackend, parseFoundation, parseServers } from './schema';
 import type { EnvironmentConfig } from './types';
@@ -11,6 +12,19 @@ export interface LoadEnvironmentOptions {
   readonly rootDir: string;
   /** A folder name under `environments/`. */
   readonly environment: string;
+  /**
+   * Checks of the validated config that need more than the files (the quota check, which
+   * measures the policies the constructs build). Their problems join the list; QUOTA_NEAR ones
+   * are warnings, handed to `onWarnings` instead. @default none
+   */
+  readonly checks?: readonly ((config: EnvironmentConfig) => readonly ConfigProblem[])[];
+  /** Receives the warnings (problems that do not stop synth). @default ignored */
+  readonly onWarnings?: (warnings: readonly ConfigProblem[]) => void;
+}
+
+/** Problems that are reported but do not stop synth. */
+export function isWarning(problem: ConfigProblem): boolean {
+  return problem.code === 'QUOTA_NEAR';
 }
 
 /** The folders of `environments/` that hold a `foundation.json`, sorted. */
@@ -23,18 +37,41 @@ export function knownEnvironments(rootDir: string): string[] {
     .sort();
 }
 
+const ENVIRONMENT_FILES_FIX = 'every environment folder holds foundation.json and servers.json: copy them from environments/dev/ and edit (docs/INSTALL.md)';
+
 function readJson(rootDir: string, path: string, problems: ConfigProblem[]): unknown {
-  const file = relative(rootDir, path);
-  if (!existsSync(path)) {
-    problems.push({ file, key: '', value: undefined, rule: 'file not found: every environment needs foundation.json and servers.json' });
-    return undefined;
-  }
-  try {
-    return JSON.parse(readFileSync(path, 'utf8'));
-  } catch (error) {
-    problems.push({ file, key: '', value: undefined, rule: `is not valid JSON (${(error as Error).message})` });
-    return undefined;
-  }
+  return readJsonFile(path, relative(rootDir, path), problems, ENVIRONMENT_FILES_FIX);
+}
+
+/**
+ * HCL's own diagnostics as problems: `<file>:<line>,<col>-…: <summary>; <detail>`, one per
+ * diagnostic; "Attribute redefined" (a setting given twice) becomes DUPLICATE_KEY.
+ */
+export function hclProblems(file: string, text: string, message: string): ConfigProblem[] {
+  const body = message.replace(/^(?:Error: )?parse config: \[/, '').replace(/\]$/, '');
+  const escaped = file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const diagnostics = body.split(new RegExp(`, (?=${escaped}:\\d+,\\d+(?:-\\d+(?:,\\d+)?)?: )`));
+  return diagnostics.map((diagnostic) => {
+    const match = new RegExp(`^${escaped}:(\\d+),(\\d+)(?:-\\d+(?:,\\d+)?)?: ([^;]*);? ?(.*)$`, 's').exec(diagnostic);
+    if (!match) return { code: 'HCL_SYNTAX', file, key: '', value: undefined, rule: `is not valid HCL: ${diagnostic}` };
+    const [, line, column, summary, detail] = match;
+    const offset = text.split('\n').slice(0, Number(line) - 1).reduce((sum, l) => sum + l.length + 1, 0) + Number(column) - 1;
+    const redefined = /^Attribute redefined/.test(summary!) ? /argument "([^"]+)" was already set at [^:]+:(\d+)/.exec(detail!) : null;
+    if (redefined) {
+      return {
+        code: 'DUPLICATE_KEY',
+        file,
+        line: Number(line),
+        column: Number(column),
+        key: redefined[1]!,
+        value: redefined[1],
+        rule: `is given twice (lines ${redefined[2]}, ${line}); each setting may be set only once`,
+        fix: 'keep one of the two lines',
+        excerpt: caretExcerpt(text, offset),
+      };
+    }
+    return { code: 'HCL_SYNTAX', file, line: Number(line), column: Number(column), key: '', value: undefined, rule: `is not valid HCL: ${summary}${detail ? `; ${detail}` : ''}`, excerpt: caretExcerpt(text, offset) };
+  });
 }
 
 /**
@@ -49,20 +86,17 @@ export function backendFile(rootDir: string, environment: string): string {
 async function readBackend(rootDir: string, environment: string, problems: ConfigProblem[]) {
   const path = backendFile(rootDir, environment);
   const file = relative(rootDir, path);
-  if (!existsSync(path)) {
-    problems.push({
-      file,
-      key: '',
-      value: undefined,
-      rule: 'file not found: copy the example in the README (bucket, region, encrypt, use_lockfile) and name your state bucket',
-    });
+  const text = readConfigText(path, file, problems, 'copy the example in docs/CONFIGURATION.md#backendhcl (bucket, region, encrypt, use_lockfile) and name your state bucket');
+  if (text === undefined) return undefined;
+  if (text.trim().length === 0) {
+    problems.push({ code: 'FILE_EMPTY', file, key: '', value: undefined, rule: 'is empty: it must name the state bucket and its region', fix: 'set at least bucket and region' });
     return undefined;
   }
   let raw: unknown;
   try {
-    raw = await parseHcl(file, readFileSync(path, 'utf8'));
+    raw = await parseHcl(file, text);
   } catch (error) {
-    problems.push({ file, key: '', value: undefined, rule: `is not valid HCL (${String(error).replace(/^Error: /, '')})` });
+    problems.push(...hclProblems(file, text, String(error)));
     return undefined;
   }
   return parseBackend(file, raw, problems);
@@ -72,7 +106,7 @@ async function readBackend(rootDir: string, environment: string, problems: Confi
  * Reads and validates one environment. Throws a ConfigError listing every problem in every
  * file; returns a config in which every default is filled in.
  */
-export async function loadEnvironment({ rootDir, environment }: LoadEnvironmentOptions): Promise<EnvironmentConfig> {
+export async function loadEnvironment({ rootDir, environment, checks = [], onWarnings }: LoadEnvironmentOptions): Promise<EnvironmentConfig> {
   const known = knownEnvironments(rootDir);
   if (!known.includes(environment)) {
     throw new ConfigError('UNKNOWN_ENVIRONMENT', [
@@ -104,7 +138,13 @@ export async function loadEnvironment({ rootDir, environment }: LoadEnvironmentO
   const backend = await readBackend(rootDir, environment, problems);
 
   if (problems.length > 0 || !foundation || !servers || !backend) throw new ConfigError('CONFIG_INVALID', problems);
-  return { environment, foundation, servers, backend };
+  const config: EnvironmentConfig = { environment, foundation, servers, backend };
+  const found = checks.flatMap((check) => check(config));
+  const warnings = found.filter(isWarning);
+  if (warnings.length > 0) onWarnings?.(warnings);
+  const errors = found.filter((problem) => !isWarning(problem));
+  if (errors.length > 0) throw new ConfigError('CONFIG_INVALID', errors);
+  return config;
 }
 
 function projectNameOf(raw: unknown): string {

@@ -117,6 +117,7 @@ export function parseFoundation({ file, raw, environment }: FoundationFileInput,
     apiThrottlingRateLimit: parsed.api_throttling_rate_limit,
     apiThrottlingBurstLimit: parsed.api_throttling_burst_limit,
     tags: parsed.tags,
+    quotas: parsed.quotas,
   };
   if (parsed.identity_provider === 'auth0') {
     const auth0Domain = parsed.auth0_domain!; // required above

@@ -29,6 +29,7 @@ import {
   utcTimestampRule,
   wholeNumberRule,
 } from './rules';
+import { QUOTAS, type Quotas } from './rules/quotas';
 import { PERMISSION_TIERS } from './types';
 import { followsRule } from './zod-problems';
 
@@ -39,6 +40,15 @@ const days = (limits: { readonly min: number; readonly max: number }) =>
   number('must be a whole number of days').superRefine(followsRule(wholeNumberRule('days', limits.min, limits.max)));
 
 const tagMap = z.record(string('tag values must be strings').superRefine(followsRule(tagValueRule)));
+
+const quotasShape = z
+  .object(
+    Object.fromEntries(
+      QUOTAS.map((quota) => [quota.key, number('must be a whole number').superRefine(followsRule(wholeNumberRule(quota.what, 1, 1_000_000))).default(quota.default)]),
+    ),
+  )
+  .strict()
+  .transform((raw) => Object.fromEntries(QUOTAS.map((quota) => [quota.field, raw[quota.key]])) as unknown as Quotas);
 
 export const foundationShape = z
   .object({
@@ -70,6 +80,7 @@ export const foundationShape = z
       .superRefine(followsRule(apiBurstLimitRule))
       .default(DEFAULT_API_THROTTLING_BURST_LIMIT),
     tags: tagMap.default({}),
+    quotas: quotasShape.default({}),
   })
   .strict();
 

@@ -5,6 +5,8 @@
  * environment.
  */
 
+import type { Quotas } from './rules/quotas';
+
 export type IdentityProvider = 'auth0' | 'cognito';
 
 /** The permission tiers of DESIGN.md, from least to most privilege. */
@@ -54,6 +56,8 @@ interface CommonFoundationSettings {
   readonly apiThrottlingBurstLimit: number;
   /** Tags on every resource of the foundation stack (provider default_tags). @default {} */
   readonly tags: Readonly<Record<string, string>>;
+  /** The account's and tenant's quotas, for the synth-time quota check. @default DEFAULT_QUOTAS (AWS's and Auth0's defaults) */
+  readonly quotas?: Quotas;
 }
 
 /** An Auth0 environment: its tenant and API identifier are always known. */

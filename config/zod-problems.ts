@@ -99,6 +99,7 @@ export function parseWithProblems<T extends z.ZodTypeAny>(
       for (const key of issue.keys) {
         const suggestion = closest(key, allowed);
         problems.push({
+          code: 'UNKNOWN_KEY',
           file,
           key: keyPath([...issue.path, key]),
           value: valueAt(raw, [...issue.path, key]),

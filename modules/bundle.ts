@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import type { BuildOptions } from 'esbuild';
 import { dirname, join } from 'node:path';
 
@@ -124,8 +124,12 @@ export function bundleClient(outdir: string): string[] {
       entryPoints: [entry],
       outfile,
       target: 'node20',
-      banner: { js: '#!/usr/bin/env node' },
+      // `--` ends Node's own options: without it Node takes an `--env-file` meant for the
+      // program as its own (it scans the whole command line for it, up to a `--`) and exits 9
+      // before the program runs when the file is absent. `env -S` splits the line (coreutils 8.30+).
+      banner: { js: '#!/usr/bin/env -S node --' },
     });
+    chmodSync(outfile, 0o755); // a command, started by its #! line
     return outfile;
   });
 }

@@ -1,21 +1,26 @@
 /**
- * npm run host-config -- <server> --outputs <cdktf outputs json> [--out-dir DIR] [--secret-path PATH]
+ * npm run host-config -- <server> [--outputs FILE|-] [--out-dir DIR] [--secret-path PATH]
  *
  * Renders one host's env file from the servers stack's outputs and writes the client secret to
- * its own owner-only file. The secret is never printed.
+ * its own owner-only file. The outputs are read by running `cdktf output` into a private
+ * directory (or from stdin, or a file the operator names); the secret is never printed.
  */
-import { readFileSync } from 'node:fs';
 import { resolve, join } from 'node:path';
 import { ensurePrivateDir, writeFileAtomic } from '../storage/atomic-file';
 import { parseCommandLine } from '../cli/command-line';
 import { runMain } from '../cli/run-main';
 import { ConfigError, UsageError } from '../errors';
+import { readServerOutputs } from '../host-config/read-outputs';
 import { renderEnvFile, selectServer } from '../host-config/server-outputs';
 
 const PROGRAM = 'host-config';
-const USAGE = `usage: npm run host-config -- <server> --outputs <file> [--out-dir DIR] [--secret-path PATH]
+const USAGE = `usage: npm run host-config -- <server> [--outputs FILE|-] [--out-dir DIR] [--secret-path PATH]
 
-  --outputs FILE       what \`cdktf output servers --outputs-file FILE --outputs-file-include-sensitive-outputs\` wrote
+  (no --outputs)       runs \`cdktf output servers --outputs-file F --outputs-file-include-sensitive-outputs\`
+                       itself, with F in a private directory it removes afterwards (set ENVIRONMENT as for deploy)
+  --outputs -          reads the outputs JSON from stdin, e.g.
+                       terraform -chdir=cdktf.out/stacks/servers output -json | npm run host-config -- web-01 --outputs -
+  --outputs FILE       reads them from FILE (keep it private: it holds every server's secret)
   --out-dir DIR        where <server>.env and <server>.secret are written (default ./host-config)
   --secret-path PATH   where the secret will live on the host, for OIDC_CLIENT_SECRET_FILE
                        (default /etc/oidc-s3/<server>.secret)
@@ -34,15 +39,14 @@ async function main(args: string[]): Promise<number> {
   }
   const [server, ...extra] = positionals;
   if (!server || extra.length > 0) throw new UsageError('exactly one server name is required (see --help)');
-  if (!values.outputs) throw new UsageError('--outputs <file> is required (see --help)');
+  const { text, origin } = await readServerOutputs(values.outputs, process.cwd());
   let outputs: unknown;
   try {
-    outputs = JSON.parse(readFileSync(values.outputs, 'utf8'));
-  } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code ?? 'not valid JSON';
-    throw new ConfigError('--outputs', `${values.outputs} cannot be read (${reason})`);
+    outputs = JSON.parse(text);
+  } catch {
+    throw new ConfigError('--outputs', `${origin} cannot be read (not valid JSON)`);
   }
-  const { configuration, secret } = selectServer(outputs, server, values.outputs);
+  const { configuration, secret } = selectServer(outputs, server, origin);
   const outDir = resolve(values['out-dir'] ?? 'host-config');
   ensurePrivateDir(outDir);
   const secretFile = join(outDir, `${server}.secret`);

@@ -9,6 +9,7 @@ import { applyEnvFile, parseCommandLine } from '../cli/command-line';
 import { runMain } from '../cli/run-main';
 import { loadS3OpsConfig } from '../config/s3-ops-config';
 import { ConfigError, UsageError } from '../errors';
+import { CredentialChainLog } from '../s3/credential-chain-log';
 import {
   DEFAULT_PART_SIZE,
   MIB,
@@ -73,8 +74,14 @@ async function main(args: string[]): Promise<number> {
   const partSize = values['part-size'] === undefined ? DEFAULT_PART_SIZE : Number(values['part-size']) * MIB;
   if (!Number.isFinite(partSize) || partSize < 5 * MIB) throw new UsageError(`--part-size must be a number of MiB, at least 5 (got "${values['part-size']}")`);
 
-  const client = new S3Client({ region: config.region, forcePathStyle: values['path-style'] ?? env.S3_FORCE_PATH_STYLE === 'true' });
-  const target: S3Target = { client, bucket: config.bucket, prefix: config.prefix, permissions: config.permissions };
+  // The SDK hands its logger to the default credential chain, which logs why each link failed.
+  const credentialLog = new CredentialChainLog();
+  const client = new S3Client({
+    region: config.region,
+    forcePathStyle: values['path-style'] ?? env.S3_FORCE_PATH_STYLE === 'true',
+    logger: credentialLog.logger,
+  });
+  const target: S3Target = { client, bucket: config.bucket, prefix: config.prefix, permissions: config.permissions, credentialLog };
   const say = (line: string) => process.stdout.write(`${line}\n`);
   try {
     switch (command) {

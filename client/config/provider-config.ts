@@ -1,6 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
+import { ClientError, UnsafePermissionsError } from '../errors';
+import { describeOwnership, fileAccessError } from '../storage/file-access';
 import { Problems, readInteger, readRegion, readUrl, type Environment } from './settings';
 
 /** What both identity providers need, validated. */
@@ -53,16 +55,49 @@ function readSecret(env: Environment, problems: Problems): string {
   }
   if (file) {
     try {
-      const secret = readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+      const secret = readSecretFile(file).replace(/\r?\n$/, '');
       if (!secret) problems.add('OIDC_CLIENT_SECRET_FILE', `names an empty file (${file})`);
       return secret;
     } catch (error) {
-      problems.add('OIDC_CLIENT_SECRET_FILE', `cannot be read: ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+      if (!(error instanceof ClientError)) throw error;
+      problems.addError('OIDC_CLIENT_SECRET_FILE', error);
       return '';
     }
   }
   if (!inline) problems.add('OIDC_CLIENT_SECRET', 'or OIDC_CLIENT_SECRET_FILE is required');
   return inline ?? '';
+}
+
+/**
+ * The secret file's content, refused (UNSAFE_PERMISSIONS) when its mode lets its group or
+ * anyone else read or write it: a secret others can read is already leaked, so serving with a
+ * warning would only teach people to ignore it (and every credential_process call would print
+ * it into the consumer's log). Owner-only, as host-config writes it and ssh demands of keys.
+ * The mode is checked on the open descriptor, so the file checked is the file read.
+ */
+function readSecretFile(file: string): string {
+  let fd: number;
+  try {
+    fd = openSync(file, constants.O_RDONLY);
+  } catch (error) {
+    throw fileAccessError(error, file, 'OIDC_CLIENT_SECRET_FILE');
+  }
+  try {
+    const stat = fstatSync(fd);
+    if (stat.isFile() && (stat.mode & 0o077) !== 0) {
+      throw new UnsafePermissionsError(
+        file,
+        `OIDC_CLIENT_SECRET_FILE ${file} is open to its group or others (${describeOwnership(file)}): ` +
+          `make it owner-only, owned by the user that runs the client (chmod 600 ${file}), and rotate the secret if others could read it`,
+      );
+    }
+    return readFileSync(fd, 'utf8');
+  } catch (error) {
+    if (error instanceof ClientError) throw error;
+    throw fileAccessError(error, file, 'OIDC_CLIENT_SECRET_FILE');
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** `$XDG_CACHE_HOME/oidc-s3` when XDG_CACHE_HOME is absolute, else `~/.cache/oidc-s3`. */

@@ -1,4 +1,4 @@
-import { ConfigError } from '../errors';
+import { ClientError, ConfigError } from '../errors';
 
 export type IdpType = 'auth0' | 'cognito';
 export type PermissionTier = 'write' | 'read-write' | 'full';
@@ -12,16 +12,21 @@ export type Environment = Readonly<Record<string, string | undefined>>;
  * ConfigError whose message lists each `VARIABLE problem`, separated by `; `.
  */
 export class Problems {
-  private readonly list: { variable: string; problem: string }[] = [];
+  private readonly list: { variable: string; problem: string; error?: ClientError }[] = [];
   add(variable: string, problem: string): void {
     this.list.push({ variable, problem });
+  }
+  /** A problem that is an error of its own (a file that cannot be read): thrown as itself when alone. */
+  addError(variable: string, error: ClientError): void {
+    this.list.push({ variable, problem: error.message, error });
   }
   throwIfAny(): void {
     const [first, ...rest] = this.list;
     if (!first) return;
+    if (first.error && rest.length === 0) throw first.error;
     const error = new ConfigError(first.variable, first.problem);
     if (rest.length > 0) {
-      error.message = [first, ...rest].map((p) => `${p.variable} ${p.problem}`).join('; ');
+      error.message = [first, ...rest].map((p) => (p.error ? p.problem : `${p.variable} ${p.problem}`)).join('; ');
     }
     throw error;
   }

@@ -6,7 +6,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { createReadStream, createWriteStream, renameSync, rmSync, statSync } from 'node:fs';
+import { closeSync, createReadStream, createWriteStream, openSync, renameSync, rmSync, statSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -15,6 +15,8 @@ import type { PermissionTier } from '../config/settings';
 import { DigestStream, plainEtag } from './digest-stream';
 import { S3OpsError, firstLine } from '../errors';
 import { ProgressBar } from './progress-bar';
+import type { CredentialChainLog } from './credential-chain-log';
+import { fileAccessError } from '../storage/file-access';
 
 export type Operation = 'upload' | 'download' | 'list' | 'delete';
 
@@ -38,6 +40,8 @@ export interface S3Target {
   /** Ends in `/` or is empty; every key is relative to it. */
   readonly prefix: string;
   readonly permissions?: PermissionTier;
+  /** The client's logger, when it is one: credential failures are explained from it. */
+  readonly credentialLog?: CredentialChainLog;
 }
 
 export const MIB = 1024 * 1024;
@@ -67,7 +71,14 @@ export interface UploadResult {
  */
 export async function uploadFile(target: S3Target, localPath: string, relativeKey: string, partSize = DEFAULT_PART_SIZE): Promise<UploadResult> {
   const key = objectKey(target, relativeKey);
-  const size = statSync(localPath).size;
+  let size: number;
+  try {
+    // Opened up front so an absent or unreadable file is named before anything is sent.
+    closeSync(openSync(localPath, 'r'));
+    size = statSync(localPath).size;
+  } catch (error) {
+    throw fileAccessError(error, localPath, 'file to upload');
+  }
   const digests = new DigestStream(partSize);
   const progress = new ProgressBar(`upload ${basename(localPath)}`, size);
   // 1 MiB reads: with the default 64 KiB, per-chunk overhead (stream plumbing, copies into
@@ -117,6 +128,10 @@ export async function downloadFile(target: S3Target, relativeKey: string, localP
   } catch (error) {
     rmSync(temp, { force: true });
     if (error instanceof S3OpsError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'EACCES' || code === 'EPERM' || code === 'ENOTDIR' || code === 'EISDIR') {
+      throw new S3OpsError('LOCAL_FILE_UNWRITABLE', `download of s3://${target.bucket}/${key}: cannot write ${localPath} (${code}): the directory ${dirname(localPath)} must exist and be writable by this user`);
+    }
     throw new S3OpsError('S3_OPERATION_FAILED', `download of s3://${target.bucket}/${key} to ${localPath} failed: ${firstLine(String((error as Error).message ?? error))}`);
   }
   return { key, bytes: digests.bytes };
@@ -156,7 +171,7 @@ async function guard<T>(operation: Operation, target: S3Target, key: string, cal
   try {
     return await call();
   } catch (error) {
-    throw explainS3Error(error, operation, target, key);
+    throw target.credentialLog?.explain(error) ?? explainS3Error(error, operation, target, key);
   }
 }
 

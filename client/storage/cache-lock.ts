@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, linkSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, linkSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LockTimeoutError } from '../errors';
 import { PRIVATE_FILE_MODE } from './atomic-file';
@@ -68,11 +68,22 @@ function tryCreate(lockPath: string, nonce: string): boolean {
   return true;
 }
 
+/** A holder that cannot be genuine: the lock file is not ours (or is a symlink). Always stale. */
+const FOREIGN: Holder = { pid: -1, nonce: 'foreign', createdMs: 0 };
+
 function readHolder(lockPath: string): Holder | undefined {
   let text: string;
   try {
-    text = readFileSync(lockPath, 'utf8');
-  } catch {
+    const fd = openSync(lockPath, constants.O_RDONLY | constants.O_NOFOLLOW);
+    try {
+      const uid = process.getuid?.();
+      if (uid !== undefined && fstatSync(fd).uid !== uid) return { ...FOREIGN, nonce: `foreign:${fstatSync(fd).ino}` };
+      text = readFileSync(fd, 'utf8');
+    } finally {
+      closeSync(fd);
+    }
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ELOOP') return { ...FOREIGN, nonce: 'symlink' };
     return undefined;
   }
   try {
@@ -87,14 +98,25 @@ function readHolder(lockPath: string): Holder | undefined {
   return { pid: 0, nonce: `unparseable:${text}`, createdMs: ageMs > 2000 ? 0 : Date.now() };
 }
 
+/** Clocks of processes on one host agree; more than this ahead is a planted or broken lock. */
+const FUTURE_TOLERANCE_MS = 1000;
+
+/**
+ * A lock is stale when it is older than `staleMs`, claims a creation time in the future, or its
+ * holder is not a live process of ours: the cache directory is private, so a holder pid that
+ * exists but belongs to another user (EPERM) cannot have made it.
+ */
 function isStale(holder: Holder, staleMs: number): boolean {
-  if (Date.now() - holder.createdMs > staleMs) return true;
-  if (holder.pid <= 0 || holder.pid === process.pid) return false;
+  const now = Date.now();
+  if (now - holder.createdMs > staleMs || holder.createdMs > now + FUTURE_TOLERANCE_MS) return true;
+  if (holder.pid < 0) return true;
+  if (holder.pid === 0 || holder.pid === process.pid) return false;
   try {
     process.kill(holder.pid, 0);
     return false;
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+    const code = (error as NodeJS.ErrnoException).code;
+    return code === 'ESRCH' || code === 'EPERM';
   }
 }
 

@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
-import { readFileSync, rmSync } from 'node:fs';
+import { closeSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ProviderConfig } from '../config/provider-config';
-import { ensurePrivateDir, writeFileAtomic } from './atomic-file';
+import { UnsafePermissionsError } from '../errors';
+import { writeFileAtomic } from './atomic-file';
+import { checkTrustedDirectory, ensureTrustedPrivateDir, openOwnFile } from './trusted-path';
 import {
   fromCredentialProcessJson,
   toCredentialProcessJson,
@@ -30,7 +32,21 @@ export function cacheKey(config: ProviderConfig): string {
   return `${readable}-${digest}`;
 }
 
+/** What an operator does about a cache directory or file another user could control. */
+export const CACHE_FIX =
+  'set OIDC_CACHE_DIR to a directory only you own and write (the default is ~/.cache/oidc-s3; under systemd, ' +
+  'CacheDirectory=oidc-s3 with OIDC_CACHE_DIR=/var/cache/oidc-s3), or delete it and let the client create it (docs/CONFIGURATION.md)';
+const WHAT_DIR = 'cache directory (OIDC_CACHE_DIR)';
+
+/**
+ * The on-disk cache. Nothing in it is trusted unless no other local user could have put it there:
+ * the directory and the way to it pass checkTrustedDirectory (owned by us, no symlink, written by
+ * no one else; ancestors owned by root or us, sticky where shared), and every file is opened with
+ * O_NOFOLLOW and must be ours and writable by no one else. Otherwise UNSAFE_PERMISSIONS.
+ */
 export class CredentialCache {
+  private trusted = false;
+
   readonly tokenPath: string;
   readonly credentialsPath: string;
   readonly lockPath: string;
@@ -49,9 +65,17 @@ export class CredentialCache {
     return new CredentialCache(config.cacheDir, cacheKey(config), warn);
   }
 
-  /** Creates the cache directory owner-only; called before the first lock or write. */
+  /** Creates the cache directory owner-only, or checks the one there; called before the first lock or write. */
   prepare(): void {
-    ensurePrivateDir(this.dir);
+    if (this.trusted) return;
+    ensureTrustedPrivateDir(this.dir, WHAT_DIR, CACHE_FIX);
+    this.trusted = true;
+  }
+
+  /** False while the directory does not exist (every read is then a miss). */
+  private directoryTrusted(): boolean {
+    if (!this.trusted) this.trusted = checkTrustedDirectory(this.dir, WHAT_DIR, CACHE_FIX);
+    return this.trusted;
   }
 
   readToken(): CachedToken | undefined {
@@ -87,10 +111,18 @@ export class CredentialCache {
 
   /** A missing entry is a miss; a corrupt one is removed and reported as a miss, never fatal. */
   private read<T>(path: string, parse: (value: unknown) => T | undefined): T | undefined {
+    if (!this.directoryTrusted()) return undefined;
     let text: string;
     try {
-      text = readFileSync(path, 'utf8');
+      const fd = openOwnFile(path, 'cache file', CACHE_FIX);
+      if (fd === undefined) return undefined;
+      try {
+        text = readFileSync(fd, 'utf8');
+      } finally {
+        closeSync(fd);
+      }
     } catch (error) {
+      if (error instanceof UnsafePermissionsError) throw error;
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
         this.warn(`ignoring unreadable cache file ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
       }

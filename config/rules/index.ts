@@ -9,3 +9,4 @@ export * from './patterns';
 export * from './servers';
 export * from './tags';
 export * from './values';
+export * from './quotas';

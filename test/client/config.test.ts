@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultCacheDir, loadProviderConfig } from '../../client/config/provider-config';
@@ -25,6 +25,16 @@ const COGNITO = {
   OIDC_SCOPES: 'https://s3.test/write https://s3.test/read',
   HOME: '/home/app',
 };
+
+function fileError(env: Record<string, string | undefined>): ClientError {
+  try {
+    loadProviderConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ClientError);
+    return error as ClientError;
+  }
+  throw new Error('expected a ClientError');
+}
 
 function configError(env: Record<string, string | undefined>): ConfigError {
   try {
@@ -103,8 +113,31 @@ describe('provider configuration', () => {
       writeFileSync(join(dir, 'secret'), 'from-a-file\n', { mode: 0o600 });
       const base = { ...AUTH0, OIDC_CLIENT_SECRET: undefined };
       expect(loadProviderConfig({ ...base, OIDC_CLIENT_SECRET_FILE: join(dir, 'secret') }).clientSecret).toBe('from-a-file');
-      const error = configError({ ...base, OIDC_CLIENT_SECRET_FILE: join(dir, 'missing') });
-      expect(error.message).toBe(`OIDC_CLIENT_SECRET_FILE cannot be read: ${join(dir, 'missing')} (ENOENT)`);
+      const missing = fileError({ ...base, OIDC_CLIENT_SECRET_FILE: join(dir, 'missing') });
+      expect(describeError(missing)).toBe(`OIDC_CLIENT_SECRET_FILE ${join(dir, 'missing')} does not exist [FILE_NOT_FOUND]`);
+      // With another problem beside it, both are named in one CONFIG_INVALID.
+      const both = configError({ ...base, OIDC_CLIENT_SECRET_FILE: join(dir, 'missing'), OIDC_CLIENT_ID: '' });
+      expect(both.message).toBe(`OIDC_CLIENT_ID is required; OIDC_CLIENT_SECRET_FILE ${join(dir, 'missing')} does not exist`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test.each([0o644, 0o640, 0o604, 0o620])('a secret file with mode %o (group or others may read or write it) is refused', (mode) => {
+    const dir = mkdtempSync(join(tmpdir(), 'oidc-s3-config-'));
+    try {
+      const file = join(dir, 'secret');
+      writeFileSync(file, 'from-a-file\n');
+      chmodSync(file, mode);
+      const error = fileError({ ...AUTH0, OIDC_CLIENT_SECRET: undefined, OIDC_CLIENT_SECRET_FILE: file });
+      expect(error.code).toBe('UNSAFE_PERMISSIONS');
+      expect(error.message).toBe(
+        `OIDC_CLIENT_SECRET_FILE ${file} is open to its group or others (owner root (uid 0), group root (gid 0), mode 0${mode.toString(8)}): ` +
+          `make it owner-only, owned by the user that runs the client (chmod 600 ${file}), and rotate the secret if others could read it`,
+      );
+      expect(error.message).not.toContain('from-a-file');
+      chmodSync(file, 0o600);
+      expect(loadProviderConfig({ ...AUTH0, OIDC_CLIENT_SECRET: undefined, OIDC_CLIENT_SECRET_FILE: file }).clientSecret).toBe('from-a-file');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -137,12 +170,36 @@ describe('env files', () => {
     });
   });
 
-  test.each(['plain', 'with space', 'say "hi"', 'back\\slash', '$HOME and ${PATH}', 'back`tick', 'x # not a comment', ''])(
+  test.each([
+    'plain', 'with space', 'say "hi"', 'back\\slash', '$HOME and ${PATH}', 'back`tick', 'x # not a comment', '',
+    'two\nlines', 'carriage\rreturn', 'crlf\r\nend', "single ' quote", '\\n is not a newline', 'ends with backslash\\', '"', '\n',
+  ])(
     'a value written with formatEnvValue reads back unchanged: %j',
     (value) => {
       expect(parseEnvFile(`KEY=${formatEnvValue(value)}`)).toEqual({ KEY: value });
+      // …and keeps the lines after it in place.
+      expect(parseEnvFile(`A=1\nKEY=${formatEnvValue(value)}\nB=2\n`)).toEqual({ A: '1', KEY: value, B: '2' });
     },
   );
+
+  test('text after a closing quote is an error, not dropped', () => {
+    expect(() => parseEnvFile('A=1\nK="a"b', 'f')).toThrow(`f:2 has text after the closing " quote of K ("b"): quote the whole value`);
+    expect(() => parseEnvFile("K='a' b", 'f')).toThrow(`f:1 has text after the closing ' quote of K ("b"): quote the whole value`);
+    expect(parseEnvFile('K="a"  # a comment\r\nL=2')).toEqual({ K: 'a', L: '2' });
+  });
+
+  test('a key set twice is an error naming the file, both lines and the key; a BOM is ignored', () => {
+    const error = (() => {
+      try {
+        parseEnvFile('\ufeffA=1\n# c\nB="x\ny"\nA=2\n', '/etc/oidc-s3/config.env');
+      } catch (e) {
+        return e as ConfigError;
+      }
+      throw new Error('expected an error');
+    })();
+    expect(describeError(error)).toBe('/etc/oidc-s3/config.env:5 sets A again (first set on line 1); keep one [CONFIG_INVALID]');
+    expect(parseEnvFile('\ufeffA=1')).toEqual({ A: '1' });
+  });
 
   test('a bad line or an unreadable file is an error naming the place', () => {
     expect(() => parseEnvFile('GOOD=1\nnot a setting', '/etc/oidc-s3/config.env')).toThrow('/etc/oidc-s3/config.env:2 is not a KEY=VALUE line');
@@ -151,8 +208,8 @@ describe('env files', () => {
       readEnvFile('/nonexistent/oidc.env');
       throw new Error('expected an error');
     } catch (error) {
-      expect((error as ClientError).code).toBe('CONFIG_INVALID');
-      expect(describeError(error)).toBe('--env-file /nonexistent/oidc.env cannot be read (ENOENT) [CONFIG_INVALID]');
+      expect((error as ClientError).code).toBe('FILE_NOT_FOUND');
+      expect(describeError(error)).toBe('--env-file /nonexistent/oidc.env does not exist [FILE_NOT_FOUND]');
     }
   });
 });

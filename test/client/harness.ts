@@ -163,8 +163,9 @@ export class TestHost {
     return writeEnvFile(join(this.home, name), { ...this.settings, ...overrides });
   }
 
-  getCredentials(envFile: string): Promise<RunResult> {
-    return run(process.execPath, [this.bundles.provider, 'get-credentials', '--env-file', envFile], cleanEnv(this.home));
+  /** `get-credentials` as a consumer starts it; `timeoutMs` is generous for 50 at once on a busy machine. */
+  getCredentials(envFile: string, timeoutMs?: number): Promise<RunResult> {
+    return run(process.execPath, ['--', this.bundles.provider, 'get-credentials', '--env-file', envFile], cleanEnv(this.home), { timeoutMs });
   }
 
   close(): void {

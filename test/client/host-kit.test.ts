@@ -1,7 +1,7 @@
 // host-config (env file + secret file from the servers stack's outputs), S3 error explanations,
 // and the shipped examples and systemd units.
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -10,6 +10,7 @@ import { parseEnvFile } from '../../client/config/env-file';
 import { ConfigError } from '../../client/errors';
 import { renderEnvFile, selectServer } from '../../client/host-config/server-outputs';
 import { explainS3Error, REQUIRED_TIER, type S3Target } from '../../client/s3/object-operations';
+import { unprivilegedUser } from './local-user';
 
 const REPO = join(__dirname, '..', '..');
 const SECRET = `host-secret-${Math.random().toString(36).slice(2)}`;
@@ -73,6 +74,80 @@ describe('host-config', () => {
     });
     expect(parseEnvFile(envText)).toMatchObject({ S3_BUCKET: 'oidc-s3-dev-uploads', S3_PREFIX: 'etl/02/', S3_PERMISSIONS: 'full', AWS_REGION: 'eu-west-1' });
   }, 20_000);
+
+  /** Runs host-config as `npm run host-config` would, with `bin` first on PATH and `stdin` piped in. */
+  function hostConfig(args: string[], options: { bin?: string; stdin?: string; env?: Record<string, string> } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    return new Promise((resolvePromise) => {
+      const child = spawn(join(REPO, 'node_modules/.bin/tsx'), [join(REPO, 'client/bin/host-config.ts'), ...args], {
+        cwd: dir,
+        env: { ...process.env, PATH: `${options.bin ? `${options.bin}:` : ''}${process.env.PATH}`, ...options.env },
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.stdin.end(options.stdin ?? '');
+      child.on('close', (code) => resolvePromise({ code, stdout, stderr }));
+    });
+  }
+
+  test('with no --outputs it runs cdktf output itself, into an owner-only file in a private directory it then removes', async () => {
+    const other = unprivilegedUser();
+    const bin = join(dir, 'bin');
+    const log = join(dir, 'cdktf.log');
+    const outputsJson = join(dir, 'served.json');
+    writeFileSync(outputsJson, JSON.stringify(nested));
+    mkdirSync(bin);
+    // A stand-in for cdktf that writes the outputs where it is told, and records what a second
+    // local user could do with that file meanwhile.
+    writeFileSync(
+      join(bin, 'cdktf'),
+      [
+        '#!/bin/sh',
+        'f="$4"; d=$(dirname "$f")',
+        `echo "args: $*" > ${log}`,
+        `stat -c 'dir %a %u' "$d" >> ${log}`,
+        `stat -c 'file before %a %u %s' "$f" >> ${log}`,
+        `cat ${outputsJson} > "$f"`,
+        `if ${other.asUser.join(' ')} cat "$f" >/dev/null 2>&1; then echo 'other user read it' >> ${log}; else echo 'other user could not read it' >> ${log}; fi`,
+        `if ${other.asUser.join(' ')} sh -c "echo planted > $d/planted" 2>/dev/null; then echo 'other user planted a file' >> ${log}; else echo 'other user could not plant a file' >> ${log}; fi`,
+        `echo "$d" > ${log}.dir`,
+        '',
+      ].join('\n'),
+    );
+    chmodSync(join(bin, 'cdktf'), 0o755);
+    const outDir = join(dir, 'out');
+    const result = await hostConfig(['web-01', '--out-dir', outDir], { bin });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).not.toContain(SECRET);
+    const lines = readFileSync(log, 'utf8').trim().split('\n');
+    expect(lines[0]).toMatch(/^args: output servers --outputs-file \/.*\/outputs\.json --outputs-file-include-sensitive-outputs$/);
+    expect(lines.slice(1)).toEqual([`dir 700 ${process.getuid!()}`, `file before 600 ${process.getuid!()} 0`, 'other user could not read it', 'other user could not plant a file']);
+    expect(existsSync(readFileSync(`${log}.dir`, 'utf8').trim())).toBe(false);
+    expect(readFileSync(join(outDir, 'web-01.secret'), 'utf8')).toBe(`${SECRET}\n`);
+    expect(parseEnvFile(readFileSync(join(outDir, 'web-01.env'), 'utf8'))).toMatchObject({ OIDC_CLIENT_ID: 'AuthZeroClientWeb01' });
+  }, 30_000);
+
+  test('a failing cdktf output is one coded line naming the way round; --outputs - reads terraform output -json from stdin', async () => {
+    const bin = join(dir, 'bin');
+    mkdirSync(bin);
+    writeFileSync(join(bin, 'cdktf'), '#!/bin/sh\necho "Error: stack servers has no state" >&2\nexit 1\n');
+    chmodSync(join(bin, 'cdktf'), 0o755);
+    const failed = await hostConfig(['web-01'], { bin });
+    expect(failed.stderr).toBe('host-config: cdktf output servers failed (exit 1): Error: stack servers has no state; or pipe `terraform output -json` into --outputs - [CONFIG_INVALID]\n');
+    expect(failed.code).toBe(1);
+    // `terraform output -json` wraps each output as {value, type, sensitive}.
+    const terraformJson = JSON.stringify({
+      server_configurations: { value: configurations, type: 'object', sensitive: false },
+      server_secrets: { value: { 'web-01': SECRET }, type: 'object', sensitive: true },
+    });
+    const outDir = join(dir, 'out');
+    const piped = await hostConfig(['web-01', '--outputs', '-', '--out-dir', outDir], { stdin: terraformJson });
+    expect(piped.stderr).toBe('');
+    expect(piped.code).toBe(0);
+    expect(readFileSync(join(outDir, 'web-01.secret'), 'utf8')).toBe(`${SECRET}\n`);
+  }, 30_000);
 
   test('an auth0 server renders audience and role; the flat outputs shape is accepted too', () => {
     const flat = { server_configurations: configurations, server_secrets: { 'web-01': SECRET } };
@@ -140,7 +215,7 @@ describe('host kit files', () => {
     for (const name of ['auth0.env', 'cognito.env']) {
       const env = parseEnvFile(readFileSync(join(REPO, 'client/examples', name), 'utf8'));
       const secretFile = join(dir, 'secret');
-      writeFileSync(secretFile, 'x');
+      writeFileSync(secretFile, 'x', { mode: 0o600 });
       expect(() => loadProviderConfig({ ...env, OIDC_CLIENT_SECRET_FILE: secretFile, HOME: '/h' })).not.toThrow();
     }
   });

@@ -65,7 +65,7 @@ async function expectProblem(fixture: Fixture, file: string, key: string, value:
   expect(problem).toMatchObject({ file: `environments/dev/${file}`, value });
   expect(problem!.rule).toMatch(rule);
   // The message an operator reads names the file, the key and the value.
-  expect(error.message).toContain(`environments/dev/${file}: ${key} = ${value === undefined ? '(missing)' : JSON.stringify(value)}: `);
+  expect(error.message).toContain(`environments/dev/${file}: ${key} = ${value === undefined ? '(not set)' : JSON.stringify(value)}: `);
   return error;
 }
 
@@ -206,8 +206,8 @@ describe('configuration mistakes stop synth, naming file, key and value', () => 
 
   it('foundation.json that is not JSON', async () => {
     const { problems } = await problemsOf({ foundationText: '{ "identity_provider": "auth0", }' });
-    expect(problems[0]).toMatchObject({ file: 'environments/dev/foundation.json', key: '' });
-    expect(problems[0]!.rule).toMatch(/^is not valid JSON/);
+    expect(problems[0]).toMatchObject({ code: 'JSON_SYNTAX', file: 'environments/dev/foundation.json', line: 1, column: 33, key: '' });
+    expect(problems[0]!.rule).toBe('is not valid JSON: a trailing comma before "}"; remove the comma after the last item');
   });
 
   it('lists every problem of every file at once', async () => {
@@ -248,7 +248,9 @@ describe('backend.hcl', () => {
 
   it('a missing file says how to make one', async () => {
     const { problems } = await problemsOf({ backend: null });
-    expect(problems).toEqual([expect.objectContaining({ file: 'backend.hcl', key: '', rule: expect.stringMatching(/^file not found: copy the example in the README/) })]);
+    expect(problems).toEqual([
+      expect.objectContaining({ code: 'FILE_NOT_FOUND', file: 'backend.hcl', key: '', rule: 'does not exist', fix: expect.stringMatching(/^copy the example in docs\/CONFIGURATION.md#backendhcl/) }),
+    ]);
   });
 
   it('a missing bucket or region, and a key the app sets itself', async () => {
@@ -260,17 +262,36 @@ describe('backend.hcl', () => {
 
   it('invalid HCL', async () => {
     const { problems } = await problemsOf({ backend: 'bucket = \n' });
-    expect(problems[0]).toMatchObject({ file: 'backend.hcl', key: '' });
-    expect(problems[0]!.rule).toMatch(/^is not valid HCL \(parse config: \[backend.hcl:1,/);
+    expect(problems[0]).toMatchObject({ code: 'HCL_SYNTAX', file: 'backend.hcl', line: 1, key: '' });
+    expect(problems[0]!.rule).toMatch(/^is not valid HCL: Invalid expression; Expected the start of an expression/);
   });
 
   it('a state KMS key given as an alias rather than an ARN', async () => {
     const { problems } = await problemsOf({ backend: `${goodBackend}kms_key_id = "alias/terraform"\n` });
-    expect(problems).toEqual([{ file: 'backend.hcl', key: 'kms_key_id', value: 'alias/terraform', rule: expect.stringMatching(/must be the full ARN of a KMS key/) }]);
+    expect(problems).toEqual([{ code: undefined, file: 'backend.hcl', key: 'kms_key_id', value: 'alias/terraform', rule: expect.stringMatching(/must be the full ARN of a KMS key/) }]);
   });
 
   it('two locking methods at once', async () => {
     const { problems } = await problemsOf({ backend: `${goodBackend}dynamodb_table = "lock"\n` });
     expect(problems).toEqual([expect.objectContaining({ key: 'dynamodb_table', value: 'lock', rule: expect.stringMatching(/choose one locking method/) })]);
+  });
+});
+
+describe('foundation.json problems come in one batch, with the other files\' problems', () => {
+  it('the four mistakes of issue 12 (domain as a URL, "false" as a string, a Cognito key in Auth0, a bad bucket name) and a servers.json duplicate, in one run', async () => {
+    const rootDir = writeRepo({
+      foundation: { identity_provider: 'auth0', aws_region: 'eu-west-1', auth0_domain: 'https://tenant.eu.auth0.com', bucket_versioning: 'false', cognito_domain_prefix: 'abc', bucket_name: 'Bad_Bucket' },
+    });
+    writeFileSync(join(rootDir, 'environments/dev/servers.json'), '{"servers": {\n"web-01": {"s3_path_prefix": "logs/web-01/", "s3_permissions": "write"},\n"web-01": {"s3_path_prefix": "logs/web-01b/", "s3_permissions": "full"}}}');
+    const error = (await loadEnvironment({ rootDir, environment: 'dev' }).catch((e: unknown) => e)) as ConfigError;
+    expect(error.problems.map((p) => [p.code ?? 'INVALID_VALUE', p.file.replace('environments/dev/', ''), p.key])).toEqual([
+      ['DUPLICATE_KEY', 'servers.json', 'servers["web-01"]'],
+      ['INVALID_VALUE', 'foundation.json', 'auth0_domain'],
+      ['INVALID_VALUE', 'foundation.json', 'bucket_versioning'],
+      ['INVALID_VALUE', 'foundation.json', 'cognito_domain_prefix'],
+      ['INVALID_VALUE', 'foundation.json', 'bucket_name'],
+    ]);
+    expect(error.message.match(/^  - /gm)).toHaveLength(5);
+    expect(error.message).not.toMatch(/\n\s+at /);
   });
 });

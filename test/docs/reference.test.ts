@@ -5,6 +5,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadEnvironment } from '../../config/load';
+import { QUOTAS } from '../../config/rules/quotas';
 import { BACKEND_KEYS, FOUNDATION_KEYS, SERVER_KEYS, SERVERS_FILE_KEYS } from '../../config/schema';
 import { FoundationStack } from '../../stacks/foundation';
 import { ServersStack } from '../../stacks/servers';
@@ -24,6 +25,7 @@ describe('configuration keys match config/schema.ts exactly', () => {
     ['servers-file', SERVERS_FILE_KEYS],
     ['server', SERVER_KEYS],
     ['backend', BACKEND_KEYS],
+    ['quotas', QUOTAS.map((quota) => quota.key)],
   ] as const)('%s', (table, keys) => {
     expect(sorted(tableKeys(CONFIGURATION, table))).toEqual(sorted(keys));
   });
@@ -133,6 +135,7 @@ describe('error codes', () => {
   test.each([
     ['the vending Lambda', 'lambda/credential-vending/errors.ts', 'ErrorCode'],
     ['the client', 'client/errors.ts', 'ClientErrorCode'],
+    ['the configuration check', 'config/errors.ts', 'ConfigProblemCode'],
   ])('every code of %s is in the troubleshooting tables', (_who, file, type) => {
     const codes = unionMembers(file, type);
     expect(codes.length).toBeGreaterThan(5);

@@ -1,0 +1,119 @@
+/**
+ * The synth-time quota check: what the stacks of one environment would create, counted against
+ * the account's and tenant's quotas (foundation.json `quotas`, defaults = AWS's and Auth0's
+ * defaults, see config/rules/quotas.ts). Over a quota is an error (QUOTA_EXCEEDED), from 80 % a
+ * warning (QUOTA_NEAR). Policy sizes are measured on the very documents the constructs build,
+ * with the values that are only known at apply time (account id, client ids) at their longest.
+ */
+import type { ConfigProblem } from '../config/errors';
+import { DEFAULT_QUOTAS, QUOTAS, QUOTA_WARNING_RATIO, type QuotaDefinition, type Quotas } from '../config/rules/quotas';
+import type { EnvironmentConfig, ServerSettings } from '../config/types';
+import { namePrefix } from '../config/types';
+import { toJson } from '../modules/policies/document';
+import { disabledServerPolicy, s3AccessPolicy } from '../modules/policies/s3-access';
+import { auth0WebIdentityTrust, vendingLambdaTrust } from '../modules/policies/server-trust';
+
+/** The longest values known only at apply time. */
+const ACCOUNT_ID = '123456789012';
+const AUTH0_CLIENT_ID = 'x'.repeat(32);
+
+function partitionOf(region: string): string {
+  return region.startsWith('cn-') ? 'aws-cn' : region.includes('-gov-') ? 'aws-us-gov' : 'aws';
+}
+
+/** IAM counts a policy's characters without whitespace; our documents have none outside strings. */
+function size(document: object): number {
+  return toJson(document as never).length;
+}
+
+/** The trust and inline policy of one server's role, as the constructs build them. */
+export function serverPolicySizes(config: EnvironmentConfig, server: ServerSettings): { trust: number; inline: number } {
+  const settings = config.foundation;
+  const partition = partitionOf(settings.awsRegion);
+  const prefix = namePrefix(config);
+  const inline = server.enabled
+    ? s3AccessPolicy({
+        bucketArn: `arn:${partition}:s3:::${settings.bucketName}`,
+        prefix: server.s3PathPrefix,
+        tier: server.s3Permissions,
+        revokeSessionsIssuedBefore: server.revokeSessionsIssuedBefore,
+        kmsKey: settings.kmsKeyArn === undefined ? undefined : { arn: settings.kmsKeyArn, region: settings.awsRegion },
+      })
+    : disabledServerPolicy();
+  const trust =
+    settings.identityProvider === 'auth0'
+      ? auth0WebIdentityTrust({
+          oidcProviderArn: `arn:${partition}:iam::${ACCOUNT_ID}:oidc-provider/${settings.auth0Domain}/`,
+          oidcProviderUrl: `${settings.auth0Domain}/`,
+          audience: settings.audience,
+          clientId: AUTH0_CLIENT_ID,
+        })
+      : vendingLambdaTrust({
+          vendingRoleArn: `arn:${partition}:iam::${ACCOUNT_ID}:role/${prefix}-credential-vending`,
+          serverName: server.name,
+          // The agent gateway's role may be trusted too: count it, as an upper bound.
+          agentToolsRoleArn: `arn:${partition}:iam::${ACCOUNT_ID}:role/${prefix}-agent-tools`,
+        });
+  return { trust: size(trust), inline: size(inline) };
+}
+
+function measure(
+  quota: QuotaDefinition,
+  quotas: Quotas,
+  figure: number,
+  where: { readonly file: string; readonly key: string; readonly subject: string },
+  problems: ConfigProblem[],
+): void {
+  const limit = quotas[quota.field];
+  const overrides = `quotas.${quota.key}`;
+  if (figure > limit) {
+    problems.push({
+      code: 'QUOTA_EXCEEDED',
+      file: where.file,
+      key: where.key,
+      value: figure,
+      rule: `${where.subject}: ${figure} ${quota.what}, over the quota of ${limit} (${overrides}; AWS/Auth0 default ${quota.default}, source: ${quota.source})`,
+      fix: quota.raise,
+      docs: 'docs/CONFIGURATION.md#quotas',
+    });
+  } else if (figure >= limit * QUOTA_WARNING_RATIO) {
+    problems.push({
+      code: 'QUOTA_NEAR',
+      file: where.file,
+      key: where.key,
+      value: figure,
+      rule: `${where.subject}: ${figure} ${quota.what}, ${Math.round((figure / limit) * 100)} % of the quota of ${limit} (${overrides})`,
+      fix: quota.raise,
+      docs: 'docs/CONFIGURATION.md#quotas',
+    });
+  }
+}
+
+/**
+ * Every quota the environment exceeds (QUOTA_EXCEEDED) or comes within 20 % of (QUOTA_NEAR).
+ * Counts are per environment: environments that share an account or tenant share its quotas,
+ * so set `quotas` to what is left for this one.
+ */
+export function checkQuotas(config: EnvironmentConfig): ConfigProblem[] {
+  const quotas = config.foundation.quotas ?? DEFAULT_QUOTAS;
+  const definition = (field: keyof Quotas) => QUOTAS.find((q) => q.field === field)!;
+  const serversFile = `environments/${config.environment}/servers.json`;
+  const problems: ConfigProblem[] = [];
+  const servers = config.servers.servers;
+  const isCognito = config.foundation.identityProvider === 'cognito';
+  // One role per server, plus the vending Lambda's in a Cognito environment.
+  const roles = servers.length + (isCognito ? 1 : 0);
+  measure(definition('iamRolesPerAccount'), quotas, roles, { file: serversFile, key: 'servers', subject: `${servers.length} servers need ${roles} roles` }, problems);
+  if (isCognito) {
+    measure(definition('cognitoAppClientsPerUserPool'), quotas, servers.length, { file: serversFile, key: 'servers', subject: `${servers.length} servers need ${servers.length} app clients` }, problems);
+  } else {
+    measure(definition('auth0ClientsPerTenant'), quotas, servers.length, { file: serversFile, key: 'servers', subject: `${servers.length} servers need ${servers.length} Auth0 applications` }, problems);
+  }
+  for (const server of servers) {
+    const sizes = serverPolicySizes(config, server);
+    const where = (what: string) => ({ file: serversFile, key: `servers[${JSON.stringify(server.name)}]`, subject: `the role's ${what}` });
+    measure(definition('roleTrustPolicyCharacters'), quotas, sizes.trust, where('trust policy'), problems);
+    measure(definition('roleInlinePolicyCharacters'), quotas, sizes.inline, where('inline policy'), problems);
+  }
+  return problems;
+}
