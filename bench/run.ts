@@ -3,23 +3,26 @@
  * compete for the two cores), a table of each on stdout, and bench/RESULTS.md rewritten with the
  * figures, the machine, the date and how to reproduce them.
  *
- *   npm run bench                     # everything (about 15 minutes on 2 cores)
+ *   npm run bench                     # everything (about 15 minutes on 2 cores, plus the tofu suite)
+ *   npm run bench -- tofu             # OpenTofu validate/plan scaling (builds the pinned tools first)
  *   npm run bench -- synth vending    # only some
  *   BENCH_RUNS=3 npm run bench        # fewer synth runs per figure (default 5)
  */
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { benchClient } from './client';
 import { round } from './harness';
 import { benchSynth, type SynthRow } from './synth';
+import { ToolsError } from '../scripts/tools';
+import { benchTofu, type TofuRow } from './tofu';
 import { benchUploads } from './uploads';
 import { benchVending } from './vending';
 
 type Figures = Record<string, number | string>;
 
-const SUITES = ['synth', 'vending', 'client', 'uploads'] as const;
+const SUITES = ['synth', 'vending', 'client', 'uploads', 'tofu'] as const;
 type Suite = (typeof SUITES)[number];
 
 interface Results {
@@ -27,6 +30,51 @@ interface Results {
   vending?: Figures;
   client?: Figures;
   uploads?: Figures[];
+  tofu?: TofuRow[];
+}
+
+/** The RESULTS.md heading of each suite's section. */
+const SECTION_TITLES: Record<Suite, string> = {
+  synth: 'Synth scaling',
+  vending: 'Credential vending',
+  client: 'Client',
+  uploads: 'Uploads',
+  tofu: 'OpenTofu validate and plan',
+};
+
+/** The sections of the previous RESULTS.md, by heading, so a partial run keeps the others. */
+function previousSections(path: string): Map<string, string> {
+  const sections = new Map<string, string>();
+  if (!existsSync(path)) return sections;
+  for (const chunk of readFileSync(path, 'utf8').split(/^(?=## )/m)) {
+    const title = /^## (.+)$/m.exec(chunk)?.[1];
+    if (title) sections.set(title.trim(), chunk.trimEnd());
+  }
+  return sections;
+}
+
+/** The OpenTofu section: the scaling table, the 5,000/10 ratio and the marginal cost of one server. */
+function tofuSection(rows: readonly TofuRow[]): string {
+  const lines = [table(rows.filter((r) => r.servers !== 5001) as unknown as Figures[]), ''];
+  for (const provider of ['auth0', 'cognito'] as const) {
+    const of = (n: number) => rows.find((r) => r.provider === provider && r.servers === n);
+    const small = of(10);
+    const large = of(5000);
+    const more = of(5001);
+    if (small && large) lines.push(`- ${provider}: plan(5,000)/plan(10) = ${round(large.planMs / small.planMs, 1)}×, validate(5,000)/validate(10) = ${round(large.validateMs / small.validateMs, 1)}×`);
+    if (large && more) lines.push(`- ${provider}: one more server on top of 5,000 (both on empty state): plan ${more.planMs - large.planMs} ms more`);
+  }
+  lines.push(
+    '',
+    "Empty state, so these plans measure configuration evaluation and the providers' planning, not refresh.",
+    'Planning one added server on top of a real 5,000-server state costs what planning 5,000 costs (OpenTofu',
+    'evaluates and diffs every instance; the added one is a small share) plus the refresh of every existing',
+    'instance: per server one `iam:GetRole` and one `iam:GetRolePolicy` (plus, for Auth0, three Management API',
+    'reads, which the tenant rate-limits; for Cognito a `DescribeUserPoolClient` and a `GetItem`). Refresh',
+    "therefore dominates at 5,000 servers; `-refresh=false` (or `-target` on the new server's instances) plans",
+    'an onboarding in about the empty-state time above. Tool builds (cold and warm, peak memory): tools/README.md.',
+  );
+  return lines.join('\n');
 }
 
 function machine(): string {
@@ -127,6 +175,14 @@ function resultsMarkdown(results: Results, started: Date, seconds: number, suite
   if (results.vending) sections.push('', '## Credential vending', '', figuresTable(results.vending));
   if (results.client) sections.push('', '## Client', '', figuresTable(results.client));
   if (results.uploads) sections.push('', '## Uploads', '', table(results.uploads));
+  if (results.tofu) sections.push('', `## ${SECTION_TITLES.tofu}`, '', tofuSection(results.tofu));
+  // Suites not run this time keep their section from the previous file, marked as such.
+  const previous = previousSections(join(__dirname, 'RESULTS.md'));
+  for (const suite of SUITES) {
+    if (suites.includes(suite)) continue;
+    const kept = previous.get(SECTION_TITLES[suite]);
+    if (kept) sections.push('', kept.replace(/^(## .+)$/m, '$1\n\n(From an earlier run: this run did not include it.)'));
+  }
   return `${sections.join('\n')}\n`;
 }
 
@@ -148,9 +204,18 @@ async function main(): Promise<void> {
     } else if (suite === 'client') {
       results.client = await benchClient();
       console.table(results.client);
-    } else {
+    } else if (suite === 'uploads') {
       results.uploads = await benchUploads();
       console.table(results.uploads);
+    } else {
+      try {
+        results.tofu = await benchTofu({ runs: Number(process.env.BENCH_RUNS ?? 3) });
+        console.table(results.tofu);
+      } catch (error) {
+        // Without Go or the module proxy the pinned tools cannot be built: the other suites still count.
+        if (!(error instanceof ToolsError)) throw error;
+        process.stderr.write(`tofu: skipped (${error.code}: ${error.message})\n`);
+      }
     }
   }
   const seconds = (Date.now() - started.getTime()) / 1000;
