@@ -8,6 +8,7 @@ export type ClientErrorCode =
   | 'FILE_UNREADABLE'
   | 'UNSAFE_PERMISSIONS'
   | 'LOCAL_FILE_UNWRITABLE'
+  | 'CACHE_UNWRITABLE'
   | 'IDP_UNAVAILABLE'
   | 'TOKEN_REJECTED'
   | 'TOKEN_RESPONSE_INVALID'
@@ -65,6 +66,32 @@ export class UnsafePermissionsError extends ClientError {
   ) {
     super('UNSAFE_PERMISSIONS', message);
   }
+}
+
+/**
+ * The cache directory cannot be created or written (a read-only home under a hardened unit, say).
+ * get-credentials works on without a cache; the daemons, which exist to keep state, stop.
+ */
+export class CacheUnwritableError extends ClientError {
+  constructor(
+    readonly path: string,
+    cause: string,
+  ) {
+    super(
+      'CACHE_UNWRITABLE',
+      `cache directory ${path} cannot be created or written (${cause}): set OIDC_CACHE_DIR to a directory this user can write; ` +
+        'under systemd, CacheDirectory=oidc-s3 with OIDC_CACHE_DIR=/var/cache/oidc-s3 (or ReadWritePaths= for another path)',
+    );
+  }
+}
+
+/** Errors of the file system that mean "this directory is not ours to write here". */
+export const UNWRITABLE_ERRNO: ReadonlySet<string> = new Set(['EACCES', 'EPERM', 'EROFS', 'ENOENT', 'ENOTDIR', 'ENOSPC', 'EDQUOT']);
+
+/** The errno code of `error` when it means the cache cannot be written, else undefined. */
+export function unwritableCause(error: unknown): string | undefined {
+  const code = (error as NodeJS.ErrnoException)?.code;
+  return !(error instanceof ClientError) && code && UNWRITABLE_ERRNO.has(code) ? code : undefined;
 }
 
 /** The identity provider could not be reached, answered 5xx, or refused the client. */

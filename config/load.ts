@@ -2,6 +2,7 @@ import { parse as parseHcl } from '@cdktf/hcl2json';
 import { existsSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { ConfigError, type ConfigProblem } from './errors';
+import { environmentClashes, mergedTagProblems, type OtherEnvironment } from './cross-checks';
 import { caretExcerpt, readConfigText, readJsonFile } from './json-file';
 import { environmentNameRule } from './rules';
 import { parseBackend, parseFoundation, parseServers } from './schema';
@@ -134,8 +135,22 @@ export async function loadEnvironment({ rootDir, environment, checks = [], onWar
   const servers =
     serversRaw === undefined
       ? undefined
-      : parseServers({ file: `environments/${environment}/servers.json`, raw: serversRaw, namePrefix: `${projectName}-${environment}` }, problems);
+      : parseServers(
+          {
+            file: `environments/${environment}/servers.json`,
+            raw: serversRaw,
+            namePrefix: `${projectName}-${environment}`,
+            identityProvider: foundation?.identityProvider ?? identityProviderOf(foundationRaw),
+            bucketAccount: foundation !== undefined ? foundation.bucketAccount !== undefined : valueOf(foundationRaw, 'bucket_account') !== undefined,
+          },
+          problems,
+        );
   const backend = await readBackend(rootDir, environment, problems);
+  if (foundation && servers) problems.push(...mergedTagProblems(environment, foundation, servers));
+  if (foundation && backend) {
+    const others = await otherEnvironments(rootDir, known.filter((name) => name !== environment));
+    problems.push(...environmentClashes({ environment, foundation, servers: servers ?? { servers: [], commonTags: {} }, backend }, others));
+  }
 
   if (problems.length > 0 || !foundation || !servers || !backend) throw new ConfigError('CONFIG_INVALID', problems);
   const config: EnvironmentConfig = { environment, foundation, servers, backend };
@@ -145,6 +160,33 @@ export async function loadEnvironment({ rootDir, environment, checks = [], onWar
   const errors = found.filter((problem) => !isWarning(problem));
   if (errors.length > 0) throw new ConfigError('CONFIG_INVALID', errors);
   return config;
+}
+
+/**
+ * The other environments' foundation settings and backend, for the cross-environment checks.
+ * Their own problems are theirs to report when they are synthesized: an environment that does
+ * not validate is left out here.
+ */
+async function otherEnvironments(rootDir: string, names: readonly string[]): Promise<OtherEnvironment[]> {
+  const found: OtherEnvironment[] = [];
+  for (const name of names) {
+    const ignored: ConfigProblem[] = [];
+    const raw = readJsonFile(join(rootDir, 'environments', name, 'foundation.json'), name, ignored, '');
+    const foundation = raw === undefined ? undefined : parseFoundation({ file: name, raw, environment: name }, ignored);
+    if (!foundation) continue;
+    found.push({ environment: name, foundation, backend: await readBackend(rootDir, name, []) });
+  }
+  return found;
+}
+
+function valueOf(raw: unknown, key: string): unknown {
+  return raw !== null && typeof raw === 'object' ? (raw as Record<string, unknown>)[key] : undefined;
+}
+
+/** foundation.json's identity_provider when it is a valid one, even if other keys are wrong. */
+function identityProviderOf(raw: unknown): 'auth0' | 'cognito' | undefined {
+  const provider = valueOf(raw, 'identity_provider');
+  return provider === 'auth0' || provider === 'cognito' ? provider : undefined;
 }
 
 function projectNameOf(raw: unknown): string {

@@ -15,7 +15,12 @@ import {
   defaultBucketName,
   defaultCognitoDomainPrefix,
   defaultResourceServerIdentifier,
+  deployRoleArnRule,
+  kmsKeyInBucketAccountRule,
+  kmsKeyLocationRule,
+  MIN_ROLE_MAX_SESSION_DURATION,
   nestedPrefixes,
+  taggedPrefixRule,
   prefixRule,
   serverNameRule,
   tagKeyRule,
@@ -63,7 +68,9 @@ export function parseFoundation({ file, raw, environment }: FoundationFileInput,
     problem('auth0_domain', 'is required when identity_provider is "auth0": the tenant host, e.g. "tenant.eu.auth0.com"');
   }
   if (provider !== undefined) {
-    const otherProviderKeys = isAuth0 ? (['cognito_domain_prefix', 'resource_server_identifier'] as const) : (['auth0_domain', 'audience'] as const);
+    const otherProviderKeys = isAuth0
+      ? (['cognito_domain_prefix', 'resource_server_identifier'] as const)
+      : (['auth0_domain', 'audience', 'existing_oidc_provider_arn', 'additional_oidc_audiences'] as const);
     for (const key of otherProviderKeys) {
       if (given(key)) problem(key, `applies only to identity_provider "${isAuth0 ? 'cognito' : 'auth0'}"; remove it, or switch identity_provider`);
     }
@@ -99,6 +106,23 @@ export function parseFoundation({ file, raw, environment }: FoundationFileInput,
   if (burst !== undefined && rate !== undefined && burst < rate) {
     problem('api_throttling_burst_limit', `must be at least api_throttling_rate_limit (${rate}), or steady traffic is throttled`);
   }
+  if (fields.existing_oidc_provider_arn !== undefined && fields.auth0_domain !== undefined && !fields.existing_oidc_provider_arn.includes(`:oidc-provider/${fields.auth0_domain}`)) {
+    problem('existing_oidc_provider_arn', `must be the provider of this environment's tenant, ":oidc-provider/${fields.auth0_domain}/"`);
+  }
+  if (fields.existing_oidc_provider_arn !== undefined && fields.additional_oidc_audiences !== undefined) {
+    problem('additional_oidc_audiences', 'applies only to the environment that creates the OIDC provider; this one reuses another\'s (existing_oidc_provider_arn): list its audience there');
+  }
+  if (fields.kms_key_arn !== undefined && fields.aws_region !== undefined) {
+    const rule = kmsKeyLocationRule(fields.aws_region, `the bucket (aws_region)`)(fields.kms_key_arn);
+    if (rule) problem('kms_key_arn', rule);
+  }
+  const bucketAccount = fields.bucket_account;
+  if (bucketAccount !== undefined) {
+    const roleRule = deployRoleArnRule(bucketAccount.account_id)(bucketAccount.deploy_role_arn);
+    if (roleRule) problems.push({ file, key: 'bucket_account.deploy_role_arn', value: bucketAccount.deploy_role_arn, rule: roleRule });
+    const keyRule = fields.kms_key_arn === undefined ? undefined : kmsKeyInBucketAccountRule(bucketAccount.account_id)(fields.kms_key_arn);
+    if (keyRule) problem('kms_key_arn', keyRule);
+  }
   if (fields.tags) checkTagKeys(fields.tags, file, 'tags', problems);
   if (!parsed || problems.length > before || namePrefix === undefined) return undefined;
 
@@ -111,6 +135,16 @@ export function parseFoundation({ file, raw, environment }: FoundationFileInput,
     noncurrentVersionExpirationDays: parsed.noncurrent_version_expiration_days,
     abortIncompleteMultipartUploadDays: parsed.abort_incomplete_multipart_upload_days,
     kmsKeyArn: parsed.kms_key_arn,
+    // Absent rather than undefined without it: the single-account layout stays exactly as it was.
+    ...(parsed.bucket_account === undefined
+      ? {}
+      : {
+          bucketAccount: {
+            accountId: parsed.bucket_account.account_id,
+            deployRoleArn: parsed.bucket_account.deploy_role_arn,
+            organizationId: parsed.bucket_account.organization_id,
+          },
+        }),
     tokenLifetimeSeconds: parsed.token_lifetime_seconds ?? DEFAULT_TOKEN_LIFETIME_SECONDS[parsed.identity_provider],
     deletionProtection: parsed.deletion_protection,
     logRetentionDays: parsed.log_retention_days,
@@ -121,7 +155,14 @@ export function parseFoundation({ file, raw, environment }: FoundationFileInput,
   };
   if (parsed.identity_provider === 'auth0') {
     const auth0Domain = parsed.auth0_domain!; // required above
-    return { identityProvider: 'auth0', ...common, auth0Domain, audience: parsed.audience ?? defaultAudience(environment, auth0Domain) };
+    return {
+      identityProvider: 'auth0',
+      ...common,
+      auth0Domain,
+      audience: parsed.audience ?? defaultAudience(environment, auth0Domain),
+      ...(parsed.existing_oidc_provider_arn === undefined ? {} : { existingOidcProviderArn: parsed.existing_oidc_provider_arn }),
+      ...(parsed.additional_oidc_audiences === undefined ? {} : { additionalOidcAudiences: parsed.additional_oidc_audiences }),
+    };
   }
   return {
     identityProvider: 'cognito',
@@ -143,9 +184,17 @@ export interface ServersFileInput {
   readonly raw: unknown;
   /** `<project>-<env>`, which every server's role name starts with. */
   readonly namePrefix: string;
+  /**
+   * What foundation.json says (when it says it validly): with `auth0`, sessions are asked for by
+   * the host itself and cannot be capped below IAM's role minimum, so shorter maxima are refused.
+   * @default undefined (the rules that depend on it are skipped)
+   */
+  readonly identityProvider?: 'auth0' | 'cognito';
+  /** foundation.json sets `bucket_account`: prefixes must fit the role tag the bucket policy grants by. @default false */
+  readonly bucketAccount?: boolean;
 }
 
-export function parseServers({ file, raw, namePrefix }: ServersFileInput, problems: ConfigProblem[]): ServersSettings | undefined {
+export function parseServers({ file, raw, namePrefix, identityProvider, bucketAccount = false }: ServersFileInput, problems: ConfigProblem[]): ServersSettings | undefined {
   const before = problems.length;
   const parsed = parseWithProblems(serversShape, raw, file, problems);
   // Name and prefix rules are checked even when other keys are wrong, so that one run lists all.
@@ -161,7 +210,7 @@ export function parseServers({ file, raw, namePrefix }: ServersFileInput, proble
     if (broken) problems.push({ file, key: keyPath(['servers', name]), value: name, rule: broken });
     const prefix = valueAt(server, ['s3_path_prefix']);
     if (typeof prefix !== 'string') continue;
-    const rule = prefixRule(prefix);
+    const rule = prefixRule(prefix) ?? (bucketAccount ? taggedPrefixRule(prefix) : undefined);
     if (rule) problems.push({ file, key: keyPath(['servers', name, 's3_path_prefix']), value: prefix, rule });
     else prefixes.push({ name, prefix });
   }
@@ -177,6 +226,18 @@ export function parseServers({ file, raw, namePrefix }: ServersFileInput, proble
     });
   }
   if (!parsed) return undefined;
+  if (identityProvider === 'auth0') {
+    for (const [name, server] of Object.entries(parsed.servers)) {
+      if (server.max_session_duration < MIN_ROLE_MAX_SESSION_DURATION) {
+        problems.push({
+          file,
+          key: keyPath(['servers', name, 'max_session_duration']),
+          value: server.max_session_duration,
+          rule: `must be at least ${MIN_ROLE_MAX_SESSION_DURATION} seconds with identity_provider "auth0": the host asks STS for its session itself, IAM cannot set a role's maximum below ${MIN_ROLE_MAX_SESSION_DURATION} s and has no condition on the duration asked for, so a shorter limit could not be enforced; use ${MIN_ROLE_MAX_SESSION_DURATION} or more (hosts may still ask for less with OIDC_SESSION_DURATION_SECONDS)`,
+        });
+      }
+    }
+  }
   checkTagKeys(parsed.common_tags, file, 'common_tags', problems);
   for (const [name, server] of Object.entries(parsed.servers)) {
     checkTagKeys(server.tags, file, `${keyPath(['servers', name])}.tags`, problems);
@@ -198,6 +259,13 @@ export function parseServers({ file, raw, namePrefix }: ServersFileInput, proble
 export function parseBackend(file: string, raw: unknown, problems: ConfigProblem[]): BackendConfig | undefined {
   const parsed = parseWithProblems(backendShape, raw, file, problems);
   if (!parsed) return undefined;
+  if (parsed.kms_key_id !== undefined) {
+    const rule = kmsKeyLocationRule(parsed.region, 'the state bucket (region)')(parsed.kms_key_id);
+    if (rule) {
+      problems.push({ file, key: 'kms_key_id', value: parsed.kms_key_id, rule });
+      return undefined;
+    }
+  }
   if (parsed.use_lockfile !== undefined && parsed.dynamodb_table !== undefined) {
     problems.push({
       file,

@@ -5,6 +5,8 @@
  */
 import { z } from 'zod';
 import {
+  accountIdRule,
+  organizationIdRule,
   DEFAULT_ABORT_INCOMPLETE_MULTIPART_UPLOAD_DAYS,
   DEFAULT_API_THROTTLING_BURST_LIMIT,
   DEFAULT_API_THROTTLING_RATE_LIMIT,
@@ -18,6 +20,9 @@ import {
   apiRateLimitRule,
   audienceRule,
   auth0DomainRule,
+  oidcProviderArnRule,
+  bucketNameRule,
+  dynamodbTableNameRule,
   kmsKeyArnRule,
   logRetentionRule,
   permissionTierRule,
@@ -61,12 +66,28 @@ export const foundationShape = z
     project_name: string().superRefine(followsRule(projectNameRule)).default(DEFAULT_PROJECT_NAME),
     auth0_domain: string('must be a string such as "tenant.eu.auth0.com"').superRefine(followsRule(auth0DomainRule)).optional(),
     audience: string().superRefine(followsRule(audienceRule)).optional(),
+    existing_oidc_provider_arn: string().superRefine(followsRule(oidcProviderArnRule)).optional(),
+    additional_oidc_audiences: z
+      .array(string().superRefine(followsRule(audienceRule)), { invalid_type_error: 'must be a list of API identifiers' })
+      .optional(),
     bucket_name: string().optional(),
     bucket_versioning: boolean().default(false),
     object_expiration_days: days(LIFECYCLE_DAYS.objectExpiration).optional(),
     noncurrent_version_expiration_days: days(LIFECYCLE_DAYS.noncurrentVersionExpiration).default(DEFAULT_NONCURRENT_VERSION_EXPIRATION_DAYS),
     abort_incomplete_multipart_upload_days: days(LIFECYCLE_DAYS.abortIncompleteMultipartUpload).default(DEFAULT_ABORT_INCOMPLETE_MULTIPART_UPLOAD_DAYS),
     kms_key_arn: string().superRefine(followsRule(kmsKeyArnRule)).optional(),
+    // The deploy role's account must be account_id: checked with deployRoleArnRule once both are known.
+    bucket_account: z
+      .object(
+        {
+          account_id: z.string({ required_error: 'is required: the 12-digit account that owns the bucket', invalid_type_error: 'must be a string of 12 digits' }).superRefine(followsRule(accountIdRule)),
+          deploy_role_arn: z.string({ required_error: 'is required: the role Terraform assumes in the bucket account', invalid_type_error: 'must be a string' }),
+          organization_id: z.string({ required_error: 'is required: the organization both accounts belong to ("o-…")', invalid_type_error: 'must be a string' }).superRefine(followsRule(organizationIdRule)),
+        },
+        { invalid_type_error: 'must be an object {"account_id", "deploy_role_arn", "organization_id"}' },
+      )
+      .strict()
+      .optional(),
     // The range depends on identity_provider: checked with tokenLifetimeRule once that is known.
     token_lifetime_seconds: number('must be a whole number of seconds').optional(),
     cognito_domain_prefix: string().optional(),
@@ -118,13 +139,15 @@ export const serversShape = z
 
 export const backendShape = z
   .object({
-    bucket: z.string({ required_error: 'is required: the S3 bucket that holds Terraform state', invalid_type_error: 'must be a string' }).min(3),
+    bucket: z
+      .string({ required_error: 'is required: the S3 bucket that holds Terraform state', invalid_type_error: 'must be a string' })
+      .superRefine(followsRule(bucketNameRule)),
     region: z
       .string({ required_error: 'is required: the region of the state bucket', invalid_type_error: 'must be a string' })
       .superRefine(followsRule(regionRule)),
     encrypt: boolean().default(true),
     use_lockfile: boolean().optional(),
-    dynamodb_table: string().min(3).optional(),
+    dynamodb_table: string().superRefine(followsRule(dynamodbTableNameRule)).optional(),
     kms_key_id: string().superRefine(followsRule(kmsKeyArnRule)).optional(),
     profile: string().optional(),
     key: z

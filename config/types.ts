@@ -29,6 +29,19 @@ export interface BackendConfig {
   readonly profile?: string;
 }
 
+/**
+ * The account of the organization that owns the upload bucket (the landing-zone "log archive"
+ * pattern). Identity, vending, the mapping table and the server roles stay in the deploying account.
+ */
+export interface BucketAccount {
+  /** The bucket's 12-digit account id. */
+  readonly accountId: string;
+  /** The role Terraform assumes to deploy the bucket, `arn:aws:iam::<accountId>:role/<name>`. */
+  readonly deployRoleArn: string;
+  /** The organization both accounts belong to, `o-` and 10-32 lowercase letters or digits. */
+  readonly organizationId: string;
+}
+
 /** What both identity providers' environments share. */
 interface CommonFoundationSettings {
   readonly awsRegion: string;
@@ -45,6 +58,8 @@ interface CommonFoundationSettings {
   readonly abortIncompleteMultipartUploadDays: number;
   /** SSE-KMS with this key instead of SSE-S3 (AES256). */
   readonly kmsKeyArn?: string;
+  /** The bucket in another account of the organization. @default undefined (the deploying account) */
+  readonly bucketAccount?: BucketAccount;
   /** Access-token lifetime: Auth0 resource server `token_lifetime`; Cognito app clients' access-token validity. @default 86400 for Auth0, 3600 for Cognito */
   readonly tokenLifetimeSeconds: number;
   /** Deletion protection on the user pool (and the mapping table). @default true */
@@ -67,6 +82,10 @@ export interface Auth0FoundationSettings extends CommonFoundationSettings {
   readonly auth0Domain: string;
   /** The API identifier. @default `https://s3-uploader.<env>.<auth0_domain>` */
   readonly audience: string;
+  /** Reuse this IAM OIDC provider (another environment's, same tenant and account) instead of creating one. @default undefined (create it) */
+  readonly existingOidcProviderArn?: string;
+  /** Audiences of environments that reuse this environment's OIDC provider: added to its client ids. @default [] */
+  readonly additionalOidcAudiences?: readonly string[];
 }
 
 /** A Cognito environment: its hosted domain and resource server are always known. */

@@ -3,6 +3,7 @@ import { BedrockagentcoreGatewayTarget, type BedrockagentcoreGatewayTargetTarget
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import { CloudwatchLogMetricFilter } from '@cdktf/provider-aws/lib/cloudwatch-log-metric-filter';
 import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
+import { DataAwsRegion } from '@cdktf/provider-aws/lib/data-aws-region';
 import { DynamodbTable } from '@cdktf/provider-aws/lib/dynamodb-table';
 import { DynamodbTableItem } from '@cdktf/provider-aws/lib/dynamodb-table-item';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
@@ -18,7 +19,7 @@ import { logRetentionRule } from '../config/rules';
 import { AUTHENTICATION_FAILED_PATTERN } from './credential-vending';
 import { AGENTCORE_SERVICE, gatewayPermissionsPolicy, gatewayTrustPolicy, interceptorPermissionsPolicy, toolsPermissionsPolicy } from './policies/agent-gateway';
 import { toJson } from './policies/document';
-import { vendingLambdaTrustPolicy } from './policies/vending-lambda';
+import { lambdaFunctionArn, vendingLambdaTrustPolicy } from './policies/vending-lambda';
 
 /** The Lambda target's name; AgentCore shows tools as `<target>___<tool>`. */
 export const TOOLS_TARGET_NAME = 's3-tools';
@@ -46,10 +47,12 @@ export class AgentToolsRole extends Construct {
   public constructor(scope: Construct, id: string, config: { readonly namePrefix: string }) {
     super(scope, id);
     const accountId = new DataAwsCallerIdentity(this, 'account').accountId;
+    // Only the tools function itself (AgentGateway names it `<namePrefix>-agent-tools`) may use the role.
+    const functionArn = lambdaFunctionArn(new DataAwsRegion(this, 'region').region, accountId, `${config.namePrefix}-agent-tools`);
     this.role = new IamRole(this, 'role', {
       name: `${config.namePrefix}-agent-tools`,
       description: 'Agent gateway tools Lambda: assumes the role of the calling server (never holds S3 permissions itself)',
-      assumeRolePolicy: toJson(vendingLambdaTrustPolicy({ accountId })),
+      assumeRolePolicy: toJson(vendingLambdaTrustPolicy({ accountId, functionArn })),
     });
   }
 }
@@ -198,7 +201,7 @@ export class AgentGateway extends Construct {
     const interceptorRole = new IamRole(this, 'interceptor-role', {
       name: `${config.namePrefix}-agent-interceptor`,
       description: 'Agent gateway REQUEST interceptor: verifies callers and reads the agent-tools mapping',
-      assumeRolePolicy: toJson(vendingLambdaTrustPolicy({ accountId })),
+      assumeRolePolicy: toJson(vendingLambdaTrustPolicy({ accountId, functionArn: lambdaFunctionArn(config.region, accountId, `${config.namePrefix}-agent-interceptor`) })),
     });
     const interceptorPolicy = new IamRolePolicy(this, 'interceptor-policy', {
       name: 'agent-interceptor',

@@ -1,6 +1,6 @@
 import { IamOpenidConnectProvider } from '@cdktf/provider-aws/lib/iam-openid-connect-provider';
 import { Construct } from 'constructs';
-import { DEFAULT_TOKEN_LIFETIME_SECONDS, audienceRule, auth0DomainRule, defaultAudience, tokenLifetimeRule } from '../config/rules';
+import { DEFAULT_TOKEN_LIFETIME_SECONDS, audienceRule, auth0DomainRule, defaultAudience, oidcProviderArnRule, tokenLifetimeRule } from '../config/rules';
 import type { Auth0Provider } from './auth0/provider';
 import { ResourceServer } from './auth0/resource-server';
 import { SettingChecks } from './construct-validation';
@@ -16,6 +16,15 @@ export interface Auth0FoundationConfig {
   readonly tokenLifetimeSeconds?: number;
   /** Friendly name of the Auth0 API. @default `S3 uploader (<environment>)` */
   readonly apiName?: string;
+  /**
+   * An existing IAM OIDC provider for the tenant to trust instead of creating one: IAM allows one
+   * provider per issuer URL per account, so a second environment on the same tenant and account
+   * reuses the first one's. That provider must list this audience among its client ids.
+   * @default undefined (create the provider)
+   */
+  readonly existingOidcProviderArn?: string;
+  /** Audiences of other environments that reuse the provider created here. @default [] */
+  readonly additionalAudiences?: readonly string[];
   /** The Auth0 provider to create the API with. @default the stack's default `auth0` provider */
   readonly provider?: Auth0Provider;
 }
@@ -28,7 +37,10 @@ export interface Auth0FoundationConfig {
  */
 export class Auth0Foundation extends Construct {
   public readonly resourceServer: ResourceServer;
-  public readonly oidcProvider: IamOpenidConnectProvider;
+  /** The provider created here; undefined when an existing one is reused. */
+  public readonly oidcProvider?: IamOpenidConnectProvider;
+  /** ARN of the OIDC provider the server roles trust (created here, or the existing one). */
+  public readonly oidcProviderArn: string;
   /** The API identifier: tokens' `aud`, and the OIDC provider's only client id. */
   public readonly audience: string;
   /** `<auth0Domain>/`: the OIDC provider URL without scheme, as IAM condition keys spell it (`<url>:aud`). */
@@ -40,6 +52,7 @@ export class Auth0Foundation extends Construct {
     new SettingChecks(`Auth0Foundation ${this.node.path}`)
       .follows('auth0Domain', config.auth0Domain, auth0DomainRule, 'set auth0_domain to the tenant domain only')
       .follows('audience', config.audience, audienceRule, 'set audience to an https:// identifier, or omit it for the default')
+      .follows('existingOidcProviderArn', config.existingOidcProviderArn, oidcProviderArnRule, 'set existing_oidc_provider_arn to the ARN of the tenant\'s provider, or omit it')
       .follows('tokenLifetimeSeconds', tokenLifetime, tokenLifetimeRule('auth0'), 'set token_lifetime_seconds to a whole number of seconds up to 2592000 (30 days)')
       .throwIfAny();
 
@@ -60,9 +73,14 @@ export class Auth0Foundation extends Construct {
 
     // thumbprint_list is optional since AWS provider 5.81 (this project uses 6.x): IAM trusts the
     // IdP's certificate through its own root CAs, so no thumbprint is pinned here.
-    this.oidcProvider = new IamOpenidConnectProvider(this, 'oidc-provider', {
-      url: `https://${config.auth0Domain}/`,
-      clientIdList: [this.audience],
-    });
+    if (config.existingOidcProviderArn !== undefined) {
+      this.oidcProviderArn = config.existingOidcProviderArn;
+    } else {
+      this.oidcProvider = new IamOpenidConnectProvider(this, 'oidc-provider', {
+        url: `https://${config.auth0Domain}/`,
+        clientIdList: [this.audience, ...(config.additionalAudiences ?? [])],
+      });
+      this.oidcProviderArn = this.oidcProvider.arn;
+    }
   }
 }

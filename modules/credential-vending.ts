@@ -5,6 +5,7 @@ import { Apigatewayv2Stage } from '@cdktf/provider-aws/lib/apigatewayv2-stage';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import { CloudwatchLogMetricFilter } from '@cdktf/provider-aws/lib/cloudwatch-log-metric-filter';
 import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
+import { DataAwsRegion } from '@cdktf/provider-aws/lib/data-aws-region';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
@@ -22,7 +23,7 @@ import {
 import { cachedVendingLambdaBundle } from './bundle';
 import { SettingChecks } from './construct-validation';
 import { toJson } from './policies/document';
-import { vendingLambdaPermissionsPolicy, vendingLambdaTrustPolicy } from './policies/vending-lambda';
+import { lambdaFunctionArn, vendingLambdaPermissionsPolicy, vendingLambdaTrustPolicy } from './policies/vending-lambda';
 
 /** The route hosts call; DESIGN.md's vending API contract. */
 export const CREDENTIALS_ROUTE = 'POST /credentials';
@@ -105,6 +106,8 @@ export class CredentialVending extends Construct {
 
     const functionName = `${config.namePrefix}-credential-vending`;
     const accountId = new DataAwsCallerIdentity(this, 'account').accountId;
+    // The function's ARN from its parts: the role's trust names it, and the function needs the role.
+    const functionArn = lambdaFunctionArn(new DataAwsRegion(this, 'region').region, accountId, functionName);
 
     // Created before the function so Lambda does not create it without retention.
     const functionLogs = new CloudwatchLogGroup(this, 'function-logs', {
@@ -119,7 +122,7 @@ export class CredentialVending extends Construct {
     this.role = new IamRole(this, 'role', {
       name: functionName,
       description: 'Credential-vending Lambda: assumes the server roles of this environment for verified Cognito clients',
-      assumeRolePolicy: toJson(vendingLambdaTrustPolicy({ accountId })),
+      assumeRolePolicy: toJson(vendingLambdaTrustPolicy({ accountId, functionArn })),
     });
     const rolePolicy = new IamRolePolicy(this, 'role-policy', {
       name: 'credential-vending',

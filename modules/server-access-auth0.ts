@@ -72,7 +72,7 @@ export class Auth0ServerAccess extends Construct {
       audience: config.audience,
       clientId: instanceAttribute(this.client, 'client_id'),
     });
-    const { role } = serverRoles(this, iterator, config.namePrefix, toJson(trust));
+    const { role } = serverRoles(this, iterator, config.namePrefix, toJson(trust), config.bucketAccount);
 
     this.serverConfigurations = TerraformIterator.fromMap(local.asAnyMap).forExpressionForMap(FOR_KEY, forObject({
       ...sharedConfigurationFields(config, 'auth0', role, this.client, 'client_id'),

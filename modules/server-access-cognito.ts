@@ -69,7 +69,7 @@ export class CognitoServerAccess extends Construct {
     this.client.overrideLogicalId('server');
 
     const trust = vendingLambdaTrust({ vendingRoleArn: config.vendingLambdaRoleArn, serverName: iterator.key });
-    const { role } = serverRoles(this, iterator, config.namePrefix, toJson(trust));
+    const { role } = serverRoles(this, iterator, config.namePrefix, toJson(trust), config.bucketAccount);
 
     // DynamoDB JSON, as the vending Lambda reads it (DESIGN.md, Vending API).
     this.mapping = new DynamodbTableItem(this, 'mapping', {
@@ -81,6 +81,8 @@ export class CognitoServerAccess extends Construct {
         role_arn: { S: instanceAttribute(role, 'arn') },
         server_name: { S: iterator.key },
         s3_path_prefix: { S: eachField.string(iterator, 's3_path_prefix') },
+        // The tier: the Lambda refuses tokens holding scopes beyond it.
+        s3_permissions: { S: eachField.string(iterator, 's3_permissions') },
         enabled: { BOOL: eachField.boolean(iterator, 'enabled') },
         max_session_duration: { N: Fn.tostring(eachField.number(iterator, 'max_session_duration')) },
       }),

@@ -19,6 +19,7 @@ import { serverRolePath, type PermissionTier, type ServerSettings } from '../con
 import type { SettingChecks } from './construct-validation';
 import { eachField, forField, instanceAttribute } from './hcl';
 import { toJson } from './policies/document';
+import { SERVER_PREFIX_TAG, SERVER_TIER_TAG } from './policies/bucket';
 import { disabledServerPolicy, s3AccessPolicy } from './policies/s3-access';
 
 /** Settings both server-access constructs take. */
@@ -34,6 +35,12 @@ export interface ServerAccessBaseConfig {
   readonly awsRegion: string;
   /** The bucket's KMS key, when it uses SSE-KMS: server roles may use it through S3. @default undefined (SSE-S3) */
   readonly kmsKeyArn?: string;
+  /**
+   * The bucket is in another account of the organization: grants hold only for that account and
+   * organization, and each role carries its prefix and tier as tags, which the bucket policy
+   * there keys on (modules/policies/bucket.ts). @default undefined (same account)
+   */
+  readonly bucketAccount?: { readonly accountId: string; readonly organizationId: string };
 }
 
 /**
@@ -65,6 +72,7 @@ export function serverEntry(config: ServerAccessBaseConfig, server: ServerSettin
         tier: server.s3Permissions,
         revokeSessionsIssuedBefore: server.revokeSessionsIssuedBefore,
         kmsKey: config.kmsKeyArn === undefined ? undefined : { arn: config.kmsKeyArn, region: config.awsRegion },
+        bucketAccount: config.bucketAccount,
       })
     : disabledServerPolicy();
   return {
@@ -108,6 +116,8 @@ export function sharedConfigurationFields(
     aws_region: config.awsRegion,
     identity_provider: identityProvider,
     enabled: forField('enabled'),
+    // Only with a bucket in another account, so single-account outputs stay as they were.
+    ...(config.bucketAccount === undefined ? {} : { bucket_account_id: config.bucketAccount.accountId }),
   };
 }
 
@@ -125,7 +135,10 @@ export function serverResourceName(namePrefix: string, iterator: MapTerraformIte
  * Per server: the role `<project>-<env>-<server>` (under the environment's role path) trusting `assumeRolePolicy` (a JSON document
  * that may refer to `each.key` and sibling instances) and its inline S3 policy from the map.
  */
-export function serverRoles(scope: Construct, iterator: MapTerraformIterator, namePrefix: string, assumeRolePolicy: string): ServerRoles {
+export function serverRoles(scope: Construct, iterator: MapTerraformIterator, namePrefix: string, assumeRolePolicy: string, bucketAccount?: ServerAccessBaseConfig['bucketAccount']): ServerRoles {
+  // The bucket policy in the bucket's account grants by these tags; they come last, so neither a
+  // server's own tags nor the common tags (default_tags, which resource tags override) replace them.
+  const grantTags = bucketAccount === undefined ? {} : { [SERVER_PREFIX_TAG]: eachField.string(iterator, 's3_path_prefix'), [SERVER_TIER_TAG]: eachField.string(iterator, 's3_permissions') };
   const role = new IamRole(scope, 'role', {
     forEach: iterator,
     name: serverResourceName(namePrefix, iterator),
@@ -135,7 +148,7 @@ export function serverRoles(scope: Construct, iterator: MapTerraformIterator, na
     // IAM's MaxSessionDuration cannot go below 3600 s: a shorter setting is enforced by whoever
     // asks for the session (the vending Lambda, or the host client's DurationSeconds).
     maxSessionDuration: Fn.max([MIN_ROLE_MAX_SESSION_DURATION, eachField.number(iterator, 'max_session_duration')]),
-    tags: Fn.merge([eachField.stringMap(iterator, 'tags'), { Server: iterator.key }]),
+    tags: Fn.merge([eachField.stringMap(iterator, 'tags'), { Server: iterator.key, ...grantTags }]),
   });
   role.overrideLogicalId('server');
   const policy = new IamRolePolicy(scope, 's3-access', {

@@ -20,6 +20,8 @@ export interface ClientRoleItem {
   readonly role_arn: string;
   readonly server_name: string;
   readonly s3_path_prefix: string;
+  /** The tier, as servers.json names it (`write`, `read-write`, `full`). */
+  readonly s3_permissions: string;
   readonly enabled: boolean;
   readonly max_session_duration: number;
 }
@@ -65,6 +67,7 @@ export async function putClientRole(client: DynamoDBClient, tableName: string, i
         role_arn: { S: item.role_arn },
         server_name: { S: item.server_name },
         s3_path_prefix: { S: item.s3_path_prefix },
+        s3_permissions: { S: item.s3_permissions },
         enabled: { BOOL: item.enabled },
         max_session_duration: { N: String(item.max_session_duration) },
       },

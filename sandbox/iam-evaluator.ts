@@ -88,3 +88,38 @@ export function trustDecision(trust: PolicyDocument, request: SimulatedRequest):
   const isFederated = /:(oidc|saml)-provider\//.test(request.principal);
   return simulate(simulation(request, isFederated ? undefined : CALLER_MAY_CALL_ANY_STS_ACTION, trust), true);
 }
+
+export interface CrossAccountRequest {
+  /** The caller: a role (or role session) ARN, in its own account. */
+  readonly principal: string;
+  readonly action: string;
+  readonly resource: string;
+  /** The account owning `resource` (for S3, the bucket's account: its ARN does not say). */
+  readonly resourceAccount: string;
+  readonly context?: Record<string, string>;
+}
+
+/**
+ * Cross-account access, both sides: the caller's identity policy (in the caller's account) and
+ * the resource's policy (in `resourceAccount`). When the accounts differ IAM allows only what
+ * both allow; when they are equal either suffices. Context keys are validated as in
+ * {@link identityDecision}, unless `allowCustomContextKeys` (keys the catalogue names only by
+ * pattern, such as `kms:EncryptionContext:aws:s3:arn`; see {@link simulate}).
+ */
+export function crossAccountDecision(identityPolicy: PolicyDocument | undefined, resourcePolicy: PolicyDocument, request: CrossAccountRequest, allowCustomContextKeys = false): Promise<Decision> {
+  return simulate(
+    {
+      request: {
+        principal: request.principal,
+        action: request.action,
+        resource: { resource: request.resource, accountId: request.resourceAccount },
+        contextVariables: { ...request.context },
+      },
+      identityPolicies: identityPolicy ? [{ name: 'identity', policy: identityPolicy }] : [],
+      serviceControlPolicies: [],
+      resourceControlPolicies: [],
+      resourcePolicy,
+    },
+    allowCustomContextKeys,
+  );
+}

@@ -1,6 +1,6 @@
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import type { TerraformStack } from 'cdktf';
-import type { EnvironmentConfig } from '../config/types';
+import { namePrefix, type BucketAccount, type EnvironmentConfig } from '../config/types';
 
 /**
  * The `hashicorp/aws` versions a stack admits. `@cdktf/provider-aws` 21.22.1 pins exactly 6.25.0
@@ -23,6 +23,24 @@ export function useAwsProvider(stack: TerraformStack, config: EnvironmentConfig,
   admitValidatedAwsProvider(stack);
   return new AwsProvider(stack, 'aws', {
     region: config.foundation.awsRegion,
+    defaultTags: [{ tags: { Environment: config.environment, Project: config.foundation.projectName, ManagedBy: 'cdktf', ...tags } }],
+  });
+}
+
+/**
+ * The AWS provider of the bucket's own account (foundation.json `bucket_account`): an alias,
+ * `aws.bucket_account`, that assumes `deploy_role_arn` with a session named `<project>-<env>-deploy`
+ * (shown in the bucket account's CloudTrail), and refuses to act in any account other than
+ * `account_id` (`allowed_account_ids`), so a role ARN pointing elsewhere fails at plan time rather
+ * than deploying the bucket into the wrong account. Same region and default tags as the stack's
+ * default provider.
+ */
+export function useBucketAccountProvider(stack: TerraformStack, config: EnvironmentConfig, bucketAccount: BucketAccount, tags: Readonly<Record<string, string>>): AwsProvider {
+  return new AwsProvider(stack, 'aws-bucket-account', {
+    alias: 'bucket_account',
+    region: config.foundation.awsRegion,
+    allowedAccountIds: [bucketAccount.accountId],
+    assumeRole: [{ roleArn: bucketAccount.deployRoleArn, sessionName: `${namePrefix(config)}-deploy` }],
     defaultTags: [{ tags: { Environment: config.environment, Project: config.foundation.projectName, ManagedBy: 'cdktf', ...tags } }],
   });
 }

@@ -42,6 +42,10 @@ export const FOUNDATION_OUTPUTS = [
   'credential_vending_api_url',
   'credential_vending_lambda_role_arn',
   'client_roles_table_name',
+  // Only with foundation.json bucket_account (the bucket in another account of the organization).
+  'bucket_account_id',
+  'organization_id',
+  'kms_key_policy_statement',
 ] as const;
 export type FoundationOutput = (typeof FOUNDATION_OUTPUTS)[number];
 

@@ -1,11 +1,13 @@
+import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
 import { TerraformOutput, TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
 import { namePrefix, type EnvironmentConfig } from '../config/types';
 import { Auth0Foundation } from '../modules/auth0-foundation';
 import { Auth0Provider } from '../modules/auth0/provider';
 import { CognitoFoundation } from '../modules/cognito-foundation';
+import { bucketKeyPolicyStatement } from '../modules/policies/bucket';
 import { UploadBucket } from '../modules/upload-bucket';
-import { useAwsProvider } from './aws-provider';
+import { useAwsProvider, useBucketAccountProvider } from './aws-provider';
 import { useS3Backend, type FoundationOutput } from './backend';
 
 export interface FoundationStackProps {
@@ -30,6 +32,21 @@ export class FoundationStack extends TerraformStack {
 
     useAwsProvider(this, config, settings.tags);
 
+    // A bucket in another account of the organization: created there through an aliased provider,
+    // granting this account's server roles (found by path and tags) across the boundary.
+    const { bucketAccount } = settings;
+    const crossAccount =
+      bucketAccount === undefined
+        ? {}
+        : {
+            provider: useBucketAccountProvider(this, config, bucketAccount, settings.tags),
+            serverRoles: {
+              accountId: new DataAwsCallerIdentity(this, 'deploying-account').accountId,
+              roleNamePrefix: prefix,
+              organizationId: bucketAccount.organizationId,
+            },
+          };
+
     const uploads = new UploadBucket(this, 'uploads', {
       bucketName: settings.bucketName,
       versioning: settings.bucketVersioning,
@@ -37,6 +54,7 @@ export class FoundationStack extends TerraformStack {
       noncurrentVersionExpirationDays: settings.noncurrentVersionExpirationDays,
       abortIncompleteMultipartUploadDays: settings.abortIncompleteMultipartUploadDays,
       kmsKeyArn: settings.kmsKeyArn,
+      ...crossAccount,
     });
 
     const output = (name: FoundationOutput, value: string, description: string) =>
@@ -46,6 +64,14 @@ export class FoundationStack extends TerraformStack {
     output('aws_region', settings.awsRegion, 'Region of the bucket and of every regional resource');
     output('bucket_name', uploads.bucketName, 'The upload bucket');
     output('bucket_arn', uploads.bucketArn, 'ARN of the upload bucket');
+    if (bucketAccount !== undefined && crossAccount.serverRoles !== undefined) {
+      output('bucket_account_id', bucketAccount.accountId, 'The account that owns the upload bucket (bucket_account)');
+      output('organization_id', bucketAccount.organizationId, 'The organization of both accounts: the boundary on both sides of bucket access');
+      if (settings.kmsKeyArn !== undefined) {
+        const statement = bucketKeyPolicyStatement({ bucketArn: uploads.bucketArn, region: settings.awsRegion, serverRoles: crossAccount.serverRoles });
+        output('kms_key_policy_statement', JSON.stringify(statement), "The statement to add to the bucket KMS key's policy so this account's server roles may use it through S3");
+      }
+    }
 
     if (settings.identityProvider === 'auth0') {
       // Credentials come from AUTH0_DOMAIN / AUTH0_CLIENT_ID / AUTH0_CLIENT_SECRET at plan time, never from here.
@@ -55,9 +81,11 @@ export class FoundationStack extends TerraformStack {
         auth0Domain: settings.auth0Domain,
         audience: settings.audience,
         tokenLifetimeSeconds: settings.tokenLifetimeSeconds,
+        existingOidcProviderArn: settings.existingOidcProviderArn,
+        additionalAudiences: settings.additionalOidcAudiences,
         provider: auth0,
       });
-      output('oidc_provider_arn', idp.oidcProvider.arn, 'IAM OIDC provider the server roles trust');
+      output('oidc_provider_arn', idp.oidcProviderArn, 'IAM OIDC provider the server roles trust');
       output('oidc_provider_url', idp.oidcProviderUrl, 'OIDC provider URL without https://, with trailing slash (IAM condition key prefix)');
       output('audience', idp.audience, 'Auth0 API identifier: the aud of server tokens');
       output('auth0_api_id', idp.resourceServer.id, 'Auth0 resource server id');

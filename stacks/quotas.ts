@@ -6,6 +6,7 @@
  * with the values that are only known at apply time (account id, client ids) at their longest.
  */
 import type { ConfigProblem } from '../config/errors';
+import { partitionOf } from '../config/rules/values';
 import { DEFAULT_QUOTAS, QUOTAS, QUOTA_WARNING_RATIO, type QuotaDefinition, type Quotas } from '../config/rules/quotas';
 import type { EnvironmentConfig, ServerSettings } from '../config/types';
 import { namePrefix } from '../config/types';
@@ -17,9 +18,6 @@ import { auth0WebIdentityTrust, vendingLambdaTrust } from '../modules/policies/s
 const ACCOUNT_ID = '123456789012';
 const AUTH0_CLIENT_ID = 'x'.repeat(32);
 
-function partitionOf(region: string): string {
-  return region.startsWith('cn-') ? 'aws-cn' : region.includes('-gov-') ? 'aws-us-gov' : 'aws';
-}
 
 /** IAM counts a policy's characters without whitespace; our documents have none outside strings. */
 function size(document: object): number {

@@ -35,6 +35,8 @@ export class ServersStack extends TerraformStack {
       bucketName: output('bucket_name'),
       awsRegion: output('aws_region'),
       kmsKeyArn: settings.kmsKeyArn,
+      // Present only with a bucket in another account: its account and organization, as the foundation deployed them.
+      ...(settings.bucketAccount === undefined ? {} : { bucketAccount: { accountId: output('bucket_account_id'), organizationId: output('organization_id') } }),
     };
 
     let access: { serverConfigurations: IResolvable; serverSecrets: IResolvable };

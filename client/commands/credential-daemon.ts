@@ -22,6 +22,7 @@ export const credentialDaemon: Command = {
   },
   async run({ env, options, warn, signal }) {
     const provider = new OidcCredentialProvider(loadProviderConfig(env), { warn });
+    provider.assertCacheWritable();
     const file = (options['credentials-file'] as string | undefined) ?? sharedCredentialsFile(env);
     const profile = (options.profile as string | undefined) ?? 'oidc-s3';
     if (!/^[\w.@+-]+$/.test(profile)) throw new UsageError(`--profile "${profile}" is not a valid profile name`);

@@ -9,7 +9,7 @@ export const getCredentials: Command = {
   usage: `  get-credentials                       print credential_process JSON on stdout`,
   options: {},
   async run({ env, warn }) {
-    const credentials = await new OidcCredentialProvider(loadProviderConfig(env), { warn }).getCredentials();
+    const credentials = await new OidcCredentialProvider(loadProviderConfig(env), { warn, cacheOptional: true }).getCredentials();
     process.stdout.write(`${JSON.stringify(toCredentialProcessJson(credentials))}\n`);
     return 0;
   },

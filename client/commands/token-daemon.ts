@@ -23,6 +23,7 @@ export const tokenDaemon: Command = {
     }
     const file = (options['token-file'] as string | undefined) ?? env.AWS_WEB_IDENTITY_TOKEN_FILE;
     if (!file) throw new UsageError('token-daemon needs --token-file (or AWS_WEB_IDENTITY_TOKEN_FILE)');
+    provider.assertCacheWritable();
     return runRefreshLoop({
       refresh: async () => {
         const token = await provider.getToken();

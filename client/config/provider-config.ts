@@ -15,7 +15,7 @@ interface CommonProviderConfig {
   readonly scopes: readonly string[];
   /** @default `$XDG_CACHE_HOME/oidc-s3` or `~/.cache/oidc-s3` */
   readonly cacheDir: string;
-  /** Tokens and credentials are renewed when less than this is left. @default 300 */
+  /** Tokens and credentials are renewed when less than this is left. @default 960, at most half the session (defaultRefreshMargin) */
   readonly refreshMarginSeconds: number;
   /** Session length asked of STS or the vending API; undefined leaves the role's default. */
   readonly sessionDurationSeconds?: number;
@@ -107,6 +107,27 @@ export function defaultCacheDir(env: Environment): string {
   return join(env.HOME || homedir(), '.cache', 'oidc-s3');
 }
 
+/**
+ * Refresh ahead of the widest refresh window among the consumers (seconds): botocore and the AWS
+ * CLI treat credentials with 15 min or less left as due (10 min: mandatory), the JS SDK v3 5 min,
+ * the Go SDKs (rclone, restic's minio-go) refresh at or shortly before expiry. Handing out
+ * sessions with less than 15 min left makes botocore run credential_process on every request,
+ * so the client renews at 16 min (one minute of slack for clock drift and the refresh itself).
+ */
+export const CONSUMER_REFRESH_WINDOW_SECONDS = 16 * 60;
+
+/** Sessions are one hour unless OIDC_SESSION_DURATION_SECONDS says otherwise (STS's and the vending API's default). */
+const DEFAULT_SESSION_SECONDS = 3600;
+
+/**
+ * The default margin: CONSUMER_REFRESH_WINDOW_SECONDS, but never more than half the session, so
+ * a short session (a 15-minute one cannot keep 16 minutes in reserve) is still used for half its
+ * life; botocore then asks on every request and is answered from the cache until half-life.
+ */
+export function defaultRefreshMargin(sessionDurationSeconds: number | undefined): number {
+  return Math.min(CONSUMER_REFRESH_WINDOW_SECONDS, Math.floor((sessionDurationSeconds ?? DEFAULT_SESSION_SECONDS) / 2));
+}
+
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
 
 /**
@@ -145,8 +166,9 @@ export function loadProviderConfig(env: Environment): ProviderConfig {
 
   const cacheDir = env.OIDC_CACHE_DIR?.trim() || defaultCacheDir(env);
   if (!isAbsolute(cacheDir)) problems.add('OIDC_CACHE_DIR', `must be an absolute path (got "${cacheDir}")`);
-  const refreshMarginSeconds = readInteger(env, 'OIDC_REFRESH_MARGIN_SECONDS', { min: 0, max: 3600 }, problems) ?? 300;
+  const explicitMargin = readInteger(env, 'OIDC_REFRESH_MARGIN_SECONDS', { min: 0, max: 3600 }, problems);
   const sessionDurationSeconds = readInteger(env, 'OIDC_SESSION_DURATION_SECONDS', { min: 900, max: 43200 }, problems);
+  const refreshMarginSeconds = explicitMargin ?? defaultRefreshMargin(sessionDurationSeconds);
   const httpTimeoutSeconds = readInteger(env, 'OIDC_HTTP_TIMEOUT_SECONDS', { min: 1, max: 120 }, problems) ?? 10;
   if (sessionDurationSeconds !== undefined && refreshMarginSeconds >= sessionDurationSeconds) {
     problems.add('OIDC_REFRESH_MARGIN_SECONDS', `must be less than OIDC_SESSION_DURATION_SECONDS (${sessionDurationSeconds})`);

@@ -1,6 +1,6 @@
 import type { ProviderConfig } from '../config/provider-config';
 import { CredentialCache } from '../storage/credential-cache';
-import { CredentialError, describeError } from '../errors';
+import { CacheUnwritableError, CredentialError, describeError, unwritableCause } from '../errors';
 import { exchangeToken } from './token-exchange';
 import { secondsLeft, type AwsCredentials, type CachedToken } from './aws-credentials';
 import { withLock, type LockOptions } from '../storage/cache-lock';
@@ -15,6 +15,11 @@ export interface ProviderHooks {
   readonly requestToken?: (config: ProviderConfig) => Promise<CachedToken>;
   readonly exchangeToken?: (config: ProviderConfig, accessToken: string) => Promise<AwsCredentials>;
   readonly lock?: LockOptions;
+  /**
+   * When the cache directory cannot be written, fetch and exchange without it (warning once)
+   * instead of failing with CACHE_UNWRITABLE: right for get-credentials, wrong for the daemons.
+   */
+  readonly cacheOptional?: boolean;
 }
 
 /**
@@ -29,6 +34,7 @@ export class OidcCredentialProvider {
   private readonly fetchToken: (config: ProviderConfig) => Promise<CachedToken>;
   private readonly exchange: (config: ProviderConfig, accessToken: string) => Promise<AwsCredentials>;
   private readonly lockOptions: LockOptions;
+  private readonly cacheOptional: boolean;
 
   constructor(
     readonly config: ProviderConfig,
@@ -41,6 +47,19 @@ export class OidcCredentialProvider {
     // Waiters outlast the longest refresh: a token request plus an exchange with one retry.
     const holdMs = config.httpTimeoutSeconds * 4 * 1000;
     this.lockOptions = hooks.lock ?? { timeoutMs: holdMs + 5000, staleMs: holdMs + 30_000 };
+    this.cacheOptional = hooks.cacheOptional ?? false;
+  }
+
+  /** For the daemons, before their first refresh: CACHE_UNWRITABLE now rather than retries forever. */
+  assertCacheWritable(): void {
+    try {
+      this.cache.prepare();
+      this.cache.probeWrite();
+    } catch (error) {
+      const cause = unwritableCause(error);
+      if (cause) throw new CacheUnwritableError(this.config.cacheDir, cause);
+      throw error;
+    }
   }
 
   private isFresh(expiration: Date): boolean {
@@ -64,6 +83,13 @@ export class OidcCredentialProvider {
         this.lockOptions,
       );
     } catch (error) {
+      const unwritable = unwritableCause(error);
+      if (unwritable) {
+        if (!this.cacheOptional) throw new CacheUnwritableError(this.config.cacheDir, unwritable);
+        this.warn(`${new CacheUnwritableError(this.config.cacheDir, unwritable).message}; fetching credentials without a cache [CACHE_UNWRITABLE]`);
+        const token = await this.fetchToken(this.config);
+        return this.exchange(this.config, token.accessToken);
+      }
       const fallback = this.cache.readCredentials() ?? cached;
       if (fallback && secondsLeft(fallback.expiration) > MIN_USABLE_SECONDS) {
         this.warn(`refreshing credentials failed, serving cached ones valid until ${fallback.expiration.toISOString()}: ${describeError(error)}`);

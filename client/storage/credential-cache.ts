@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { closeSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ProviderConfig } from '../config/provider-config';
 import { UnsafePermissionsError } from '../errors';
@@ -70,6 +70,13 @@ export class CredentialCache {
     if (this.trusted) return;
     ensureTrustedPrivateDir(this.dir, WHAT_DIR, CACHE_FIX);
     this.trusted = true;
+  }
+
+  /** Creates and removes a file in the directory: throws the file system's error if it cannot be written. */
+  probeWrite(): void {
+    const probe = join(this.dir, `.probe-${process.pid}`);
+    closeSync(openSync(probe, 'wx', 0o600));
+    rmSync(probe, { force: true });
   }
 
   /** False while the directory does not exist (every read is then a miss). */

@@ -41,7 +41,9 @@ export function checkTrustedDirectory(dir: string, what: string, fix: string): b
     try {
       stat = lstatSync(next);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      // Absent, or hidden from this user (ProtectHome=): nothing there to trust or distrust yet.
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'EACCES') return false;
       throw error;
     }
     const last = pending.length === 0;

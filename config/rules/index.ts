@@ -9,4 +9,6 @@ export * from './patterns';
 export * from './servers';
 export * from './tags';
 export * from './values';
+export * from './accounts';
 export * from './quotas';
+export * from './table';

@@ -17,8 +17,18 @@ export const HOSTNAME = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.
  */
 export const S3_BUCKET_NAME = /^(?!xn--|sthree-|amzn-s3-demo-)(?!.*(?:-s3alias|--ol-s3|--x-s3|\.mrap)$)(?!\d+\.\d+\.\d+\.\d+$)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
-/** A KMS key ARN or alias ARN, in any partition (`arn:aws:`, `arn:aws-us-gov:`, `arn:aws-cn:`). */
-export const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(?:key|alias)\/[A-Za-z0-9/_+=.@-]+$/;
+/**
+ * A KMS key ARN, in any partition (`arn:aws:`, `arn:aws-us-gov:`, `arn:aws-cn:`): only the key
+ * itself, never an alias. IAM matches a policy's Resource against the key's ARN, so a grant on an
+ * alias ARN grants nothing (KMS User Guide, "Using aliases to control access to KMS keys").
+ */
+export const KMS_KEY_ARN = /^arn:(aws[a-z-]*):kms:([a-z0-9-]+):\d{12}:key\/[A-Za-z0-9-]+$/;
+
+/**
+ * A DynamoDB table name: 3-255 characters of `a-z A-Z 0-9 _ - .`. Source: DynamoDB API
+ * Reference, CreateTable, `TableName`.
+ */
+export const DYNAMODB_TABLE_NAME = /^[A-Za-z0-9_.-]{3,255}$/;
 
 /**
  * A Cognito hosted-domain prefix, without the words Cognito reserves.
@@ -46,3 +56,13 @@ export const ENVIRONMENT_NAME = /^[a-z][a-z0-9-]{0,14}[a-z0-9]$/;
 export const SERVER_NAME = /^[a-z0-9][a-z0-9._-]*[a-z0-9]$/;
 export const PREFIX_CHARACTERS = /^[A-Za-z0-9._\-/]+$/;
 export const UTC_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
+
+/** A 12-digit AWS account id. Source: AWS Organizations API Reference, Account `Id` (pattern `^\d{12}$`). */
+export const AWS_ACCOUNT_ID = /^\d{12}$/;
+/** An AWS Organizations id. Source: AWS Organizations API Reference, Organization `Id` (pattern `^o-[a-z0-9]{10,32}$`). */
+export const ORGANIZATION_ID = /^o-[a-z0-9]{10,32}$/;
+/**
+ * An IAM role ARN in any partition, its account captured: `arn:aws:iam::<account>:role/<path><name>`.
+ * Source: IAM User Guide, "IAM identifiers" (role names: 1-64 of `[\w+=,.@-]`; paths `/…/`).
+ */
+export const IAM_ROLE_ARN = /^arn:aws[a-z-]*:iam::(\d{12}):role\/(?:[\x21-\x7e]*\/)?[\w+=,.@-]{1,64}$/;

@@ -16,6 +16,7 @@ import {
   AWS_REGION,
   COGNITO_DOMAIN_PREFIX,
   COGNITO_SCOPE_CHARACTERS,
+  DYNAMODB_TABLE_NAME,
   ENVIRONMENT_NAME,
   HOSTNAME,
   KMS_KEY_ARN,
@@ -93,10 +94,43 @@ export const bucketNameRule: Rule<string> = (value) => {
   return 'must not use a prefix or suffix S3 reserves ("xn--", "sthree-", "amzn-s3-demo-", "-s3alias", "--ol-s3", "--x-s3", ".mrap")';
 };
 
-export const kmsKeyArnRule: Rule<string> = (value) =>
-  KMS_KEY_ARN.test(value)
+export const kmsKeyArnRule: Rule<string> = (value) => {
+  if (KMS_KEY_ARN.test(value)) return undefined;
+  if (/^arn:aws[a-z-]*:kms:[^:]*:\d{12}:alias\//.test(value)) {
+    return 'must be the ARN of the key itself, not an alias: policies granting on an alias ARN grant nothing (every upload would be AccessDenied); use "arn:aws:kms:<region>:<account>:key/<key id>" (aws kms describe-key --key-id <alias> shows it)';
+  }
+  return 'must be the full ARN of a KMS key, e.g. "arn:aws:kms:eu-west-1:123456789012:key/…"; leave it out for SSE-S3 (AES256)';
+};
+
+/** The partition of a region: `aws`, `aws-cn` or `aws-us-gov`. */
+export function partitionOf(region: string): string {
+  return region.startsWith('cn-') ? 'aws-cn' : region.includes('-gov-') ? 'aws-us-gov' : region.includes('-iso') ? (region.includes('-isob-') ? 'aws-iso-b' : 'aws-iso') : 'aws';
+}
+
+/**
+ * A KMS key must live in the Region (and so the partition) of what it encrypts: S3 uses only
+ * keys in the bucket's own Region. Source: S3 User Guide, "Specifying server-side encryption
+ * with AWS KMS" ("the KMS key must be in the same Region as the bucket").
+ */
+export function kmsKeyLocationRule(region: string, what: string): Rule<string> {
+  return (value) => {
+    const match = KMS_KEY_ARN.exec(value);
+    if (!match) return undefined; // kmsKeyArnRule reports the shape
+    const [, partition, keyRegion] = match;
+    if (keyRegion !== region) return `is a key in ${keyRegion}, but ${what} is in ${region}: S3 uses only keys of the bucket's own Region; create or replicate the key in ${region}`;
+    if (partition !== partitionOf(region)) return `is in partition "${partition}", but ${region} belongs to "${partitionOf(region)}"`;
+    return undefined;
+  };
+}
+
+/** An IAM OIDC provider ARN: `arn:aws:iam::<account>:oidc-provider/<host>/…`. Source: IAM User Guide, "IAM ARNs". */
+export const oidcProviderArnRule: Rule<string> = (value) =>
+  /^arn:aws[a-z-]*:iam::\d{12}:oidc-provider\/[^\s]+$/.test(value)
     ? undefined
-    : 'must be the full ARN of a KMS key, e.g. "arn:aws:kms:eu-west-1:123456789012:key/…"; leave it out for SSE-S3 (AES256)';
+    : 'must be an IAM OIDC provider ARN such as "arn:aws:iam::123456789012:oidc-provider/tenant.eu.auth0.com/"';
+
+export const dynamodbTableNameRule: Rule<string> = (value) =>
+  DYNAMODB_TABLE_NAME.test(value) ? undefined : 'must be 3-255 characters of a-z, A-Z, 0-9, "_", "-" and "." (DynamoDB table names)';
 
 /** Access-token lifetime for the given identity provider (see TOKEN_LIFETIME_SECONDS). */
 export function tokenLifetimeRule(identityProvider: IdentityProvider): Rule<number> {

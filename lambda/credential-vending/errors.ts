@@ -5,13 +5,15 @@
 // |--------|----------------------|---------------------------------------------------------------------|
 // | 400    | invalid_request      | body not JSON, not an object, unknown key, bad duration_seconds     |
 // | 401    | missing_token        | no Authorization header, or not the Bearer scheme                  |
-// | 401    | invalid_token        | malformed, forged, wrong alg, unknown kid, wrong iss, not an access |
-// |        |                      | token, missing or ill-typed claims, iat in the future               |
+// | 401    | invalid_token        | malformed, forged, wrong alg, unknown kid (also during a JWKS       |
+// |        |                      | outage), wrong iss, not an access token, sub other than client_id,  |
+// |        |                      | missing or ill-typed claims, iat in the future                      |
 // | 401    | token_expired        | exp (plus leeway) has passed                                        |
 // | 401    | token_not_yet_valid  | nbf (minus leeway) is in the future                                 |
 // | 403    | insufficient_scope   | no scope `<RESOURCE_SERVER_IDENTIFIER>/<name>` in the token         |
 // | 403    | unknown_client       | no mapping item for the token's client_id                           |
 // | 403    | client_disabled      | mapping item with enabled = false (the kill switch)                 |
+// | 403    | scope_exceeds_tier   | a scope of this resource server the client's tier does not have     |
 // | 404    | not_found            | a path other than /credentials                                      |
 // | 405    | method_not_allowed   | a method other than POST                                            |
 // | 413    | payload_too_large    | body over 1 KiB                                                      |
@@ -33,6 +35,7 @@ export type ErrorCode =
   | 'insufficient_scope'
   | 'unknown_client'
   | 'client_disabled'
+  | 'scope_exceeds_tier'
   | 'not_found'
   | 'method_not_allowed'
   | 'payload_too_large'
@@ -71,7 +74,7 @@ export class AuthenticationError extends VendingError {
 
 /** 403: a genuine token whose client may not have credentials. */
 export class AuthorizationError extends VendingError {
-  constructor(code: 'insufficient_scope' | 'unknown_client' | 'client_disabled', message: string, detail?: string) {
+  constructor(code: 'insufficient_scope' | 'unknown_client' | 'client_disabled' | 'scope_exceeds_tier', message: string, detail?: string) {
     super(403, code, message, detail);
   }
 }

@@ -9,11 +9,12 @@ import { AuthenticationError, VendingError } from './errors';
 import { bearerToken, checkRoute, errorResponse, jsonResponse, parseBody } from './http';
 import { JwksCache } from './jwks-cache';
 import { logEvent, type LogEvent } from './log';
-import { RoleMappingStore } from './role-mapping';
+import { checkTierScopes, RoleMappingStore } from './role-mapping';
 import { TokenVerifier } from './token-verifier';
 import type { HttpApiEvent, HttpApiResult, LambdaContext } from './types';
 
 interface Service {
+  readonly resourceServer: string;
   readonly verifier: TokenVerifier;
   readonly mappings: RoleMappingStore;
   readonly assumer: RoleAssumer;
@@ -28,6 +29,7 @@ function createService(config: VendingConfig): Service {
   const sts = new STSClient({ region: config.region, maxAttempts: 1, requestHandler });
   const keys = new JwksCache({ url: config.jwksUrl });
   return {
+    resourceServer: config.resourceServerIdentifier,
     verifier: new TokenVerifier({ issuer: config.tokenIssuer, resourceServer: config.resourceServerIdentifier, keys }),
     mappings: new RoleMappingStore(dynamo, config.clientRolesTable),
     assumer: new RoleAssumer(sts),
@@ -57,11 +59,12 @@ export async function handler(event: HttpApiEvent, context?: LambdaContext): Pro
     if (!service) throw new VendingError(500, 'internal_error', 'the credential service is misconfigured', 'configuration_error');
     checkRoute(event);
     const token = bearerToken(event);
-    const { clientId } = await service.verifier.verify(token);
+    const { clientId, scopes } = await service.verifier.verify(token);
     fields.client_id = clientId;
     const request = parseBody(event);
     const mapping = await service.mappings.lookup(clientId);
     fields.server = mapping.serverName;
+    checkTierScopes(mapping, scopes, service.resourceServer);
     const credentials = await service.assumer.assume(mapping, request.duration_seconds);
     logEvent('info', 'credentials_vended', {
       ...base,

@@ -29,10 +29,14 @@ export class JwksUnavailableError extends Error {
   }
 }
 
-/** No key with this kid, even after a refetch (or within the cooldown): the token is refused. */
+/**
+ * No key with this kid while the issuer's keys are cached: not after a refetch, not within the
+ * cooldown, and not when the refetch failed. The token is refused (401).
+ */
 export class UnknownKeyError extends Error {
-  constructor() {
-    super('no signing key with the token kid');
+  /** `reason`: why no refetch found it (for the logs). */
+  constructor(reason: string) {
+    super(`no signing key with the token kid (${reason})`);
     this.name = 'UnknownKeyError';
   }
 }
@@ -68,10 +72,16 @@ export class JwksCache {
     }
     const cached = this.keys.get(kid);
     if (cached) return cached;
-    if (Date.now() - this.attemptedAt < this.cooldownMs) throw new UnknownKeyError();
-    await this.refresh();
+    if (Date.now() - this.attemptedAt < this.cooldownMs) throw new UnknownKeyError('within the refetch cooldown');
+    try {
+      await this.refresh();
+    } catch (err) {
+      // The issuer's keys are known (cached) and none has this kid: a failed refetch cannot make
+      // the token valid, so this is the token's failure, not an outage (fetchKeys logged it).
+      throw new UnknownKeyError(`refetch failed: ${err instanceof JwksUnavailableError ? err.reason : String(err)}`);
+    }
     const fetched = this.keys.get(kid);
-    if (!fetched) throw new UnknownKeyError();
+    if (!fetched) throw new UnknownKeyError('not in the refetched key set');
     return fetched;
   }
 

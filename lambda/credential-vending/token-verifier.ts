@@ -62,6 +62,9 @@ export class TokenVerifier {
     if (payload.token_use !== 'access') throw invalid('the token is not an access token');
     const clientId = payload.client_id;
     if (typeof clientId !== 'string' || !CLIENT_ID.test(clientId)) throw invalid('the token client_id is not a valid client id');
+    // A client-credentials token's subject is its client. Any other subject (a user signed in
+    // through an app client) is not a server, whatever client issued the token.
+    if (payload.sub !== clientId) throw invalid('the token subject is not its client: only client-credentials tokens are accepted');
     const prefix = `${this.options.resourceServer}/`;
     const scopes = typeof payload.scope === 'string' ? payload.scope.split(' ').filter((s) => s.startsWith(prefix) && s.length > prefix.length) : [];
     if (scopes.length === 0) {
@@ -79,7 +82,9 @@ function translate(err: unknown): Error {
   if (err instanceof JwksUnavailableError) {
     return new UpstreamError(503, 'jwks_unavailable', 'the signing keys cannot be fetched right now; retry later', err.reason);
   }
-  if (err instanceof UnknownKeyError) return invalid('the token kid names no signing key of the issuer');
+  // Also during a JWKS outage when other keys are cached: a kid no known key has is the token's
+  // fault (401, counted as an authentication failure), not the IdP's.
+  if (err instanceof UnknownKeyError) return invalid('the token kid names no signing key of the issuer', err.message);
   if (err instanceof errors.JWTExpired) {
     return new AuthenticationError('token_expired', err.claim === 'iat' ? 'the token was issued too long ago' : 'the token has expired', err.message);
   }

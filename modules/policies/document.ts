@@ -43,3 +43,12 @@ export function policyDocument(statements: readonly Statement[]): PolicyDocument
 export function toJson(document: PolicyDocument): string {
   return JSON.stringify(document);
 }
+
+/**
+ * `json` with every IAM policy variable (`${aws:…}`, `${s3:…}`, any `${<service>:…}`) escaped as
+ * `$${…}`, so Terraform passes it through literally instead of reading it as an interpolation.
+ * cdktf's own tokens (`${TfToken[…]}`) have no `:` after their name and are left alone.
+ */
+export function escapeTerraformTemplates(json: string): string {
+  return json.replace(/\$\{(?=[a-z0-9-]+:)/gi, () => '$${');
+}

@@ -4,7 +4,7 @@
  * Terraform tokens and the tests pass concrete values into the very same code.
  */
 import type { PermissionTier } from '../../config/types';
-import { policyDocument, type PolicyDocument, type Statement } from './document';
+import { policyDocument, type ConditionBlock, type PolicyDocument, type Statement } from './document';
 
 /** Object-level actions, on `arn:aws:s3:::<bucket>/<prefix>*` only. */
 const OBJECT_ACTIONS: Readonly<Record<PermissionTier, readonly string[]>> = {
@@ -38,6 +38,13 @@ export interface S3AccessPolicyInput {
    * @default undefined (SSE-S3: no KMS permission)
    */
   readonly kmsKey?: { readonly arn: string; readonly region: string };
+  /**
+   * The bucket lives in another account of the organization (`bucket_account`): every grant
+   * holds only for resources of that account and organization (`aws:ResourceAccount`,
+   * `aws:ResourceOrgID`), so a bucket of the same name re-created elsewhere gets nothing.
+   * @default undefined (same account: no resource condition)
+   */
+  readonly bucketAccount?: { readonly accountId: string; readonly organizationId: string };
 }
 
 export function objectActions(tier: PermissionTier): readonly string[] {
@@ -54,13 +61,20 @@ export function tierScopes(resourceServerIdentifier: string, tier: PermissionTie
  * `full`, ListBucket restricted to keys under the prefix. Nothing on the bucket itself is ever
  * writable, and no wildcard action is used.
  */
-export function s3AccessPolicy({ bucketArn, prefix, tier, revokeSessionsIssuedBefore, kmsKey }: S3AccessPolicyInput): PolicyDocument {
+export function s3AccessPolicy({ bucketArn, prefix, tier, revokeSessionsIssuedBefore, kmsKey, bucketAccount }: S3AccessPolicyInput): PolicyDocument {
+  // The organization boundary, merged into a statement's own conditions (none without a bucket account).
+  const withBoundary = (condition?: ConditionBlock): Pick<Statement, 'Condition'> => {
+    if (bucketAccount === undefined) return condition === undefined ? {} : { Condition: condition };
+    const boundary = { 'aws:ResourceAccount': bucketAccount.accountId, 'aws:ResourceOrgID': bucketAccount.organizationId };
+    return { Condition: { ...condition, StringEquals: { ...condition?.StringEquals, ...boundary } } };
+  };
   const statements: Statement[] = [
     {
       Sid: 'ObjectsUnderOwnPrefix',
       Effect: 'Allow',
       Action: [...OBJECT_ACTIONS[tier]],
       Resource: `${bucketArn}/${prefix}*`,
+      ...withBoundary(),
     },
   ];
   if (tier === 'full') {
@@ -73,7 +87,7 @@ export function s3AccessPolicy({ bucketArn, prefix, tier, revokeSessionsIssuedBe
       // s3:prefix, or with the prefix minus its trailing `/` (which would also list a sibling
       // such as `web-010/`), does not match and is refused. s3:delimiter needs no condition: it
       // only groups keys the prefix already confines.
-      Condition: { StringLike: { 's3:prefix': `${prefix}*` } },
+      ...withBoundary({ StringLike: { 's3:prefix': `${prefix}*` } }),
     });
   }
   if (kmsKey !== undefined) {
@@ -82,7 +96,7 @@ export function s3AccessPolicy({ bucketArn, prefix, tier, revokeSessionsIssuedBe
       Effect: 'Allow',
       Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
       Resource: kmsKey.arn,
-      Condition: { StringEquals: { 'kms:ViaService': `s3.${kmsKey.region}.amazonaws.com` } },
+      ...withBoundary({ StringEquals: { 'kms:ViaService': `s3.${kmsKey.region}.amazonaws.com` } }),
     });
   }
   if (revokeSessionsIssuedBefore !== undefined) {

@@ -47,7 +47,7 @@ function configError(env: Record<string, string | undefined>): ConfigError {
 }
 
 describe('provider configuration', () => {
-  test('auth0 defaults: cache under ~/.cache, margin 300 s, timeout 10 s', () => {
+  test('auth0 defaults: cache under ~/.cache, margin 960 s (beyond botocore\'s 15-minute window), timeout 10 s', () => {
     expect(loadProviderConfig(AUTH0)).toEqual({
       idpType: 'auth0',
       tokenUrl: AUTH0.OIDC_TOKEN_URL,
@@ -59,7 +59,7 @@ describe('provider configuration', () => {
       vendingUrl: undefined,
       region: 'eu-west-1',
       cacheDir: '/home/app/.cache/oidc-s3',
-      refreshMarginSeconds: 300,
+      refreshMarginSeconds: 960,
       sessionDurationSeconds: undefined,
       httpTimeoutSeconds: 10,
     });

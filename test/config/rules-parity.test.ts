@@ -11,7 +11,7 @@ import { ConstructConfigError } from '../../modules/construct-validation';
 import { CredentialVending } from '../../modules/credential-vending';
 import { UploadBucket } from '../../modules/upload-bucket';
 import type { ServerSettings } from '../../config/types';
-import { environmentConfig, server, synthServers } from '../servers/fixtures';
+import { environmentConfig, server, synthServers } from '../stacks/servers-fixtures';
 
 const FOUNDATION = 'environments/dev/foundation.json';
 const SERVERS = 'environments/dev/servers.json';

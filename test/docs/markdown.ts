@@ -5,9 +5,9 @@ import { join } from 'node:path';
 
 export const ROOT = join(__dirname, '../..');
 
-/** README.md and every Markdown file under docs/, by path relative to the repository. */
+/** README.md, SECURITY.md and every Markdown file under docs/, by path relative to the repository. */
 export function guides(): Map<string, string> {
-  const files = ['README.md', ...readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+  const files = ['README.md', 'SECURITY.md', ...readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
   return new Map(files.map((file) => [file, readFileSync(join(ROOT, file), 'utf8')]));
 }
 

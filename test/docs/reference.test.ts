@@ -93,7 +93,8 @@ describe('stack outputs', () => {
     // The asset only has to exist: outputs do not depend on the Lambda's code.
     codeDirectory = mkdtempSync(join(tmpdir(), 'oidc-s3-docs-code-'));
     writeFileSync(join(codeDirectory, 'index.js'), 'exports.handler = async () => ({});\n');
-    for (const environment of ['dev', 'dev-cognito']) {
+    // prod-logarchive: the outputs that exist only with bucket_account (and a KMS key).
+    for (const environment of ['dev', 'dev-cognito', 'prod-logarchive']) {
       const config = await loadEnvironment({ rootDir: ROOT, environment });
       const app = synthApp((a) => {
         new FoundationStack(a, 'foundation', { config, vendingCodeDirectory: codeDirectory });

@@ -85,6 +85,29 @@ describe('with the JWKS endpoint down', () => {
     expect(ctx.idp.jwksRequests).toBe(fetched);
   });
 
+  it('answers 401 invalid_token (an authentication failure, not 503) for an unknown kid while other keys are cached', async () => {
+    const handler = loadHandler(ctx.env);
+    expect((await handler(vendingEvent({ token: await tokenFor(ctx.idp, 'clientA') }))).statusCode).toBe(200);
+    ctx.idp.available = false;
+    // Past the 30 s refetch cooldown, so the unknown kid triggers a refetch, which fails.
+    const realNow = Date.now.bind(Date);
+    const clock = jest.spyOn(Date, 'now').mockImplementation(() => realNow() + 31_000);
+    const before = ctx.idp.jwksRequests;
+    const forged = await ctx.idp.sign(ctx.idp.accessTokenClaims('clientA'), { kid: 'kid-nobody-published' });
+    const { result, lines } = await captureLogs(() => handler(vendingEvent({ token: forged }))).finally(() => clock.mockRestore());
+    expect(result.statusCode).toBe(401);
+    expect(parse(result.body)).toEqual({ error: 'invalid_token', message: 'the token kid names no signing key of the issuer' });
+    expect(result.headers['www-authenticate']).toMatch(/^Bearer realm="oidc-s3"/);
+    // One refetch was tried (and failed); the refusal counts as an authentication failure.
+    expect(ctx.idp.jwksRequests - before).toBe(1);
+    expect(lines.map((line) => line.event)).toEqual(['jwks_refresh_failed', 'authentication_failed']);
+    expect(lines[1]).toMatchObject({ status: 401, code: 'invalid_token', reason: 'no signing key with the token kid (refetch failed: HTTP 503)' });
+    // Within the cooldown: no further fetch, still 401; genuine tokens still verify with the cached key.
+    expect((await handler(vendingEvent({ token: forged }))).statusCode).toBe(401);
+    expect((await handler(vendingEvent({ token: await tokenFor(ctx.idp, 'clientA') }))).statusCode).toBe(200);
+    expect(ctx.idp.jwksRequests - before).toBe(1);
+  });
+
   it('answers 503 jwks_unavailable when no key was ever cached, and does not refetch on every request', async () => {
     ctx.idp.available = false;
     const handler = loadHandler(ctx.env);

@@ -104,6 +104,61 @@ describe('vending', () => {
     }
   });
 
+  it("refuses a token whose sub is not its client_id (a user's token from an app client), before any lookup", async () => {
+    const before = assumeRoleCalls(ctx.sts).length;
+    const { result, lines } = await captureLogs(async () => handler(vendingEvent({ token: await tokenFor(ctx.idp, 'clientA', { sub: '5e1f0c2a-user-subject' }) })));
+    expect(result.statusCode).toBe(401);
+    expect(parse(result.body)).toEqual({ error: 'invalid_token', message: 'the token subject is not its client: only client-credentials tokens are accepted' });
+    expect(lines.map((line) => line.event)).toEqual(['authentication_failed']);
+    expect(assumeRoleCalls(ctx.sts).length).toBe(before);
+  });
+
+  it.each([
+    ['read-write client with delete', 'clientA', ['write', 'delete'], 'read-write', 'delete'],
+    ['read-write client with list', 'clientA', ['read', 'list'], 'read-write', 'list'],
+    ['write client with read', 'clientB', ['write', 'read'], 'write', 'read'],
+  ])("refuses scopes beyond the client's tier: %s", async (_name, clientId, scopes, tier, excess) => {
+    const before = assumeRoleCalls(ctx.sts).length;
+    const token = await tokenFor(ctx.idp, clientId, { scope: scopes.map((scope) => `${RESOURCE_SERVER}/${scope}`).join(' ') });
+    const { result, lines } = await captureLogs(() => handler(vendingEvent({ token })));
+    expect(result.statusCode).toBe(403);
+    expect(parse(result.body)).toEqual({ error: 'scope_exceeds_tier', message: `the token holds scopes the client's tier (${tier}) does not grant` });
+    expect(lines[0]).toMatchObject({ event: 'request_refused', code: 'scope_exceeds_tier', reason: `excess scopes: ${RESOURCE_SERVER}/${excess}` });
+    expect(assumeRoleCalls(ctx.sts).length).toBe(before);
+  });
+
+  it.each([
+    ['every scope of read-write', 'clientA', ['write', 'read']],
+    ['a subset of read-write', 'clientA', ['read']],
+    ['write alone', 'clientB', ['write']],
+    ['write plus scopes of other resource servers', 'clientB', ['write', 'https://other.test/delete']],
+  ])("accepts scopes within the client's tier: %s", async (_name, clientId, scopes) => {
+    const scope = scopes.map((name) => (name.startsWith('https://') ? name : `${RESOURCE_SERVER}/${name}`)).join(' ');
+    expect((await handler(vendingEvent({ token: await tokenFor(ctx.idp, clientId, { scope }) }))).statusCode).toBe(200);
+  });
+
+  it('refuses a mapping item without a valid tier (502 mapping_invalid, naming s3_permissions in the log)', async () => {
+    const setTier = (tier: string | undefined) =>
+      ctx.dynamo.client.send(
+        new UpdateItemCommand({
+          TableName: TABLE,
+          Key: { client_id: { S: 'clientB' } },
+          ...(tier === undefined ? { UpdateExpression: 'REMOVE s3_permissions' } : { UpdateExpression: 'SET s3_permissions = :t', ExpressionAttributeValues: { ':t': { S: tier } } }),
+        }),
+      );
+    try {
+      for (const tier of [undefined, 'admin']) {
+        await setTier(tier);
+        const { result, lines } = await captureLogs(async () => handler(vendingEvent({ token: await tokenFor(ctx.idp, 'clientB') })));
+        expect(result.statusCode).toBe(502);
+        expect(parse(result.body)).toEqual({ error: 'mapping_invalid', message: 'the mapping for this client is malformed; an operator must fix it' });
+        expect(lines[0]).toMatchObject({ reason: 'bad attributes: s3_permissions' });
+      }
+    } finally {
+      await setTier('write');
+    }
+  });
+
   it('fetches the JWKS once for many requests (cached across invocations)', async () => {
     const before = ctx.idp.jwksRequests;
     for (let i = 0; i < 5; i += 1) expect((await handler(vendingEvent({ token: await tokenFor(ctx.idp, 'clientA') }))).statusCode).toBe(200);
@@ -232,12 +287,16 @@ function corpus(): BadRequest[] {
     { name: 'numeric client_id', status: 401, code: 'invalid_token', event: withToken({ client_id: 12345 }) },
     { name: 'client_id with path characters', status: 401, code: 'invalid_token', event: withToken({ client_id: 'clientA/../clientB' }) },
     { name: 'empty client_id', status: 401, code: 'invalid_token', event: withToken({ client_id: '' }) },
+    { name: "a user's token (sub other than client_id)", status: 401, code: 'invalid_token', event: withToken({ sub: '5e1f0c2a-user-subject', username: 'alice' }) },
+    { name: 'no sub', status: 401, code: 'invalid_token', event: withToken({ sub: undefined }) },
     // scopes
     { name: 'scopes of another resource server', status: 403, code: 'insufficient_scope', event: withToken({ scope: 'https://other.test/write https://other.test/read' }) },
     { name: 'look-alike resource server prefix', status: 403, code: 'insufficient_scope', event: withToken({ scope: `${RESOURCE_SERVER}.evil/write` }) },
     { name: 'the bare resource server as a scope', status: 403, code: 'insufficient_scope', event: withToken({ scope: `${RESOURCE_SERVER}/` }) },
     { name: 'no scope claim', status: 403, code: 'insufficient_scope', event: withToken({ scope: undefined }) },
     { name: 'scope as an array', status: 403, code: 'insufficient_scope', event: withToken({ scope: [`${RESOURCE_SERVER}/write`] }) },
+    { name: 'a scope the tier lacks (delete on read-write)', status: 403, code: 'scope_exceeds_tier', event: withToken({ scope: `${RESOURCE_SERVER}/write ${RESOURCE_SERVER}/delete` }) },
+    { name: 'read on a write-tier client', status: 403, code: 'scope_exceeds_tier', event: withToken({ scope: `${RESOURCE_SERVER}/write ${RESOURCE_SERVER}/read` }, 'clientB') },
     // the mapping
     { name: 'unknown client', status: 403, code: 'unknown_client', event: withToken({}, 'clientNobody') },
     { name: 'disabled client', status: 403, code: 'client_disabled', event: withToken({}, 'clientOff') },

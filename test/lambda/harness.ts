@@ -38,11 +38,12 @@ export async function startVendingEnv(): Promise<VendingEnv> {
     startStsStub(),
   ]);
   await createClientRolesTable(dynamo.client, TABLE);
-  const put = (client_id: string, server_name: string, max_session_duration = 3600, enabled = true, role_arn = roleArn(server_name)) =>
-    putClientRole(dynamo.client, TABLE, { client_id, role_arn, server_name, s3_path_prefix: `${server_name}/`, enabled, max_session_duration });
+  // Tiers match the clients' scopes at the IdP: clientA has write and read (read-write).
+  const put = (client_id: string, server_name: string, max_session_duration = 3600, enabled = true, role_arn = roleArn(server_name), s3_permissions = 'read-write') =>
+    putClientRole(dynamo.client, TABLE, { client_id, role_arn, server_name, s3_path_prefix: `${server_name}/`, s3_permissions, enabled, max_session_duration });
   await Promise.all([
     put('clientA', 'web-01'),
-    put('clientB', 'web-02', 7200),
+    put('clientB', 'web-02', 7200, true, roleArn('web-02'), 'write'),
     put('clientShort', 'web-03', 1800),
     put('clientLong', LONG_SERVER, 3600, true, roleArn('long')),
     put('clientOff', 'web-04', 3600, false),

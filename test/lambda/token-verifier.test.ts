@@ -21,21 +21,28 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const verifierWith = (keys: JwksCache) => new TokenVerifier({ issuer: idp.issuer, resourceServer: RESOURCE_SERVER, keys });
 
 it('refetches on an unknown kid at most once per cooldown, then picks up a rotated key', async () => {
-  const cooldownMs = 1500;
-  const verifier = verifierWith(new JwksCache({ url: idp.jwksUrl, cooldownMs }));
-  const fetchedAt = Date.now();
-  await expect(verifier.verify(await tokenFor(idp, 'c1'))).resolves.toEqual({ clientId: 'c1', scopes: [`${RESOURCE_SERVER}/write`] });
-  const start = idp.jwksRequests;
-  await idp.rotateKey();
-  const rotated = await tokenFor(idp, 'c1');
-  for (let i = 0; i < 5; i += 1) await expect(verifier.verify(rotated)).rejects.toMatchObject({ code: 'invalid_token', message: 'the token kid names no signing key of the issuer' });
-  expect(idp.jwksRequests - start).toBe(0);
-  await sleep(fetchedAt + cooldownMs + 50 - Date.now());
-  await expect(verifier.verify(rotated)).resolves.toMatchObject({ clientId: 'c1' });
-  expect(idp.jwksRequests - start).toBe(1);
-  const forged = await idp.sign(idp.accessTokenClaims('c1'), { kid: 'forged' });
-  await Promise.all(Array.from({ length: 10 }, () => expect(verifier.verify(forged)).rejects.toMatchObject({ code: 'invalid_token' })));
-  expect(idp.jwksRequests - start).toBe(1);
+  // The cooldown is measured on a clock the test moves, so a slow machine cannot outlast it.
+  const cooldownMs = 30_000;
+  const realNow = Date.now.bind(Date);
+  let offset = 0;
+  const clock = jest.spyOn(Date, 'now').mockImplementation(() => realNow() + offset);
+  try {
+    const verifier = verifierWith(new JwksCache({ url: idp.jwksUrl, cooldownMs }));
+    await expect(verifier.verify(await tokenFor(idp, 'c1'))).resolves.toEqual({ clientId: 'c1', scopes: [`${RESOURCE_SERVER}/write`] });
+    const start = idp.jwksRequests;
+    await idp.rotateKey();
+    const rotated = await tokenFor(idp, 'c1');
+    for (let i = 0; i < 5; i += 1) await expect(verifier.verify(rotated)).rejects.toMatchObject({ code: 'invalid_token', message: 'the token kid names no signing key of the issuer' });
+    expect(idp.jwksRequests - start).toBe(0);
+    offset = cooldownMs + 50;
+    await expect(verifier.verify(rotated)).resolves.toMatchObject({ clientId: 'c1' });
+    expect(idp.jwksRequests - start).toBe(1);
+    const forged = await idp.sign(idp.accessTokenClaims('c1'), { kid: 'forged' });
+    await Promise.all(Array.from({ length: 10 }, () => expect(verifier.verify(forged)).rejects.toMatchObject({ code: 'invalid_token' })));
+    expect(idp.jwksRequests - start).toBe(1);
+  } finally {
+    clock.mockRestore();
+  }
 });
 
 it('serves stale keys when the refresh fails, and logs the failure', async () => {

@@ -176,13 +176,14 @@ describe('dynalite', () => {
 
   it('holds client role mappings in the deployed shape', async () => {
     await createClientRolesTable(dynamo.client, 'roles');
-    await putClientRole(dynamo.client, 'roles', { client_id: 'c1', role_arn: ROLE_ARN, server_name: 'web-01', s3_path_prefix: 'web-01/', enabled: true, max_session_duration: 3600 });
+    await putClientRole(dynamo.client, 'roles', { client_id: 'c1', role_arn: ROLE_ARN, server_name: 'web-01', s3_path_prefix: 'web-01/', s3_permissions: 'write', enabled: true, max_session_duration: 3600 });
     const { Item } = await dynamo.client.send(new GetItemCommand({ TableName: 'roles', Key: { client_id: { S: 'c1' } } }));
     expect(Item).toEqual({
       client_id: { S: 'c1' },
       role_arn: { S: ROLE_ARN },
       server_name: { S: 'web-01' },
       s3_path_prefix: { S: 'web-01/' },
+      s3_permissions: { S: 'write' },
       enabled: { BOOL: true },
       max_session_duration: { N: '3600' },
     });

@@ -1,5 +1,5 @@
 import { ConstructConfigError } from '../../modules/construct-validation';
-import { environmentConfig, server, synthServers } from './fixtures';
+import { environmentConfig, server, synthServers } from './servers-fixtures';
 
 function synthError(run: () => unknown): ConstructConfigError {
   try {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { IdentityProvider } from '../../config/types';
 import { FoundationStack } from '../../stacks/foundation';
 import { allKeys, allStrings, onlyResource, resourcesOfType, synthApp, type SynthesizedApp, type TerraformJson } from '../support/synth';
-import { environmentConfig } from './fixtures';
+import { environmentConfig } from './foundation-fixtures';
 
 type Variant = `${IdentityProvider}-${'dev' | 'prod'}`;
 const VARIANTS: readonly Variant[] = ['auth0-dev', 'auth0-prod', 'cognito-dev', 'cognito-prod'];
@@ -96,6 +96,14 @@ describe.each(VARIANTS)('foundation stack, %s', (variant) => {
           Action: 's3:*',
           Resource: [`\${aws_s3_bucket.${bucketId}.arn}`, `\${aws_s3_bucket.${bucketId}.arn}/*`],
           Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+        },
+        {
+          Sid: 'DenyWritesWithCustomerKeys',
+          Effect: 'Deny',
+          Principal: '*',
+          Action: 's3:PutObject',
+          Resource: `\${aws_s3_bucket.${bucketId}.arn}/*`,
+          Condition: { Null: { 's3:x-amz-server-side-encryption-customer-algorithm': 'false' } },
         },
       ],
     });
@@ -259,9 +267,10 @@ describe('Cognito variant', () => {
     });
   });
 
-  test('the Lambda role: trusted by Lambda for this account only; may touch its logs, its table and <project>-<env>-* roles', () => {
+  test('the Lambda role: trusted by Lambda for this function of this account only; may touch its logs, its table and <project>-<env>-* roles', () => {
     const s = stack();
     const [accountData] = Object.keys(s.data.aws_caller_identity);
+    const [regionData] = Object.keys(s.data.aws_region);
     const account = `\${data.aws_caller_identity.${accountData}.account_id}`;
     const role = onlyResource(s, 'aws_iam_role');
     expect(JSON.parse(role.assume_role_policy).Statement).toEqual([
@@ -269,7 +278,10 @@ describe('Cognito variant', () => {
         Effect: 'Allow',
         Principal: { Service: 'lambda.amazonaws.com' },
         Action: 'sts:AssumeRole',
-        Condition: { StringEquals: { 'aws:SourceAccount': account } },
+        Condition: {
+          StringEquals: { 'aws:SourceAccount': account },
+          ArnEquals: { 'aws:SourceArn': `arn:aws:lambda:\${data.aws_region.${regionData}.region}:${account}:function:oidc-s3-prod-credential-vending` },
+        },
       }),
     ]);
     const [tableId] = Object.keys(resourcesOfType(s, 'aws_dynamodb_table'));
@@ -277,9 +289,10 @@ describe('Cognito variant', () => {
     expect(statements.map((st) => [st.Action, st.Resource])).toEqual([
       [['logs:CreateLogStream', 'logs:PutLogEvents'], expect.stringMatching(/^\$\{aws_cloudwatch_log_group\..+\.arn\}:\*$/)],
       ['dynamodb:GetItem', `\${aws_dynamodb_table.${tableId}.arn}`],
-      [['sts:AssumeRole', 'sts:SetSourceIdentity', 'sts:TagSession'], `arn:aws:iam::${account}:role/oidc-s3-prod/oidc-s3-prod-*`],
+      [['sts:AssumeRole', 'sts:SetSourceIdentity'], `arn:aws:iam::${account}:role/oidc-s3-prod/oidc-s3-prod-*`],
+      [['sts:AssumeRole', 'sts:SetSourceIdentity'], `arn:aws:iam::${account}:role/oidc-s3-prod/*/*`],
     ]);
-    expect(statements.every((st) => st.Effect === 'Allow')).toBe(true);
+    expect(statements.map((st) => st.Effect)).toEqual(['Allow', 'Allow', 'Allow', 'Deny']);
   });
 
   test('HTTP API: POST /credentials proxied (payload 2.0), $default stage throttled and logged without headers', () => {

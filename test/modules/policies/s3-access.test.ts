@@ -1,6 +1,6 @@
-import type { PermissionTier } from '../../config/types';
-import { disabledServerPolicy, s3AccessPolicy, tierScopes } from '../../modules/policies/s3-access';
-import { ACCOUNT_ID, identityDecision, type Decision } from '../../sandbox/iam-evaluator';
+import type { PermissionTier } from '../../../config/types';
+import { disabledServerPolicy, s3AccessPolicy, tierScopes } from '../../../modules/policies/s3-access';
+import { ACCOUNT_ID, identityDecision, type Decision } from '../../../sandbox/iam-evaluator';
 
 const BUCKET = 'oidc-s3-dev-uploads';
 const BUCKET_ARN = `arn:aws:s3:::${BUCKET}`;

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { bundleVendingLambda } from '../../modules/bundle';
-import { assumeRoleCalls, startVendingEnv, tokenFor, vendingEvent, type VendingEnv } from './harness';
+import { assumeRoleCalls, startVendingEnv, tokenFor, vendingEvent, type VendingEnv } from '../lambda/harness';
 
 let ctx: VendingEnv;
 let dir: string;

@@ -1,10 +1,10 @@
 import { Testing, TerraformIterator, TerraformOutput, TerraformStack } from 'cdktf';
-import { Client } from '../../modules/auth0/client';
-import { ClientCredentials } from '../../modules/auth0/client-credentials';
-import { ClientGrant } from '../../modules/auth0/client-grant';
-import { Auth0Provider } from '../../modules/auth0/provider';
-import { ResourceServer } from '../../modules/auth0/resource-server';
-import { onlyResource, synthStack, type TerraformJson } from '../support/synth';
+import { Client } from '../../../modules/auth0/client';
+import { ClientCredentials } from '../../../modules/auth0/client-credentials';
+import { ClientGrant } from '../../../modules/auth0/client-grant';
+import { Auth0Provider } from '../../../modules/auth0/provider';
+import { ResourceServer } from '../../../modules/auth0/resource-server';
+import { onlyResource, synthStack, type TerraformJson } from '../../support/synth';
 
 /** One stack with every binding, applied per server with for_each as the servers stack does. */
 function bindingsStack(): { json: TerraformJson; hcl: string } {

@@ -1,5 +1,5 @@
-import { auth0WebIdentityTrust, vendingLambdaTrust } from '../../modules/policies/server-trust';
-import { ACCOUNT_ID, trustDecision, type Decision } from '../../sandbox/iam-evaluator';
+import { auth0WebIdentityTrust, vendingLambdaTrust } from '../../../modules/policies/server-trust';
+import { ACCOUNT_ID, trustDecision, type Decision } from '../../../sandbox/iam-evaluator';
 
 const ROLE_ARN = `arn:aws:iam::${ACCOUNT_ID}:role/oidc-s3-dev-web-01`;
 

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { ConfigError, type ConfigProblem } from '../../config/errors';
 import { loadCheckedEnvironment } from '../../stacks/checked-environment';
 import { checkQuotas, serverPolicySizes } from '../../stacks/quotas';
-import { environmentConfig, server } from '../servers/fixtures';
+import { environmentConfig, server } from './servers-fixtures';
 
 const roots: string[] = [];
 afterAll(() => roots.forEach((dir) => rmSync(dir, { recursive: true, force: true })));

@@ -1,9 +1,9 @@
 // The exact documents the foundation deploys, with concrete ARNs, evaluated by an IAM simulator.
 import { runSimulation } from '@cloud-copilot/iam-simulate';
-import { uploadBucketPolicy } from '../../modules/policies/bucket';
-import type { PolicyDocument } from '../../modules/policies/document';
-import { vendingLambdaPermissionsPolicy, vendingLambdaTrustPolicy } from '../../modules/policies/vending-lambda';
-import { ACCOUNT_ID, identityDecision, trustDecision, type Decision } from '../../sandbox/iam-evaluator';
+import { uploadBucketPolicy } from '../../../modules/policies/bucket';
+import type { PolicyDocument } from '../../../modules/policies/document';
+import { lambdaFunctionArn, vendingLambdaPermissionsPolicy, vendingLambdaTrustPolicy } from '../../../modules/policies/vending-lambda';
+import { ACCOUNT_ID, identityDecision, trustDecision, type Decision } from '../../../sandbox/iam-evaluator';
 
 const BUCKET_ARN = 'arn:aws:s3:::oidc-s3-dev-uploads';
 const TABLE_ARN = `arn:aws:dynamodb:eu-west-1:${ACCOUNT_ID}:table/oidc-s3-dev-client-roles`;
@@ -58,7 +58,12 @@ describe('vending Lambda role policy', () => {
   test.each([
     ['sts:AssumeRole', role('oidc-s3-dev-web-01'), 'Allowed'],
     ['sts:SetSourceIdentity', role('oidc-s3-dev-web-01'), 'Allowed'],
-    ['sts:TagSession', role('oidc-s3-dev-etl-02'), 'Allowed'],
+    // It sets no session tags: a tag could override the role tags the cross-account bucket policy keys on.
+    ['sts:TagSession', role('oidc-s3-dev-etl-02'), 'ImplicitlyDenied'],
+    // IAM's `*` matches `/`: a role on a deeper path whose first segment looks like a server name is refused.
+    ['sts:AssumeRole', role('anything', '/oidc-s3-dev/oidc-s3-dev-x/'), 'ExplicitlyDenied'],
+    ['sts:SetSourceIdentity', role('oidc-s3-dev-web-01', '/oidc-s3-dev/oidc-s3-dev-web-01/'), 'ExplicitlyDenied'],
+    ['sts:AssumeRole', role('oidc-s3-dev-web-01', '/oidc-s3-dev/nested/'), 'ExplicitlyDenied'],
     ['sts:AssumeRole', role('other-role'), 'ImplicitlyDenied'],
     ['sts:AssumeRole', role('oidc-s3-prod-web-01'), 'ImplicitlyDenied'],
     ['sts:AssumeRole', role('oidc-s3-prod-web-01', '/oidc-s3-prod/'), 'ImplicitlyDenied'],
@@ -79,18 +84,36 @@ describe('vending Lambda role policy', () => {
 });
 
 describe('vending Lambda trust policy', () => {
-  const trust = vendingLambdaTrustPolicy({ accountId: ACCOUNT_ID });
+  const functionArn = lambdaFunctionArn('eu-west-1', ACCOUNT_ID, 'oidc-s3-dev-credential-vending');
+  const trust = vendingLambdaTrustPolicy({ accountId: ACCOUNT_ID, functionArn });
   const request = { principal: 'lambda.amazonaws.com', action: 'sts:AssumeRole', resource: `arn:aws:iam::${ACCOUNT_ID}:role/oidc-s3-dev-credential-vending` };
+  const own = { 'aws:SourceAccount': ACCOUNT_ID, 'aws:SourceArn': functionArn };
 
-  test('Lambda acting for this account may assume the role', async () => {
-    expect(await trustDecision(trust, { ...request, context: { 'aws:SourceAccount': ACCOUNT_ID } })).toBe('Allowed');
+  test('the function ARN is built from region, account and name', () => {
+    expect(functionArn).toBe(`arn:aws:lambda:eu-west-1:${ACCOUNT_ID}:function:oidc-s3-dev-credential-vending`);
+  });
+
+  test('Lambda acting for this function of this account may assume the role', async () => {
+    expect(await trustDecision(trust, { ...request, context: own })).toBe('Allowed');
   });
 
   test('Lambda acting for another account may not (confused deputy)', async () => {
-    expect(await trustDecision(trust, { ...request, context: { 'aws:SourceAccount': '999999999999' } })).toBe('ImplicitlyDenied');
+    expect(await trustDecision(trust, { ...request, context: { ...own, 'aws:SourceAccount': '999999999999' } })).toBe('ImplicitlyDenied');
+  });
+
+  test.each([
+    ['another function of the same account', `arn:aws:lambda:eu-west-1:${ACCOUNT_ID}:function:some-other-function`],
+    ['a function with the same name in another region', `arn:aws:lambda:us-east-1:${ACCOUNT_ID}:function:oidc-s3-dev-credential-vending`],
+    ['a function whose name extends this one', `${functionArn}-copy`],
+  ])('Lambda acting for %s may not', async (_label, sourceArn) => {
+    expect(await trustDecision(trust, { ...request, context: { ...own, 'aws:SourceArn': sourceArn } })).toBe('ImplicitlyDenied');
+  });
+
+  test('Lambda without a source function may not', async () => {
+    expect(await trustDecision(trust, { ...request, context: { 'aws:SourceAccount': ACCOUNT_ID } })).toBe('ImplicitlyDenied');
   });
 
   test('another service may not', async () => {
-    expect(await trustDecision(trust, { ...request, principal: 'ec2.amazonaws.com', context: { 'aws:SourceAccount': ACCOUNT_ID } })).toBe('ImplicitlyDenied');
+    expect(await trustDecision(trust, { ...request, principal: 'ec2.amazonaws.com', context: own })).toBe('ImplicitlyDenied');
   });
 });

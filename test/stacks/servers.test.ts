@@ -1,7 +1,7 @@
 import { getExpressionAst } from '@cdktf/hcl2json';
 import { s3AccessPolicy } from '../../modules/policies/s3-access';
 import { allStrings, type TerraformJson } from '../support/synth';
-import { THREE_SERVERS, environmentConfig, foundationOutput, synthServers } from './fixtures';
+import { THREE_SERVERS, environmentConfig, foundationOutput, synthServers } from './servers-fixtures';
 
 const LOCAL = '${local.servers}';
 
@@ -238,6 +238,7 @@ describe('servers stack, Cognito specifics', () => {
         '"role_arn" = {"S" = aws_iam_role.server[each.key].arn}, ' +
         '"server_name" = {"S" = each.key}, ' +
         '"s3_path_prefix" = {"S" = each.value.s3_path_prefix}, ' +
+        '"s3_permissions" = {"S" = each.value.s3_permissions}, ' +
         '"enabled" = {"BOOL" = each.value.enabled}, ' +
         '"max_session_duration" = {"N" = tostring(each.value.max_session_duration)}' +
         '})}',

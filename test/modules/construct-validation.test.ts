@@ -63,6 +63,8 @@ describe.each([
   ['UploadBucket noncurrent -1', () => bucket({ noncurrentVersionExpirationDays: -1 }), 'noncurrentVersionExpirationDays is -1', 'noncurrent_version_expiration_days'],
   ['UploadBucket abort 0', () => bucket({ abortIncompleteMultipartUploadDays: 0 }), 'abortIncompleteMultipartUploadDays is 0', 'abort_incomplete_multipart_upload_days'],
   ['UploadBucket kmsKeyArn bare id', () => bucket({ kmsKeyArn: '1234abcd' }), 'kmsKeyArn is "1234abcd"', 'full ARN'],
+  ['UploadBucket serverRoles organization id', () => bucket({ serverRoles: { accountId: '111122223333', roleNamePrefix: 'oidc-s3-dev', organizationId: 'org-1' } }), 'serverRoles.organizationId is "org-1"', '"o-" and 10-32 lowercase letters or digits'],
+  ['UploadBucket serverRoles account id', () => bucket({ serverRoles: { accountId: '1111', roleNamePrefix: 'oidc-s3-dev', organizationId: 'o-abc123def4' } }), 'serverRoles.accountId is "1111"', '12-digit AWS account id'],
   ['Auth0 domain with scheme', () => auth0({ auth0Domain: 'https://tenant.auth0.com' }), 'auth0Domain is "https://tenant.auth0.com"', 'no https://'],
   ['Auth0 audience not https', () => auth0({ audience: 'api' }), 'audience is "api"', 'an https:// URL'],
   ['Auth0 token lifetime > 30 days', () => auth0({ tokenLifetimeSeconds: 2_592_001 }), 'tokenLifetimeSeconds is 2592001', '2592000'],

@@ -1,5 +1,5 @@
 import type { TerraformJson } from '../support/synth';
-import { THREE_SERVERS, environmentConfig, server, synthServers } from './fixtures';
+import { THREE_SERVERS, environmentConfig, server, synthServers } from './servers-fixtures';
 
 /** Everything in the stack except the servers map: resource blocks, outputs, providers, data. */
 function withoutServersMap(json: TerraformJson): TerraformJson {
