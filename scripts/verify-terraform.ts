@@ -14,7 +14,7 @@
  * AssumeRole); each `terraform_remote_state` pointed at a state file tofu wrote by applying the
  * producing stack's output names; AUTH0_DOMAIN that need not resolve and a static AUTH0_API_TOKEN.
  */
-import { rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startStsStub } from '../sandbox/sts';
 import {
@@ -29,7 +29,7 @@ import {
   type StackInfo,
   type TerraformJson,
 } from './terraform-check';
-import { ensureTools, tofuEnv, ToolsError, type Tools } from './tools';
+import { ensureTools, REPO_ROOT, tofuEnv, ToolsError, type Tools } from './tools';
 
 /** Generated environments: 5,000 servers per identity provider, foundation settings of a shipped one. */
 export const GENERATED: readonly GeneratedEnvironment[] = [
@@ -196,6 +196,22 @@ export async function prepareStandIns(tools: Tools, stacks: readonly StackInfo[]
   for (const stack of stacks) writeOverrides(stack, { stsUrl }, stateFiles);
 }
 
+/**
+ * The auth0 stand-in must serve exactly the schema recorded in its schema.json (which the jest
+ * test checks the bindings against): `tofu providers schema -json` of a configuration needing it.
+ */
+export async function standInSchemaDrift(tools: Tools, env: NodeJS.ProcessEnv, dir: string): Promise<string | undefined> {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'main.tf.json'), JSON.stringify({ terraform: { required_providers: { auth0: { source: 'auth0/auth0' } } } }));
+  const init = await run(tools.tofu, ['init', '-input=false', '-no-color'], { cwd: dir, env });
+  if (init.code !== 0) return `auth0 stand-in: tofu init failed: ${init.stderr}`;
+  const shown = await run(tools.tofu, ['providers', 'schema', '-json'], { cwd: dir, env });
+  const served = (JSON.parse(shown.stdout) as TerraformJson).provider_schemas?.['registry.opentofu.org/auth0/auth0'];
+  const recorded = JSON.parse(readFileSync(join(REPO_ROOT, 'tools/terraform-provider-auth0-standin/schema.json'), 'utf8')) as TerraformJson;
+  const same = JSON.stringify({ provider: served?.provider, resource_schemas: served?.resource_schemas }) === JSON.stringify({ provider: recorded.provider, resource_schemas: recorded.resource_schemas });
+  return same ? undefined : 'auth0 stand-in: the schema it serves differs from tools/terraform-provider-auth0-standin/schema.json; rewrite the file from `tofu providers schema -json`';
+}
+
 async function cdktfDiff(projectDir: string, tools: Tools, env: NodeJS.ProcessEnv, environment: string, stack: string): Promise<string | undefined> {
   const cdktf = join(projectDir, 'node_modules', '.bin', 'cdktf');
   const tofuDir = tools.tofu.slice(0, tools.tofu.lastIndexOf('/'));
@@ -216,6 +232,8 @@ async function main(): Promise<number> {
   const generated = new Set(GENERATED.map((g) => g.name));
   const reports: StackReport[] = [];
   try {
+    const drift = await standInSchemaDrift(tools, env, join(projectDir, 'standin-schema'));
+    if (drift) reports.push({ environment: '-', stack: 'auth0 stand-in', creates: 0, validateMs: 0, planMs: 0, problems: [drift] });
     for (const environment of environmentsOf(projectDir)) {
       const outdir = join(projectDir, 'cdktf.out');
       rmSync(outdir, { recursive: true, force: true });
