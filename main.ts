@@ -1,9 +1,11 @@
 // The cdktf app: environment files -> validated config -> stacks. The only place that reads
 // the process environment; everything below receives plain, validated values.
+import './stacks/synth-process';
 import { App } from 'cdktf';
 import { join } from 'node:path';
 import { ConfigError } from './config/errors';
 import { ConstructConfigError } from './modules/construct-validation';
+import { AgentGatewayStack } from './stacks/agent-gateway';
 import { loadCheckedEnvironment } from './stacks/checked-environment';
 import { FoundationStack } from './stacks/foundation';
 import { ServersStack } from './stacks/servers';
@@ -16,6 +18,7 @@ async function main(): Promise<void> {
   const app = new App({ stackTraces: false });
   new FoundationStack(app, 'foundation', { config });
   new ServersStack(app, 'servers', { config });
+  if (config.foundation.agentGateway) new AgentGatewayStack(app, 'agent-gateway', { config });
   new StateBootstrapStack(app, 'state-bootstrap', {
     backend: config.backend,
     // One state bucket serves every environment that shares backend.hcl: name the file after it.

@@ -30,10 +30,13 @@ function serversMap(count: number) {
   return { servers, common_tags: { Project: 'bench' } };
 }
 
+/** Quotas raised far enough for the largest map, as an account that size would have them. */
+const BENCH_QUOTAS = { iam_roles_per_account: 10_000, cognito_app_clients_per_user_pool: 10_000, auth0_clients_per_tenant: 10_000 };
+
 function foundation(provider: 'auth0' | 'cognito') {
   return provider === 'auth0'
-    ? { identity_provider: 'auth0', aws_region: 'eu-west-1', auth0_domain: 'bench.eu.auth0.com', object_expiration_days: 10 }
-    : { identity_provider: 'cognito', aws_region: 'eu-west-1', object_expiration_days: 10 };
+    ? { identity_provider: 'auth0', aws_region: 'eu-west-1', auth0_domain: 'bench.eu.auth0.com', object_expiration_days: 10, quotas: BENCH_QUOTAS }
+    : { identity_provider: 'cognito', aws_region: 'eu-west-1', object_expiration_days: 10, quotas: BENCH_QUOTAS };
 }
 
 /** A copy of the app whose environments are `<a|c>-<count>`, sharing this checkout's node_modules. */

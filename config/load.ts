@@ -1,8 +1,8 @@
-import { parse as parseHcl } from '@cdktf/hcl2json';
 import { existsSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { ConfigError, type ConfigProblem } from './errors';
 import { environmentClashes, mergedTagProblems, type OtherEnvironment } from './cross-checks';
+import { parseHclCached } from './hcl';
 import { caretExcerpt, readConfigText, readJsonFile } from './json-file';
 import { environmentNameRule } from './rules';
 import { parseBackend, parseFoundation, parseServers } from './schema';
@@ -95,7 +95,7 @@ async function readBackend(rootDir: string, environment: string, problems: Confi
   }
   let raw: unknown;
   try {
-    raw = await parseHcl(file, text);
+    raw = await parseHclCached(file, text);
   } catch (error) {
     problems.push(...hclProblems(file, text, String(error)));
     return undefined;
@@ -146,6 +146,16 @@ export async function loadEnvironment({ rootDir, environment, checks = [], onWar
           problems,
         );
   const backend = await readBackend(rootDir, environment, problems);
+  if (foundation && servers && !foundation.agentGateway) {
+    for (const server of servers.servers.filter((s) => s.agentTools)) {
+      problems.push({
+        file: `environments/${environment}/servers.json`,
+        key: `servers[${JSON.stringify(server.name)}].agent_tools`,
+        value: true,
+        rule: 'needs the agent gateway: set "agent_gateway": true in foundation.json, or remove agent_tools',
+      });
+    }
+  }
   if (foundation && servers) problems.push(...mergedTagProblems(environment, foundation, servers));
   if (foundation && backend) {
     const others = await otherEnvironments(rootDir, known.filter((name) => name !== environment));

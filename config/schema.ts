@@ -150,6 +150,7 @@ export function parseFoundation({ file, raw, environment }: FoundationFileInput,
     logRetentionDays: parsed.log_retention_days,
     apiThrottlingRateLimit: parsed.api_throttling_rate_limit,
     apiThrottlingBurstLimit: parsed.api_throttling_burst_limit,
+    agentGateway: parsed.agent_gateway,
     tags: parsed.tags,
     quotas: parsed.quotas,
   };
@@ -250,6 +251,7 @@ export function parseServers({ file, raw, namePrefix, identityProvider, bucketAc
     s3Permissions: server.s3_permissions,
     maxSessionDuration: server.max_session_duration,
     enabled: server.enabled,
+    agentTools: server.agent_tools,
     revokeSessionsIssuedBefore: server.revoke_sessions_issued_before,
     tags: server.tags,
   }));

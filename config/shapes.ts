@@ -100,6 +100,7 @@ export const foundationShape = z
     api_throttling_burst_limit: number('must be a whole number of requests')
       .superRefine(followsRule(apiBurstLimitRule))
       .default(DEFAULT_API_THROTTLING_BURST_LIMIT),
+    agent_gateway: boolean().default(false),
     tags: tagMap.default({}),
     quotas: quotasShape.default({}),
   })
@@ -120,6 +121,7 @@ export const serverShape = z
       .superRefine(followsRule(sessionDurationRule))
       .default(DEFAULT_SESSION_DURATION_SECONDS),
     enabled: boolean().default(true),
+    agent_tools: boolean().default(false),
     revoke_sessions_issued_before: string('must be a UTC timestamp string such as "2026-11-22T18:00:00Z"')
       .superRefine(followsRule(utcTimestampRule))
       .optional(),

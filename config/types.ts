@@ -69,6 +69,8 @@ interface CommonFoundationSettings {
   /** HTTP API stage throttling. @default 10 requests/s, burst 20 */
   readonly apiThrottlingRateLimit: number;
   readonly apiThrottlingBurstLimit: number;
+  /** Deploy the `agent-gateway` stack (an AgentCore Gateway serving S3 tools to servers with agentTools). @default false */
+  readonly agentGateway: boolean;
   /** Tags on every resource of the foundation stack (provider default_tags). @default {} */
   readonly tags: Readonly<Record<string, string>>;
   /** The account's and tenant's quotas, for the synth-time quota check. @default DEFAULT_QUOTAS (AWS's and Auth0's defaults) */
@@ -111,6 +113,8 @@ export interface ServerSettings {
   readonly maxSessionDuration: number;
   /** A disabled server keeps its resources but is refused credentials. @default true */
   readonly enabled: boolean;
+  /** This server's OAuth client may call the agent gateway's tools (foundation agentGateway only). @default false */
+  readonly agentTools: boolean;
   /** Sessions issued before this instant (ISO 8601, UTC) are denied: revokes live credentials. @default undefined */
   readonly revokeSessionsIssuedBefore?: string;
   /** @default {} */

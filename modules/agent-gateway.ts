@@ -14,6 +14,7 @@ import { AssetType, Fn, TerraformAsset, TerraformIterator, TerraformLocal } from
 import { Construct } from 'constructs';
 import { TOOL_DEFINITIONS, type ToolDefinition } from '../lambda/agent-tools/tool-schemas';
 import { cachedAgentLambdaBundle, type AgentLambdaName } from './bundle';
+import { cachedArchiveAsset } from './lambda-code-asset';
 import { SettingChecks } from './construct-validation';
 import { logRetentionRule } from '../config/rules';
 import { AUTHENTICATION_FAILED_PATTERN } from './credential-vending';
@@ -169,7 +170,10 @@ export class AgentGateway extends Construct {
     }).overrideLogicalId('agent_server_mapping');
 
     const lambda = (name: AgentLambdaName, description: string, role: string, variables: Record<string, string>, dependsOn: IamRolePolicy, logs: CloudwatchLogGroup) => {
-      const asset = new TerraformAsset(this, `${name}-code`, { path: config.codeDirectories?.[name] ?? cachedAgentLambdaBundle(name), type: AssetType.ARCHIVE });
+      const codeDirectory = config.codeDirectories?.[name];
+      const asset = codeDirectory
+        ? new TerraformAsset(this, `${name}-code`, { path: codeDirectory, type: AssetType.ARCHIVE })
+        : cachedArchiveAsset(this, `${name}-code`, cachedAgentLambdaBundle(name));
       return new LambdaFunction(this, name, {
         functionName: `${config.namePrefix}-${name}`,
         description,

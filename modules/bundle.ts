@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import type { BuildOptions } from 'esbuild';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { brotliCompressSync, constants } from 'node:zlib';
 
 /** Where the repository's TypeScript sources live, relative to this file. */
 export const REPO_ROOT = join(__dirname, '..');
@@ -22,8 +24,9 @@ const common: BuildOptions = {
   minify: true,
   legalComments: 'none',
   logLevel: 'error',
-  // The SDK's optional CRT and credential-provider back ends are never used here.
-  external: ['aws-crt', '@aws-sdk/signature-v4-crt'],
+  // The SDK's optional CRT back ends are never used here, and bowser (33 KiB) only parses a
+  // browser's user agent: @aws-sdk/core imports it dynamically on its browser path alone.
+  external: ['aws-crt', '@aws-sdk/signature-v4-crt', 'bowser'],
 };
 
 /**
@@ -116,20 +119,79 @@ export const CLIENT_BUNDLES = {
   'oidc-s3-mcp': join(REPO_ROOT, 'client/bin/oidc-s3-mcp.ts'),
 } as const;
 
-export function bundleClient(outdir: string): string[] {
-  return Object.entries(CLIENT_BUNDLES).map(([name, entry]) => {
-    const outfile = join(outdir, `${name}.js`);
-    esbuild().buildSync({
-      ...common,
-      entryPoints: [entry],
-      outfile,
-      target: 'node20',
-      // `--` ends Node's own options: without it Node takes an `--env-file` meant for the
-      // program as its own (it scans the whole command line for it, up to a `--`) and exits 9
-      // before the program runs when the file is absent. `env -S` splits the line (coreutils 8.30+).
-      banner: { js: '#!/usr/bin/env -S node --' },
+/**
+ * Packages a client bundle imports only with `await import()` on a slow path, embedded compressed
+ * and compiled on first use. `get-credentials` answered from the cache never touches the STS
+ * client, yet V8 would pre-parse its ~410 KiB on every start if it were ordinary bundled code,
+ * and even as a plain string literal scanning it was the largest single cost left of a cache hit
+ * (valgrind: 8 M of the 43 M instructions it took beyond `node -e 0`). Brotli and base64 make it
+ * a quarter of the size; decompressing costs about a millisecond, once, before a refresh.
+ */
+const LAZY_PACKAGES: Readonly<Record<keyof typeof CLIENT_BUNDLES, readonly string[]>> = {
+  'oidc-credential-provider': ['@aws-sdk/client-sts'],
+  's3-ops': [], // every s3-ops command needs the S3 client at once
+  'oidc-s3-mcp': [], // a long-running server: start-up is paid once
+};
+
+/**
+ * A CommonJS module that decompresses and compiles `source` (a self-contained CommonJS bundle
+ * that requires only Node's built-ins) the first time it is required, and exports what that
+ * bundle exports. `npm run build` reproduces the packed text from the pinned package.
+ */
+function lazyModuleSource(source: string, name: string): string {
+  const packed = brotliCompressSync(Buffer.from(source), {
+    params: { [constants.BROTLI_PARAM_QUALITY]: constants.BROTLI_MAX_QUALITY, [constants.BROTLI_PARAM_SIZE_HINT]: source.length },
+  }).toString('base64');
+  return [
+    `// ${name} (esbuild bundle, brotli, base64), compiled only when first required.`,
+    'const embedded = { exports: {} };',
+    `const source = require('node:zlib').brotliDecompressSync(Buffer.from(${JSON.stringify(packed)}, 'base64')).toString();`,
+    `require('node:vm').compileFunction(source, ['exports', 'require', 'module', '__filename', '__dirname'], { filename: __filename + ' [${name}]' })(embedded.exports, require, embedded, __filename, __dirname);`,
+    'module.exports = embedded.exports;',
+    '',
+  ].join('\n');
+}
+
+/**
+ * Bundles the client's executables into `<outdir>/<name>.js`, one file each: every package in
+ * LAZY_PACKAGES is bundled on its own first and aliased to a module holding it as text. All
+ * executables, or those named, in the order asked.
+ */
+export type ClientBundleName = keyof typeof CLIENT_BUNDLES;
+
+export function bundleClient(outdir: string, names: readonly ClientBundleName[] = Object.keys(CLIENT_BUNDLES) as ClientBundleName[]): string[] {
+  const stubs = mkdtempSync(join(tmpdir(), 'oidc-s3-lazy-'));
+  try {
+    return names.map((name) => {
+      const entry = CLIENT_BUNDLES[name];
+      const alias: Record<string, string> = {};
+      for (const pkg of LAZY_PACKAGES[name as keyof typeof CLIENT_BUNDLES]) {
+        const [chunk] = esbuild().buildSync({
+          ...common,
+          stdin: { contents: `module.exports = require(${JSON.stringify(pkg)});`, resolveDir: REPO_ROOT, loader: 'js' },
+          target: 'node20',
+          write: false,
+        }).outputFiles!;
+        const stub = join(stubs, `${pkg.replace(/\W+/g, '-')}.js`);
+        writeFileSync(stub, lazyModuleSource(chunk!.text, pkg));
+        alias[pkg] = stub;
+      }
+      const outfile = join(outdir, `${name}.js`);
+      esbuild().buildSync({
+        ...common,
+        entryPoints: [entry],
+        outfile,
+        target: 'node20',
+        alias,
+        // `--` ends Node's own options: without it Node takes an `--env-file` meant for the
+        // program as its own (it scans the whole command line for it, up to a `--`) and exits 9
+        // before the program runs when the file is absent. `env -S` splits the line (coreutils 8.30+).
+        banner: { js: '#!/usr/bin/env -S node --' },
+      });
+      chmodSync(outfile, 0o755); // a command, started by its #! line
+      return outfile;
     });
-    chmodSync(outfile, 0o755); // a command, started by its #! line
-    return outfile;
-  });
+  } finally {
+    rmSync(stubs, { recursive: true, force: true });
+  }
 }

@@ -21,6 +21,7 @@ import {
   logRetentionRule,
 } from '../config/rules';
 import { cachedVendingLambdaBundle } from './bundle';
+import { cachedArchiveAsset } from './lambda-code-asset';
 import { SettingChecks } from './construct-validation';
 import { toJson } from './policies/document';
 import { lambdaFunctionArn, vendingLambdaPermissionsPolicy, vendingLambdaTrustPolicy } from './policies/vending-lambda';
@@ -137,8 +138,9 @@ export class CredentialVending extends Construct {
       ),
     });
 
-    const codeDirectory = config.codeDirectory ?? cachedVendingLambdaBundle();
-    this.asset = new TerraformAsset(this, 'code', { path: codeDirectory, type: AssetType.ARCHIVE });
+    this.asset = config.codeDirectory
+      ? new TerraformAsset(this, 'code', { path: config.codeDirectory, type: AssetType.ARCHIVE })
+      : cachedArchiveAsset(this, 'code', cachedVendingLambdaBundle());
 
     this.function = new LambdaFunction(this, 'function', {
       functionName,

@@ -25,6 +25,12 @@ export interface CognitoServerAccessConfig extends ServerAccessBaseConfig {
   /** For the hosts' configuration. */
   readonly tokenEndpoint: string;
   readonly credentialVendingUrl: string;
+  /**
+   * The agent gateway's tools Lambda role (foundation output agent_tools_role_arn), trusted like
+   * the vending Lambda's under SourceIdentity = the server's name.
+   * @default undefined (no agent gateway)
+   */
+  readonly agentToolsRoleArn?: string;
 }
 
 /**
@@ -68,7 +74,7 @@ export class CognitoServerAccess extends Construct {
     });
     this.client.overrideLogicalId('server');
 
-    const trust = vendingLambdaTrust({ vendingRoleArn: config.vendingLambdaRoleArn, serverName: iterator.key });
+    const trust = vendingLambdaTrust({ vendingRoleArn: config.vendingLambdaRoleArn, serverName: iterator.key, agentToolsRoleArn: config.agentToolsRoleArn });
     const { role } = serverRoles(this, iterator, config.namePrefix, toJson(trust), config.bucketAccount);
 
     // DynamoDB JSON, as the vending Lambda reads it (DESIGN.md, Vending API).

@@ -4,6 +4,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { localTls } from './local-tls';
 
 interface S3rverInstance {
   run(): Promise<{ address: string; port: number }>;
@@ -32,7 +33,17 @@ export interface LocalS3 {
   close(): Promise<void>;
 }
 
-export async function startS3(options: { bucket?: string } = {}): Promise<LocalS3> {
+export interface LocalS3Options {
+  readonly bucket?: string;
+  /**
+   * Serve HTTPS with the local CA's certificate. Needed by clients that sign payloads in
+   * aws-chunked streaming form over plain HTTP (minio-go, so restic), which s3rver stores as is.
+   * @default false
+   */
+  readonly tls?: boolean;
+}
+
+export async function startS3(options: LocalS3Options = {}): Promise<LocalS3> {
   const directory = mkdtempSync(join(tmpdir(), 'oidc-s3-s3rver-'));
   const bucket = options.bucket ?? 'oidc-s3-test-uploads';
   const suffix = Math.random().toString(36).slice(2, 10).toUpperCase();
@@ -44,10 +55,11 @@ export async function startS3(options: { bucket?: string } = {}): Promise<LocalS
     directory,
     silent: true,
     configureBuckets: [{ name: bucket }],
+    ...(options.tls ? { key: localTls().key, cert: localTls().cert } : {}),
   });
   const { port } = await server.run();
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     bucket,
     directory,
     accessKeys,

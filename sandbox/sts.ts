@@ -33,6 +33,12 @@ export interface StsStubOptions {
    */
   readonly credentials?: StsKeys | ((roleArn: string) => StsKeys);
   /**
+   * Sessions end this many seconds after issue whatever DurationSeconds asked (STS's floor is
+   * 900 s): lets a test see a refresh, or an expiry, without waiting a quarter of an hour.
+   * @default DurationSeconds
+   */
+  readonly sessionLifetimeSeconds?: number;
+  /**
    * For AssumeRoleWithWebIdentity: verify the token like STS does against this IdP (signature via
    * JWKS, iss, aud), and the role's trust: roleArn → required sub.
    * @default tokens are accepted unverified
@@ -101,7 +107,7 @@ export async function startStsStub(options: StsStubOptions = {}): Promise<StsStu
   const jwks = web ? createRemoteJWKSet(new URL(web.jwksUrl), { cooldownDuration: 0 }) : undefined;
 
   const credentialsXml = (durationSeconds: number, roleArn: string): string => {
-    const expiration = new Date(Date.now() + durationSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const expiration = new Date(Date.now() + (options.sessionLifetimeSeconds ?? durationSeconds) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
     const keys = typeof options.credentials === 'function' ? options.credentials(roleArn) : options.credentials;
     return (
       '<Credentials>' +

@@ -46,10 +46,18 @@ export const FOUNDATION_OUTPUTS = [
   'bucket_account_id',
   'organization_id',
   'kms_key_policy_statement',
+  // Only with foundation.json agent_gateway.
+  'agent_tools_role_arn',
+  'agent_tools_role_name',
 ] as const;
 export type FoundationOutput = (typeof FOUNDATION_OUTPUTS)[number];
 
 /** The foundation stack's outputs, read by the servers stack: the contract between the two. */
 export function foundationRemoteState(scope: Construct, backend: BackendConfig, environment: string): DataTerraformRemoteStateS3 {
   return new DataTerraformRemoteStateS3(scope, 'foundation', backendSettings(backend, stateKey(environment, 'foundation')));
+}
+
+/** The servers stack's outputs (server_configurations), read by the agent-gateway stack. */
+export function serversRemoteState(scope: Construct, backend: BackendConfig, environment: string): DataTerraformRemoteStateS3 {
+  return new DataTerraformRemoteStateS3(scope, 'servers', backendSettings(backend, stateKey(environment, 'servers')));
 }

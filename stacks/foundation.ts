@@ -2,6 +2,7 @@ import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-i
 import { TerraformOutput, TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
 import { namePrefix, type EnvironmentConfig } from '../config/types';
+import { AgentToolsRole } from '../modules/agent-gateway';
 import { Auth0Foundation } from '../modules/auth0-foundation';
 import { Auth0Provider } from '../modules/auth0/provider';
 import { CognitoFoundation } from '../modules/cognito-foundation';
@@ -71,6 +72,13 @@ export class FoundationStack extends TerraformStack {
         const statement = bucketKeyPolicyStatement({ bucketArn: uploads.bucketArn, region: settings.awsRegion, serverRoles: crossAccount.serverRoles });
         output('kms_key_policy_statement', JSON.stringify(statement), "The statement to add to the bucket KMS key's policy so this account's server roles may use it through S3");
       }
+    }
+
+    if (settings.agentGateway) {
+      // Here rather than in the agent-gateway stack: the servers stack's role trust names it.
+      const tools = new AgentToolsRole(this, 'agent-tools-role', { namePrefix: prefix });
+      output('agent_tools_role_arn', tools.role.arn, 'Role of the agent gateway\'s tools Lambda (trusted by the Cognito server roles)');
+      output('agent_tools_role_name', tools.role.name, 'Name of that role (the agent-gateway stack attaches its policy)');
     }
 
     if (settings.identityProvider === 'auth0') {

@@ -60,6 +60,7 @@ export class ServersStack extends TerraformStack {
         accessTokenValiditySeconds: settings.tokenLifetimeSeconds,
         tokenEndpoint: output('cognito_token_endpoint'),
         credentialVendingUrl: output('credential_vending_api_url'),
+        agentToolsRoleArn: settings.agentGateway ? output('agent_tools_role_arn') : undefined,
       });
     }
 

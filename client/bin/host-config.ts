@@ -23,7 +23,7 @@ const USAGE = `usage: npm run host-config -- <server> [--outputs FILE|-] [--out-
   --outputs FILE       reads them from FILE (keep it private: it holds every server's secret)
   --out-dir DIR        where <server>.env and <server>.secret are written (default ./host-config)
   --secret-path PATH   where the secret will live on the host, for OIDC_CLIENT_SECRET_FILE
-                       (default /etc/oidc-s3/<server>.secret)
+                       (default /etc/oidc-s3/secrets/<server>.secret)
 `;
 
 async function main(args: string[]): Promise<number> {
@@ -52,7 +52,7 @@ async function main(args: string[]): Promise<number> {
   const secretFile = join(outDir, `${server}.secret`);
   const envFile = join(outDir, `${server}.env`);
   writeFileAtomic(secretFile, `${secret}\n`);
-  writeFileAtomic(envFile, renderEnvFile(server, configuration, values['secret-path'] ?? `/etc/oidc-s3/${server}.secret`));
+  writeFileAtomic(envFile, renderEnvFile(server, configuration, values['secret-path'] ?? `/etc/oidc-s3/secrets/${server}.secret`));
   process.stdout.write(
     `wrote ${envFile}\nwrote ${secretFile} (mode 0600)\n` +
       `install both on the host (e.g. /etc/oidc-s3/), owner-only, and point --env-file or EnvironmentFile= at the env file\n`,

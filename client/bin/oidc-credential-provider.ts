@@ -7,14 +7,16 @@ import { runMain, warnTo } from '../cli/run-main';
 import { terminationSignal } from '../cli/termination-signal';
 import type { Command } from '../commands/command';
 import { credentialDaemon } from '../commands/credential-daemon';
+import { doctor } from '../commands/doctor';
 import { getCredentials } from '../commands/get-credentials';
+import { serve } from '../commands/serve';
 import { tokenDaemon } from '../commands/token-daemon';
 import { UsageError } from '../errors';
 
 const PROGRAM = 'oidc-credential-provider';
 
 /** Every subcommand, in the order the usage text lists them. */
-const COMMANDS: readonly Command[] = [getCredentials, credentialDaemon, tokenDaemon];
+const COMMANDS: readonly Command[] = [getCredentials, credentialDaemon, tokenDaemon, serve, doctor];
 
 /** Options every subcommand takes. */
 const COMMON_OPTIONS = {

@@ -88,7 +88,7 @@ async function main(args: string[]): Promise<number> {
       case 'upload': {
         const [file, key] = operands as [string, string | undefined];
         const result = await uploadFile(target, file, key ?? basename(file), partSize);
-        say(`uploaded ${file} to s3://${target.bucket}/${result.key} (${result.bytes} bytes${result.etagVerified ? ', ETag verified' : ''})`);
+        say(`uploaded ${file} to s3://${target.bucket}/${result.key} (${result.bytes} bytes${result.etagVerified ? ', ETag verified' : ''}${result.crc32Verified ? ', CRC32 verified' : ''})`);
         break;
       }
       case 'download': {

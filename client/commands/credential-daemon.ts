@@ -3,9 +3,7 @@ import { join } from 'node:path';
 import { loadProviderConfig } from '../config/provider-config';
 import type { Environment } from '../config/settings';
 import { OidcCredentialProvider } from '../credentials/credential-provider';
-import { runRefreshLoop } from '../credentials/refresh-loop';
 import { UsageError } from '../errors';
-import { writeProfile } from '../storage/shared-credentials-file';
 import type { Command } from './command';
 
 /** `credential-daemon`: keeps one profile of a shared credentials file fresh. */
@@ -26,6 +24,11 @@ export const credentialDaemon: Command = {
     const file = (options['credentials-file'] as string | undefined) ?? sharedCredentialsFile(env);
     const profile = (options.profile as string | undefined) ?? 'oidc-s3';
     if (!/^[\w.@+-]+$/.test(profile)) throw new UsageError(`--profile "${profile}" is not a valid profile name`);
+    // Required here, not imported at the top: get-credentials never loads a daemon's parts.
+    /* eslint-disable @typescript-eslint/no-require-imports */
+    const { runRefreshLoop } = require('../credentials/refresh-loop') as typeof import('../credentials/refresh-loop');
+    const { writeProfile } = require('../storage/shared-credentials-file') as typeof import('../storage/shared-credentials-file');
+    /* eslint-enable @typescript-eslint/no-require-imports */
     return runRefreshLoop({
       refresh: async () => {
         const credentials = await provider.getCredentials();

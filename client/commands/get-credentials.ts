@@ -1,3 +1,4 @@
+import { writeStdout } from '../cli/stdout';
 import { loadProviderConfig } from '../config/provider-config';
 import { toCredentialProcessJson } from '../credentials/aws-credentials';
 import { OidcCredentialProvider } from '../credentials/credential-provider';
@@ -10,7 +11,7 @@ export const getCredentials: Command = {
   options: {},
   async run({ env, warn }) {
     const credentials = await new OidcCredentialProvider(loadProviderConfig(env), { warn, cacheOptional: true }).getCredentials();
-    process.stdout.write(`${JSON.stringify(toCredentialProcessJson(credentials))}\n`);
+    writeStdout(`${JSON.stringify(toCredentialProcessJson(credentials))}\n`);
     return 0;
   },
 };

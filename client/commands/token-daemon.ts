@@ -2,7 +2,6 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { loadProviderConfig } from '../config/provider-config';
 import { OidcCredentialProvider } from '../credentials/credential-provider';
-import { runRefreshLoop } from '../credentials/refresh-loop';
 import { UsageError } from '../errors';
 import { PRIVATE_DIR_MODE, writeFileAtomic } from '../storage/atomic-file';
 import type { Command } from './command';
@@ -23,6 +22,9 @@ export const tokenDaemon: Command = {
     }
     const file = (options['token-file'] as string | undefined) ?? env.AWS_WEB_IDENTITY_TOKEN_FILE;
     if (!file) throw new UsageError('token-daemon needs --token-file (or AWS_WEB_IDENTITY_TOKEN_FILE)');
+    // Required here, not imported at the top: get-credentials never loads a daemon's parts.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { runRefreshLoop } = require('../credentials/refresh-loop') as typeof import('../credentials/refresh-loop');
     provider.assertCacheWritable();
     return runRefreshLoop({
       refresh: async () => {

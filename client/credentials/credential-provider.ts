@@ -1,10 +1,19 @@
 import type { ProviderConfig } from '../config/provider-config';
 import { CredentialCache } from '../storage/credential-cache';
 import { CacheUnwritableError, CredentialError, describeError, unwritableCause } from '../errors';
-import { exchangeToken } from './token-exchange';
 import { secondsLeft, type AwsCredentials, type CachedToken } from './aws-credentials';
-import { withLock, type LockOptions } from '../storage/cache-lock';
-import { requestToken } from './token-request';
+import type { LockOptions } from '../storage/cache-lock';
+
+// What only a refresh needs (the lock, the token request, the exchange and, through it, the
+// STS client) is required on first use: `get-credentials` answered from the cache, what the AWS
+// CLI and boto3 start for every process, loads none of it (bench/client.ts). `require` rather
+// than `import()`, which the test runner's CommonJS transform cannot load.
+/* eslint-disable @typescript-eslint/no-require-imports */
+const lock = () => require('../storage/cache-lock') as typeof import('../storage/cache-lock');
+const requestToken = (config: ProviderConfig) => (require('./token-request') as typeof import('./token-request')).requestToken(config);
+const exchangeToken = (config: ProviderConfig, accessToken: string) =>
+  (require('./token-exchange') as typeof import('./token-exchange')).exchangeToken(config, accessToken);
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 /** Cached credentials with less than this left are not served even when refreshing fails. */
 export const MIN_USABLE_SECONDS = 30;
@@ -71,7 +80,7 @@ export class OidcCredentialProvider {
     if (cached && this.isFresh(cached.expiration)) return cached;
     try {
       this.cache.prepare();
-      return await withLock(
+      return await lock().withLock(
         this.cache.lockPath,
         async () => {
           const current = this.cache.readCredentials();
@@ -104,7 +113,7 @@ export class OidcCredentialProvider {
     const cached = this.cache.readToken();
     if (cached && this.isFresh(cached.expiresAt)) return cached;
     this.cache.prepare();
-    return withLock(this.cache.lockPath, () => this.tokenUnderLock(), this.lockOptions);
+    return lock().withLock(this.cache.lockPath, () => this.tokenUnderLock(), this.lockOptions);
   }
 
   private async tokenUnderLock(): Promise<CachedToken & { readonly fromCache: boolean }> {

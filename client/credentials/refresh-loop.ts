@@ -48,10 +48,18 @@ export async function runRefreshLoop(options: RefreshLoopOptions): Promise<numbe
     try {
       const outcome = await Promise.race([options.refresh(), aborted]);
       if (outcome === 'aborted') break;
-      failures = 0;
       if (options.once) return 0;
-      delayMs = nextRefreshDelayMs(outcome, options.marginSeconds);
-      log(`refreshed; valid until ${outcome.toISOString()}, next refresh in ${Math.round(delayMs / 1000)} s`);
+      if (outcome.getTime() - Date.now() <= options.marginSeconds * 1000) {
+        // The provider fell back to still-valid credentials (IdP or exchange down): a failed
+        // renewal for the schedule, so back off instead of waking every second until expiry.
+        failures += 1;
+        delayMs = backoffDelayMs(failures, options.backoffBaseMs ?? 5000, options.backoffMaxMs ?? 300_000);
+        log(`not renewed (attempt ${failures}): still valid until ${outcome.toISOString()}, retrying in ${Math.round(delayMs / 1000)} s`);
+      } else {
+        failures = 0;
+        delayMs = nextRefreshDelayMs(outcome, options.marginSeconds);
+        log(`refreshed; valid until ${outcome.toISOString()}, next refresh in ${Math.round(delayMs / 1000)} s`);
+      }
     } catch (error) {
       failures += 1;
       if (options.once) {

@@ -9,7 +9,7 @@ export function exchangeToken(config: ProviderConfig, accessToken: string): Prom
 }
 
 /** STS errors that mean "this token will never work", so a fresh token is worth one retry. */
-const TOKEN_REJECTED_CODES = new Set(['InvalidIdentityToken', 'ExpiredTokenException', 'ExpiredToken']);
+const TOKEN_REJECTED_CODES = new Set(['InvalidIdentityToken', 'InvalidIdentityTokenException', 'ExpiredTokenException', 'ExpiredToken']);
 /** STS errors that mean "try later". */
 const UNAVAILABLE_CODES = new Set(['IDPCommunicationError', 'ServiceUnavailable', 'Throttling', 'InternalFailure']);
 
@@ -19,6 +19,23 @@ export function roleSessionName(clientId: string): string {
 }
 
 async function assumeRoleWithWebIdentity(config: Auth0ProviderConfig, accessToken: string): Promise<AwsCredentials> {
+  return (await webIdentityExchange(config, accessToken)).credentials;
+}
+
+/** What STS said besides the credentials (for `doctor`): which audience and subject it matched. */
+export interface WebIdentityExchange {
+  readonly credentials: AwsCredentials;
+  /** STS's `Audience`: the value it matched against the provider's client ID list (`aud` or `azp`). */
+  readonly audience?: string;
+  readonly subject?: string;
+  readonly provider?: string;
+}
+
+/**
+ * STS `AssumeRoleWithWebIdentity` with the host's token.
+ * @throws CredentialError CREDENTIALS_REJECTED (`<Code>: <message>` of STS) or CREDENTIALS_UNAVAILABLE
+ */
+export async function webIdentityExchange(config: Auth0ProviderConfig, accessToken: string): Promise<WebIdentityExchange> {
   // Loaded on first use: a get-credentials answered from the cache never pays for the SDK.
   const { AssumeRoleWithWebIdentityCommand, STSClient } = await import('@aws-sdk/client-sts');
   // The SDK itself reads AWS_ENDPOINT_URL_STS (and the config file's endpoint_url), so a local
@@ -41,7 +58,12 @@ async function assumeRoleWithWebIdentity(config: Auth0ProviderConfig, accessToke
     if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken || !c.Expiration) {
       throw new CredentialError('CREDENTIALS_RESPONSE_INVALID', 'STS answered AssumeRoleWithWebIdentity without complete credentials');
     }
-    return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: c.Expiration };
+    return {
+      credentials: { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: c.Expiration },
+      audience: answer.Audience,
+      subject: answer.SubjectFromWebIdentityToken,
+      provider: answer.Provider,
+    };
   } catch (error) {
     if (error instanceof CredentialError) throw error;
     throw stsFailure(error, config.roleArn);

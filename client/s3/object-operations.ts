@@ -12,7 +12,7 @@ import { basename, dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { PermissionTier } from '../config/settings';
-import { DigestStream, plainEtag } from './digest-stream';
+import { ByteCounter, DigestStream, plainEtag } from './digest-stream';
 import { S3OpsError, firstLine } from '../errors';
 import { ProgressBar } from './progress-bar';
 import type { CredentialChainLog } from './credential-chain-log';
@@ -45,8 +45,14 @@ export interface S3Target {
 }
 
 export const MIB = 1024 * 1024;
-/** Files above one part go multipart; S3 wants parts of at least 5 MiB. @default 8 MiB */
+/**
+ * Files above one part go multipart; S3 wants parts of at least 5 MiB. 8 MiB, as the AWS CLI
+ * uses: four parts in flight keep a loopback or LAN link busy with about 40 MiB buffered, and
+ * smaller parts would only add requests. @default 8 MiB
+ */
 export const DEFAULT_PART_SIZE = 8 * MIB;
+/** S3's limit on the parts of one upload (https://docs.aws.amazon.com/AmazonS3/latest/userguide/qfacts.html). */
+const MAX_PARTS = 10_000;
 const READ_CHUNK = MIB;
 
 export function objectKey(target: S3Target, relativeKey: string): string {
@@ -60,14 +66,17 @@ export interface UploadResult {
   readonly key: string;
   readonly bytes: number;
   readonly etag?: string;
-  /** False when the ETag cannot be an MD5 (SSE-KMS); CRC32 was still checked by S3 itself. */
+  /** The ETag was compared with the file's MD5 (false for SSE-KMS and AWS's multipart form). */
   readonly etagVerified: boolean;
+  /** The CRC32 checksum S3 reported for the object was compared with the file's. */
+  readonly crc32Verified: boolean;
 }
 
 /**
  * Uploads with lib-storage (multipart above one part, parts sent four at a time) and a CRC32
- * checksum that S3 verifies on receipt; the returned ETag is also compared with the MD5 computed
- * while reading, which catches corruption on servers that ignore checksums.
+ * checksum per part that S3 verifies on receipt. What S3 then reports is compared with digests
+ * computed off the main thread while reading: the object's CRC32 checksum where S3 returns one,
+ * and the ETag where it is an MD5 (which catches corruption on servers that ignore checksums).
  */
 export async function uploadFile(target: S3Target, localPath: string, relativeKey: string, partSize = DEFAULT_PART_SIZE): Promise<UploadResult> {
   const key = objectKey(target, relativeKey);
@@ -79,6 +88,8 @@ export async function uploadFile(target: S3Target, localPath: string, relativeKe
   } catch (error) {
     throw fileAccessError(error, localPath, 'file to upload');
   }
+  // Parts grow, in whole MiB, when the file would otherwise need more than S3 allows.
+  partSize = Math.max(partSize, Math.ceil(size / MAX_PARTS / MIB) * MIB);
   const digests = new DigestStream(partSize);
   const progress = new ProgressBar(`upload ${basename(localPath)}`, size);
   // 1 MiB reads: with the default 64 KiB, per-chunk overhead (stream plumbing, copies into
@@ -97,14 +108,21 @@ export async function uploadFile(target: S3Target, localPath: string, relativeKe
     throw error;
   });
   progress.finish();
+  const where = `upload of ${localPath} to s3://${target.bucket}/${key}`;
+  // The ETag is the content's MD5 for a single part (and for multipart objects on servers such
+  // as s3rver); AWS's multipart form ("<md5 of part md5s>-<parts>") is left to the CRC32 check.
   const etag = plainEtag(result.ETag, result.ServerSideEncryption);
-  if (etag !== undefined && !digests.expectedEtags().includes(etag)) {
-    throw new S3OpsError(
-      'INTEGRITY_CHECK_FAILED',
-      `upload of ${localPath} to s3://${target.bucket}/${key}: S3 reports ETag ${etag}, the file's MD5 gives ${digests.expectedEtags().join(' or ')}`,
-    );
+  const etagVerified = etag !== undefined && !etag.includes('-');
+  if (etagVerified && etag !== digests.md5()) {
+    throw new S3OpsError('INTEGRITY_CHECK_FAILED', `${where}: S3 reports ETag ${etag}, the file's MD5 gives ${digests.md5()}`);
   }
-  return { key, bytes: digests.bytes, etag, etagVerified: etag !== undefined };
+  // S3 verified each part's CRC32 on receipt; this checks that what it holds is what was read.
+  const reported = result.ChecksumCRC32;
+  const expected = digests.crc32Checksum();
+  if (reported !== undefined && expected !== undefined && reported !== expected) {
+    throw new S3OpsError('INTEGRITY_CHECK_FAILED', `${where}: S3 reports CRC32 ${reported}, the file gives ${expected}`);
+  }
+  return { key, bytes: digests.bytes, etag, etagVerified, crc32Verified: reported !== undefined && expected !== undefined };
 }
 
 /** Downloads to a temp file beside the target and renames it into place once complete and checked. */
@@ -114,14 +132,18 @@ export async function downloadFile(target: S3Target, relativeKey: string, localP
     target.client.send(new GetObjectCommand({ Bucket: target.bucket, Key: key })),
   );
   const temp = join(dirname(localPath), `.${basename(localPath)}.${randomBytes(6).toString('hex')}.part`);
-  const digests = new DigestStream();
+  const etag = plainEtag(answer.ETag, answer.ServerSideEncryption);
+  // Only a single-part upload's ETag is the content's MD5; hashing any other object would cost
+  // a core's worth of MD5 for nothing to compare it with (a multipart or SSE-KMS object is
+  // checked by S3's own checksums, validated by the SDK where the object has a full-object one).
+  const md5Checkable = etag !== undefined && !etag.includes('-');
+  const digests = md5Checkable ? new DigestStream() : new ByteCounter();
   const progress = new ProgressBar(`download ${basename(key)}`, answer.ContentLength);
   digests.on('data', () => progress.update(digests.bytes));
   try {
     await pipeline(answer.Body as Readable, digests, createWriteStream(temp, { flags: 'wx' }));
     progress.finish();
-    const etag = plainEtag(answer.ETag, answer.ServerSideEncryption);
-    if (etag !== undefined && !etag.includes('-') && !digests.expectedEtags().includes(etag)) {
+    if (digests instanceof DigestStream && digests.md5() !== etag) {
       throw new S3OpsError('INTEGRITY_CHECK_FAILED', `download of s3://${target.bucket}/${key}: content MD5 does not match ETag ${etag}`);
     }
     renameSync(temp, localPath);

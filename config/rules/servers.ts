@@ -8,8 +8,8 @@ import { MAX_ROLE_NAME_LENGTH, PREFIX_LENGTH } from './limits';
 import { PREFIX_CHARACTERS, SERVER_NAME } from './patterns';
 import type { Rule } from './values';
 
-/** Role name of the vending Lambda, `<project>-<env>-credential-vending`: no server may take it. */
-export const RESERVED_SERVER_NAMES = ['credential-vending'] as const;
+/** Role names of the vending Lambda and the agent gateway (`<project>-<env>-<name>`): no server may take them. */
+export const RESERVED_SERVER_NAMES = ['credential-vending', 'agent-tools', 'agent-interceptor', 'agent-gateway'] as const;
 
 /** Why `prefix` cannot scope a server's policy; undefined when it can. */
 export const prefixRule: Rule<string> = (prefix) => {
@@ -42,7 +42,7 @@ export function serverNameRule(namePrefix: string): Rule<string> {
       return `makes the IAM role name "${roleName}" ${roleName.length} characters long; the limit is ${MAX_ROLE_NAME_LENGTH}, so the server name may have at most ${MAX_ROLE_NAME_LENGTH - namePrefix.length - 1}`;
     }
     if ((RESERVED_SERVER_NAMES as readonly string[]).includes(name)) {
-      return `is reserved: "${roleName}" is the vending Lambda's own role; choose another name`;
+      return `is reserved: "${roleName}" is ${name === 'credential-vending' ? "the vending Lambda's own role" : "a role of the agent gateway"}; choose another name`;
     }
     return undefined;
   };

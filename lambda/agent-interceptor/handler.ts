@@ -12,7 +12,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { AgentToolsMappingStore, CALLER_ARGUMENT, type VerifiedCaller } from '../agent-tools/caller';
 import { ToolError } from '../agent-tools/errors';
-import { logAgentEvent } from '../agent-tools/log';
+import { elapsedMs, logAgentEvent, logRefusal } from '../agent-tools/log';
+import { SettingsReader, type LambdaEnvironment } from '../agent-tools/settings';
 import { JwksCache } from '../credential-vending/jwks-cache';
 import { TokenVerifier } from '../credential-vending/token-verifier';
 import { VendingError } from '../credential-vending/errors';
@@ -59,23 +60,17 @@ export interface InterceptorConfig {
 }
 
 /** Validates the environment (IDENTITY_PROVIDER, TOKEN_ISSUER, RESOURCE_SERVER_IDENTIFIER or AUDIENCE, AGENT_TOOLS_TABLE, AWS_REGION). */
-export function loadInterceptorConfig(env: Readonly<Record<string, string | undefined>>): InterceptorConfig {
-  const problems: string[] = [];
-  const required = (name: string) => {
-    const value = env[name]?.trim();
-    if (!value) problems.push(`${name} is not set`);
-    return value ?? '';
-  };
-  const identityProvider = required('IDENTITY_PROVIDER');
-  if (identityProvider && identityProvider !== 'auth0' && identityProvider !== 'cognito') problems.push(`IDENTITY_PROVIDER must be auth0 or cognito, got ${JSON.stringify(identityProvider)}`);
-  const tokenIssuer = required('TOKEN_ISSUER');
-  if (tokenIssuer && !/^https:\/\/[^\s/?#]+(\/[^\s?#]*)?$/.test(tokenIssuer)) problems.push(`TOKEN_ISSUER must be an https URL, got ${JSON.stringify(tokenIssuer)}`);
-  const resourceServerIdentifier = identityProvider === 'cognito' ? required('RESOURCE_SERVER_IDENTIFIER') : undefined;
-  const audience = identityProvider === 'auth0' ? required('AUDIENCE') : undefined;
-  const tableName = required('AGENT_TOOLS_TABLE');
-  const region = required('AWS_REGION');
-  if (problems.length > 0) throw new Error(`invalid configuration: ${problems.join('; ')}`);
-  return { identityProvider: identityProvider as 'auth0' | 'cognito', tokenIssuer, resourceServerIdentifier, audience, tableName, region };
+export function loadInterceptorConfig(env: LambdaEnvironment): InterceptorConfig {
+  const settings = new SettingsReader(env);
+  const identityProvider = settings.identityProvider();
+  const tokenIssuer = settings.required('TOKEN_ISSUER');
+  if (tokenIssuer && !/^https:\/\/[^\s/?#]+(\/[^\s?#]*)?$/.test(tokenIssuer)) settings.problem(`TOKEN_ISSUER must be an https URL, got ${JSON.stringify(tokenIssuer)}`);
+  const resourceServerIdentifier = identityProvider === 'cognito' ? settings.required('RESOURCE_SERVER_IDENTIFIER') : undefined;
+  const audience = identityProvider === 'auth0' ? settings.required('AUDIENCE') : undefined;
+  const tableName = settings.required('AGENT_TOOLS_TABLE');
+  const region = settings.required('AWS_REGION');
+  settings.throwIfAny();
+  return { identityProvider, tokenIssuer, resourceServerIdentifier, audience, tableName, region };
 }
 
 interface Verifier {
@@ -174,23 +169,9 @@ export async function handler(event: InterceptorEvent, context?: { awsRequestId?
       const { [CALLER_ARGUMENT]: _ignored, ...args } = (typeof body.params?.arguments === 'object' && body.params.arguments !== null ? body.params.arguments : {}) as Record<string, unknown>;
       forwarded = { ...body, params: { ...body.params, arguments: { ...args, [CALLER_ARGUMENT]: caller } } };
     }
-    logAgentEvent('info', 'request_authorized', { ...base, ...fields, outcome: 'success', latency_ms: elapsed(started) });
+    logAgentEvent('info', 'request_authorized', { ...base, ...fields, outcome: 'success', latency_ms: elapsedMs(started) });
     return { interceptorOutputVersion: '1.0', mcp: { transformedGatewayRequest: { body: forwarded } } };
   } catch (err) {
-    const error = err instanceof ToolError ? err : new ToolError('internal_error', 'the interceptor failed unexpectedly', err instanceof Error ? `${err.name}: ${err.message}` : String(err));
-    const upstream = error.code === 'unavailable' || error.code === 'internal_error';
-    logAgentEvent(upstream ? 'error' : 'warn', upstream ? 'upstream_error' : error.code === 'unauthenticated' ? 'authentication_failed' : 'request_refused', {
-      ...base,
-      ...fields,
-      outcome: upstream ? 'error' : 'refused',
-      code: error.code,
-      reason: error.detail ?? error.message,
-      latency_ms: elapsed(started),
-    });
-    return refuse(body, error);
+    return refuse(body, logRefusal(err, { ...base, ...fields }, started));
   }
-}
-
-function elapsed(started: number): number {
-  return Math.round((performance.now() - started) * 100) / 100;
 }

@@ -9,9 +9,11 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { STSClient } from '@aws-sdk/client-sts';
 import { AgentToolsMappingStore, CALLER_ARGUMENT, type VerifiedCaller } from './caller';
 import { ToolError } from './errors';
-import { logAgentEvent } from './log';
+import { elapsedMs, logAgentEvent, logRefusal } from './log';
+import { SettingsReader, type LambdaEnvironment } from './settings';
 import { errorResult, S3Tools, textResult, type ToolResult } from './operations';
 import { ServerSessions } from './sessions';
+import { toolNameOf } from './tool-schemas';
 
 export interface ToolsLambdaContext {
   readonly awsRequestId?: string;
@@ -27,25 +29,19 @@ export interface ToolsConfig {
 }
 
 /** Validates AGENT_TOOLS_TABLE, BUCKET_NAME, IDENTITY_PROVIDER, AWS_REGION and MAX_READ_BYTES; all problems at once. */
-export function loadToolsConfig(env: Readonly<Record<string, string | undefined>>): ToolsConfig {
-  const problems: string[] = [];
-  const required = (name: string) => {
-    const value = env[name]?.trim();
-    if (!value) problems.push(`${name} is not set`);
-    return value ?? '';
-  };
-  const identityProvider = required('IDENTITY_PROVIDER');
-  if (identityProvider && identityProvider !== 'auth0' && identityProvider !== 'cognito') problems.push(`IDENTITY_PROVIDER must be auth0 or cognito, got ${JSON.stringify(identityProvider)}`);
-  const tableName = required('AGENT_TOOLS_TABLE');
-  const bucket = required('BUCKET_NAME');
-  const region = required('AWS_REGION');
+export function loadToolsConfig(env: LambdaEnvironment): ToolsConfig {
+  const settings = new SettingsReader(env);
+  const identityProvider = settings.identityProvider();
+  const tableName = settings.required('AGENT_TOOLS_TABLE');
+  const bucket = settings.required('BUCKET_NAME');
+  const region = settings.required('AWS_REGION');
   const rawLimit = env.MAX_READ_BYTES?.trim();
   const maxReadBytes = rawLimit ? Number(rawLimit) : undefined;
   if (maxReadBytes !== undefined && !(Number.isInteger(maxReadBytes) && maxReadBytes > 0 && maxReadBytes <= 4 * 1024 * 1024)) {
-    problems.push(`MAX_READ_BYTES must be a whole number of bytes from 1 to 4194304 (Lambda answers at most 6 MB), got ${JSON.stringify(rawLimit)}`);
+    settings.problem(`MAX_READ_BYTES must be a whole number of bytes from 1 to 4194304 (Lambda answers at most 6 MB), got ${JSON.stringify(rawLimit)}`);
   }
-  if (problems.length > 0) throw new Error(`invalid configuration: ${problems.join('; ')}`);
-  return { identityProvider: identityProvider as 'auth0' | 'cognito', tableName, bucket, region, maxReadBytes };
+  settings.throwIfAny();
+  return { identityProvider, tableName, bucket, region, maxReadBytes };
 }
 
 interface Service {
@@ -70,13 +66,6 @@ function initialise(): Service | undefined {
 }
 
 const service = initialise();
-
-/** "<target>___<tool>" → "<tool>"; a name without the separator is taken as it is. */
-export function toolNameOf(qualified: string | undefined): string {
-  if (!qualified) return '';
-  const at = qualified.lastIndexOf('___');
-  return at < 0 ? qualified : qualified.slice(at + 3);
-}
 
 function callerOf(value: unknown): VerifiedCaller | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
@@ -105,23 +94,9 @@ export async function handler(event: unknown, context?: ToolsLambdaContext): Pro
     const client = await service.sessions.s3For(mapping, caller);
     const tools = new S3Tools({ client, bucket: service.config.bucket, prefix: mapping.s3PathPrefix, tier: mapping.s3Permissions, maxReadBytes: service.config.maxReadBytes });
     const result = await tools.run(tool, args);
-    logAgentEvent('info', 'tool_called', { ...base, ...fields, outcome: 'success', latency_ms: elapsed(started) });
+    logAgentEvent('info', 'tool_called', { ...base, ...fields, outcome: 'success', latency_ms: elapsedMs(started) });
     return textResult(result);
   } catch (err) {
-    const error = err instanceof ToolError ? err : new ToolError('internal_error', 'the tool failed unexpectedly', err instanceof Error ? `${err.name}: ${err.message}` : String(err));
-    const upstream = error.code === 'unavailable' || error.code === 'internal_error';
-    logAgentEvent(upstream ? 'error' : 'warn', upstream ? 'upstream_error' : error.code === 'unauthenticated' ? 'authentication_failed' : 'request_refused', {
-      ...base,
-      ...fields,
-      outcome: upstream ? 'error' : 'refused',
-      code: error.code,
-      reason: error.detail ?? error.message,
-      latency_ms: elapsed(started),
-    });
-    return errorResult(error);
+    return errorResult(logRefusal(err, { ...base, ...fields }, started));
   }
-}
-
-function elapsed(started: number): number {
-  return Math.round((performance.now() - started) * 100) / 100;
 }

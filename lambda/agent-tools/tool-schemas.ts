@@ -83,3 +83,14 @@ export const TOOL_NAMES: readonly ToolName[] = TOOL_DEFINITIONS.map((tool) => to
 export function isToolName(name: string): name is ToolName {
   return (TOOL_NAMES as readonly string[]).includes(name);
 }
+
+/**
+ * "<target>___<tool>" → "<tool>": AgentCore names a Lambda target's tools after the target
+ * (https://docs.aws.amazon.com/bedrock-agentcore/latest/devguide/gateway-tool-naming.html); a name
+ * without the separator is taken as it is.
+ */
+export function toolNameOf(qualified: string | undefined): string {
+  if (!qualified) return '';
+  const at = qualified.lastIndexOf('___');
+  return at < 0 ? qualified : qualified.slice(at + 3);
+}

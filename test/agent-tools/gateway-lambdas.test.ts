@@ -6,12 +6,11 @@ import { createHash, generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CALLER_ARGUMENT } from '../../lambda/agent-tools/caller';
-import { startDynalite, type LocalDynamo } from '../../sandbox/dynalite';
+import { createClientRolesTable, startDynalite, type LocalDynamo } from '../../sandbox/dynalite';
 import { startOAuthServer, type OAuthServer } from '../../sandbox/oauth-server';
 import { startS3, type LocalS3 } from '../../sandbox/s3rver';
 import { startStsStub, type StsStub } from '../../sandbox/sts';
 import { captureLogs } from '../lambda/harness';
-import { createAgentToolsTable } from './tables';
 import { loadGatewayHandlers, putAgentToolsItem, startRecordingProxy, throughGateway, type RecordingProxy, type ToolsHandler, type InterceptorHandler } from './gateway-harness';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -63,7 +62,7 @@ beforeAll(async () => {
     DUMMY_ACCOUNT.createKeyPair(keys.accessKeyId, keys.secretAccessKey);
   }
   proxy = await startRecordingProxy(s3.url);
-  await Promise.all([createAgentToolsTable(dynamo.client, 'agent-tools-cognito'), createAgentToolsTable(dynamo.client, 'agent-tools-auth0')]);
+  await Promise.all([createClientRolesTable(dynamo.client, 'agent-tools-cognito'), createClientRolesTable(dynamo.client, 'agent-tools-auth0')]);
   for (const [client_id, server, tier, enabled] of SERVERS) {
     await putAgentToolsItem(dynamo, 'agent-tools-cognito', { client_id, server_name: server, role_arn: roleArn(server), s3_path_prefix: `${server}/`, s3_permissions: tier, enabled });
   }

@@ -34,8 +34,12 @@ async function mcp(overrides: Record<string, string>, name: string): Promise<Mcp
   return session;
 }
 
+// Each case spawns the server: generous under a loaded CI machine.
+jest.setTimeout(60_000);
+
 beforeAll(async () => {
   host = new TestHost('mcp-host');
+  void host.bundles.mcp; // built once, before the servers start
   [s3, idp] = await Promise.all([
     startS3(),
     startOAuthServer({ style: 'auth0', audience: AUDIENCE, clients: [{ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET }] }),

@@ -61,7 +61,7 @@ beforeAll(async () => {
   };
   envFile = settings();
   writeAwsConfig(home, bundles.provider, envFile, REGION);
-});
+}, 90_000); // bundles built and servers started on a machine that may be busy
 
 afterAll(async () => {
   await Promise.all([s3?.close(), idp?.close(), sts?.close()]);

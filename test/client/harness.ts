@@ -15,10 +15,20 @@ export interface Bundles {
   readonly dir: string;
 }
 
+/** The provider and s3-ops bundles at once; oidc-s3-mcp (the largest) only when a test asks for it. */
 export function buildBundles(): Bundles {
   const dir = mkdtempSync(join(tmpdir(), 'oidc-s3-client-bundle-'));
-  const [provider, s3ops, mcp] = bundleClient(dir) as [string, string, string];
-  return { provider, s3ops, mcp, dir };
+  const [provider, s3ops] = bundleClient(dir, ['oidc-credential-provider', 's3-ops']) as [string, string];
+  let mcp: string | undefined;
+  return {
+    provider,
+    s3ops,
+    dir,
+    get mcp() {
+      mcp ??= bundleClient(dir, ['oidc-s3-mcp'])[0]!;
+      return mcp;
+    },
+  };
 }
 
 export function tempDir(label: string): string {

@@ -220,14 +220,14 @@ describe('host kit files', () => {
     }
   });
 
-  test.each(['oidc-s3-credential-daemon.service', 'oidc-s3-token-daemon.service'])('%s is hardened', (unit) => {
+  test.each(['oidc-s3-credentials@.service', 'oidc-s3-token-daemon@.service', 'oidc-s3-serve@.service'])('%s is hardened', (unit) => {
     const text = readFileSync(join(REPO, 'client/systemd', unit), 'utf8');
     for (const setting of ['NoNewPrivileges=yes', 'ProtectSystem=strict', 'ProtectHome=yes', 'PrivateTmp=yes', 'UMask=0077', 'CapabilityBoundingSet=\n']) {
       expect(text).toContain(setting);
     }
     expect(text).toMatch(/^User=oidc-s3$/m);
     expect(text).toMatch(/^ReadWritePaths=\S+/m);
-    expect(text).toMatch(/^EnvironmentFile=\/etc\/oidc-s3\/config\.env$/m);
-    expect(text).toMatch(/^ExecStart=\/usr\/bin\/node \/opt\/oidc-s3\/oidc-credential-provider\.js (credential|token)-daemon /m);
+    expect(text).toMatch(/^EnvironmentFile=\/etc\/oidc-s3\/%i\.env$/m);
+    expect(text).toMatch(/^ExecStart=\/usr\/bin\/oidc-credential-provider (credential-daemon|token-daemon|serve) /m);
   });
 });

@@ -107,7 +107,7 @@ describe('defaults', () => {
       deletionProtection: true,
     });
     const web = config.servers.servers.find((s) => s.name === 'web-01');
-    expect(web).toEqual({ name: 'web-01', s3PathPrefix: 'web-01/', s3Permissions: 'write', maxSessionDuration: 3600, enabled: true, tags: {} });
+    expect(web).toEqual({ name: 'web-01', s3PathPrefix: 'web-01/', s3Permissions: 'write', maxSessionDuration: 3600, enabled: true, agentTools: false, tags: {} });
   });
 
   it('gives Cognito a one-hour token and a resource server named after the environment', async () => {
@@ -137,7 +137,7 @@ describe('configuration mistakes stop synth, naming file, key and value', () => 
     const error = await loadEnvironment({ rootDir: repoRoot, environment: 'staging' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).code).toBe('UNKNOWN_ENVIRONMENT');
-    expect((error as ConfigError).message).toMatch(/ENVIRONMENT = "staging": names no environment; known: dev, dev-cognito, prod, prod-cognito/);
+    expect((error as ConfigError).message).toMatch(/ENVIRONMENT = "staging": names no environment; known: agents-auth0, agents-cognito, dev, dev-cognito, prod, prod-cognito/);
   });
 
   it('an unknown identity provider', () =>

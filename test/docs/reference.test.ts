@@ -8,6 +8,7 @@ import { loadEnvironment } from '../../config/load';
 import { QUOTAS } from '../../config/rules/quotas';
 import { BACKEND_KEYS, FOUNDATION_KEYS, SERVER_KEYS, SERVERS_FILE_KEYS } from '../../config/schema';
 import { FoundationStack } from '../../stacks/foundation';
+import { AgentGatewayStack } from '../../stacks/agent-gateway';
 import { ServersStack } from '../../stacks/servers';
 import { StateBootstrapStack } from '../../stacks/state-bootstrap';
 import { synthApp, type TerraformJson } from '../support/synth';
@@ -93,19 +94,21 @@ describe('stack outputs', () => {
     // The asset only has to exist: outputs do not depend on the Lambda's code.
     codeDirectory = mkdtempSync(join(tmpdir(), 'oidc-s3-docs-code-'));
     writeFileSync(join(codeDirectory, 'index.js'), 'exports.handler = async () => ({});\n');
-    // prod-logarchive: the outputs that exist only with bucket_account (and a KMS key).
-    for (const environment of ['dev', 'dev-cognito', 'prod-logarchive']) {
+    // prod-logarchive: the outputs that exist only with bucket_account (and a KMS key);
+    // agents-*: those of agent_gateway and the agent-gateway stack.
+    for (const environment of ['dev', 'dev-cognito', 'prod-logarchive', 'agents-auth0', 'agents-cognito']) {
       const config = await loadEnvironment({ rootDir: ROOT, environment });
       const app = synthApp((a) => {
         new FoundationStack(a, 'foundation', { config, vendingCodeDirectory: codeDirectory });
         new ServersStack(a, 'servers', { config });
+        if (config.foundation.agentGateway) new AgentGatewayStack(a, 'agent-gateway', { config, codeDirectories: { 'agent-tools': codeDirectory, 'agent-interceptor': codeDirectory } });
         new StateBootstrapStack(a, 'state-bootstrap', {
           backend: { ...config.backend, useLockfile: undefined, dynamodbTable: 'terraform-locks' },
           localStateFile: join(codeDirectory, 'bootstrap.tfstate'),
         });
       });
       try {
-        for (const stack of ['foundation', 'servers', 'state-bootstrap']) {
+        for (const stack of ['foundation', 'servers', 'state-bootstrap', ...(config.foundation.agentGateway ? ['agent-gateway'] : [])]) {
           const json: TerraformJson = app.stack(stack);
           Object.keys(json.output ?? {}).forEach((name) => outputs.add(name));
         }
@@ -136,6 +139,7 @@ describe('error codes', () => {
   test.each([
     ['the vending Lambda', 'lambda/credential-vending/errors.ts', 'ErrorCode'],
     ['the client', 'client/errors.ts', 'ClientErrorCode'],
+    ['the agent tools (host and gateway)', 'lambda/agent-tools/errors.ts', 'ToolErrorCode'],
     ['the configuration check', 'config/errors.ts', 'ConfigProblemCode'],
   ])('every code of %s is in the troubleshooting tables', (_who, file, type) => {
     const codes = unionMembers(file, type);
@@ -146,7 +150,7 @@ describe('error codes', () => {
 
 describe('commands and links in the guides', () => {
   const scripts = Object.keys(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts as Record<string, string>);
-  const stacks = ['foundation', 'servers', 'state-bootstrap'];
+  const stacks = ['foundation', 'servers', 'state-bootstrap', 'agent-gateway'];
 
   test.each([...GUIDES.keys()])('%s: every `npm run` script and cdktf stack exists', (file) => {
     const text = GUIDES.get(file)!;

@@ -117,6 +117,7 @@ describe('the bucket policy at 5,000 servers', () => {
       s3Permissions: (['write', 'read-write', 'full'] as const)[i % 3],
       maxSessionDuration: 3600,
       enabled: true,
+      agentTools: false,
       tags: {},
     }));
     const policyOf = (count: number) => {

@@ -33,6 +33,7 @@ export function environmentConfig({ environment, identityProvider, foundation = 
       logRetentionDays: isProd ? 365 : 30,
       apiThrottlingRateLimit: isProd ? 50 : 10,
       apiThrottlingBurstLimit: isProd ? 100 : 20,
+      agentGateway: false,
       tags: { Owner: 'platform-team' },
       ...foundation,
     }, prefix, environment),

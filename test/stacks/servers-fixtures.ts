@@ -4,7 +4,7 @@ import { ServersStack } from '../../stacks/servers';
 import { synthStack, type TerraformJson } from '../support/synth';
 
 export function server(name: string, s3PathPrefix: string, s3Permissions: PermissionTier, extra: Partial<ServerSettings> = {}): ServerSettings {
-  return { name, s3PathPrefix, s3Permissions, maxSessionDuration: 3600, enabled: true, tags: {}, ...extra };
+  return { name, s3PathPrefix, s3Permissions, maxSessionDuration: 3600, enabled: true, agentTools: false, tags: {}, ...extra };
 }
 
 /** Three servers: a plain writer, a sibling whose name and prefix share web-01's leading characters, a disabled full-tier one. */
@@ -33,6 +33,7 @@ export function environmentConfig(identityProvider: IdentityProvider, servers: r
       logRetentionDays: 30,
       apiThrottlingRateLimit: 10,
       apiThrottlingBurstLimit: 20,
+      agentGateway: false,
       tags: { FoundationOnly: 'yes' },
       ...overrides,
   };
