@@ -73,7 +73,7 @@ const ROLE_ARN = 'arn:aws:iam::123456789012:role/oidc-s3-bench-host';
  * under the test CA (in the worker).
  */
 export async function startAuth0Stack(): Promise<Auth0Stack> {
-  const [{ TestHost, auth0HostSettings }, { startOAuthServer }, { startStsStub }] = await Promise.all([
+  const [{ TestHost, auth0HostSettings, auth0StsModel }, { startOAuthServer }, { startStsStub }] = await Promise.all([
     import('../test/client/harness'),
     import('../sandbox/oauth-server'),
     import('../sandbox/sts'),
@@ -82,7 +82,7 @@ export async function startAuth0Stack(): Promise<Auth0Stack> {
   const host = new TestHost('bench-auth0-host');
   const idp = await startOAuthServer({ style: 'auth0', audience: AUDIENCE, clients: [{ clientId: CLIENT_ID, clientSecret }] });
   const sts = await startStsStub({
-    webIdentity: { jwksUrl: idp.jwksUrl, issuer: idp.issuer, audience: AUDIENCE, roles: { [ROLE_ARN]: `${CLIENT_ID}@clients` } },
+    iam: auth0StsModel({ idp, audience: AUDIENCE, servers: [{ clientId: CLIENT_ID, roleArn: ROLE_ARN }] }),
   });
   host.settings = auth0HostSettings({
     home: host.home,

@@ -33,9 +33,11 @@ function serversMap(count: number) {
 /** Quotas raised far enough for the largest map, as an account that size would have them. */
 const BENCH_QUOTAS = { iam_roles_per_account: 10_000, cognito_app_clients_per_user_pool: 10_000, auth0_clients_per_tenant: 10_000 };
 
+// Auth0 in vending mode at every count: direct mode stops at 99 enabled servers (the OIDC provider's
+// client ID list), so only vending mode scales to thousands and the ratios compare like with like.
 function foundation(provider: 'auth0' | 'cognito') {
   return provider === 'auth0'
-    ? { identity_provider: 'auth0', aws_region: 'eu-west-1', auth0_domain: 'bench.eu.auth0.com', object_expiration_days: 10, quotas: BENCH_QUOTAS }
+    ? { identity_provider: 'auth0', aws_region: 'eu-west-1', auth0_domain: 'bench.eu.auth0.com', auth0_exchange: 'vending', object_expiration_days: 10, quotas: BENCH_QUOTAS }
     : { identity_provider: 'cognito', aws_region: 'eu-west-1', object_expiration_days: 10, quotas: BENCH_QUOTAS };
 }
 

@@ -4,7 +4,7 @@ import { ConfigError, type ConfigProblem } from './errors';
 import { environmentClashes, mergedTagProblems, type OtherEnvironment } from './cross-checks';
 import { parseHclCached } from './hcl';
 import { caretExcerpt, readConfigText, readJsonFile } from './json-file';
-import { environmentNameRule } from './rules';
+import { directExchangeServersRule, environmentNameRule } from './rules';
 import { parseBackend, parseFoundation, parseServers } from './schema';
 import type { EnvironmentConfig } from './types';
 
@@ -146,6 +146,10 @@ export async function loadEnvironment({ rootDir, environment, checks = [], onWar
           problems,
         );
   const backend = await readBackend(rootDir, environment, problems);
+  if (foundation?.identityProvider === 'auth0' && foundation.auth0Exchange === 'direct' && servers) {
+    const rule = directExchangeServersRule(servers.servers.filter((server) => server.enabled).length);
+    if (rule) problems.push({ file: `environments/${environment}/servers.json`, key: 'servers', value: `${servers.servers.length} servers`, rule });
+  }
   if (foundation && servers && !foundation.agentGateway) {
     for (const server of servers.servers.filter((s) => s.agentTools)) {
       problems.push({

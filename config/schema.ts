@@ -70,7 +70,7 @@ export function parseFoundation({ file, raw, environment }: FoundationFileInput,
   if (provider !== undefined) {
     const otherProviderKeys = isAuth0
       ? (['cognito_domain_prefix', 'resource_server_identifier'] as const)
-      : (['auth0_domain', 'audience', 'existing_oidc_provider_arn', 'additional_oidc_audiences'] as const);
+      : (['auth0_domain', 'audience', 'auth0_exchange', 'existing_oidc_provider_arn', 'additional_oidc_audiences'] as const);
     for (const key of otherProviderKeys) {
       if (given(key)) problem(key, `applies only to identity_provider "${isAuth0 ? 'cognito' : 'auth0'}"; remove it, or switch identity_provider`);
     }
@@ -161,6 +161,7 @@ export function parseFoundation({ file, raw, environment }: FoundationFileInput,
       ...common,
       auth0Domain,
       audience: parsed.audience ?? defaultAudience(environment, auth0Domain),
+      auth0Exchange: parsed.auth0_exchange ?? 'direct',
       ...(parsed.existing_oidc_provider_arn === undefined ? {} : { existingOidcProviderArn: parsed.existing_oidc_provider_arn }),
       ...(parsed.additional_oidc_audiences === undefined ? {} : { additionalOidcAudiences: parsed.additional_oidc_audiences }),
     };

@@ -66,6 +66,13 @@ export const foundationShape = z
     project_name: string().superRefine(followsRule(projectNameRule)).default(DEFAULT_PROJECT_NAME),
     auth0_domain: string('must be a string such as "tenant.eu.auth0.com"').superRefine(followsRule(auth0DomainRule)).optional(),
     audience: string().superRefine(followsRule(audienceRule)).optional(),
+    auth0_exchange: z
+      .enum(['direct', 'vending'], {
+        errorMap: () => ({
+          message: 'must be "direct" (hosts call STS AssumeRoleWithWebIdentity; at most 99 enabled servers) or "vending" (the credential-vending API; no server limit)',
+        }),
+      })
+      .optional(),
     existing_oidc_provider_arn: string().superRefine(followsRule(oidcProviderArnRule)).optional(),
     additional_oidc_audiences: z
       .array(string().superRefine(followsRule(audienceRule)), { invalid_type_error: 'must be a list of API identifiers' })

@@ -8,6 +8,7 @@
 import type { Quotas } from './rules/quotas';
 
 export type IdentityProvider = 'auth0' | 'cognito';
+export type Auth0Exchange = 'direct' | 'vending';
 
 /** The permission tiers of DESIGN.md, from least to most privilege. */
 export const PERMISSION_TIERS = ['write', 'read-write', 'full'] as const;
@@ -84,6 +85,13 @@ export interface Auth0FoundationSettings extends CommonFoundationSettings {
   readonly auth0Domain: string;
   /** The API identifier. @default `https://s3-uploader.<env>.<auth0_domain>` */
   readonly audience: string;
+  /**
+   * How hosts trade tokens for credentials. `direct`: STS AssumeRoleWithWebIdentity from the
+   * host, at most 99 enabled servers (the OIDC provider's client ID list). `vending`: the
+   * credential-vending API and Lambda, as for Cognito; no server limit, one-hour sessions.
+   * @default "direct"
+   */
+  readonly auth0Exchange: Auth0Exchange;
   /** Reuse this IAM OIDC provider (another environment's, same tenant and account) instead of creating one. @default undefined (create it) */
   readonly existingOidcProviderArn?: string;
   /** Audiences of environments that reuse this environment's OIDC provider: added to its client ids. @default [] */

@@ -1,9 +1,26 @@
-import { IamOpenidConnectProvider } from '@cdktf/provider-aws/lib/iam-openid-connect-provider';
+import type { DynamodbTable } from '@cdktf/provider-aws/lib/dynamodb-table';
 import { Construct } from 'constructs';
 import { DEFAULT_TOKEN_LIFETIME_SECONDS, audienceRule, auth0DomainRule, defaultAudience, oidcProviderArnRule, tokenLifetimeRule } from '../config/rules';
 import type { Auth0Provider } from './auth0/provider';
 import { ResourceServer } from './auth0/resource-server';
 import { SettingChecks } from './construct-validation';
+import { clientRolesTable, CredentialVending } from './credential-vending';
+
+/** The vending API for Auth0 tokens (`auth0_exchange: "vending"`): what it needs besides the API. */
+export interface Auth0VendingConfig {
+  /** `<project>-<env>`: names the table, function and API. */
+  readonly namePrefix: string;
+  /** Deletion protection on the mapping table. @default true */
+  readonly deletionProtection?: boolean;
+  /** CloudWatch Logs retention of the vending Lambda's and API's logs. @default 30 */
+  readonly logRetentionDays?: number;
+  /** Vending API stage rate limit, requests/s. @default 10 */
+  readonly throttlingRateLimit?: number;
+  /** Vending API stage burst limit. @default 20 */
+  readonly throttlingBurstLimit?: number;
+  /** Pre-bundled vending Lambda code. @default bundled at synth time */
+  readonly codeDirectory?: string;
+}
 
 export interface Auth0FoundationConfig {
   /** The deployment environment's name (`dev`, `prod`, …); part of the default audience. */
@@ -27,24 +44,32 @@ export interface Auth0FoundationConfig {
   readonly additionalAudiences?: readonly string[];
   /** The Auth0 provider to create the API with. @default the stack's default `auth0` provider */
   readonly provider?: Auth0Provider;
+  /**
+   * Given (`auth0_exchange: "vending"`), the credential-vending API and its mapping table, verifying
+   * this tenant's tokens for this API. @default undefined (direct: hosts call STS themselves)
+   */
+  readonly vending?: Auth0VendingConfig;
 }
 
 
 /**
  * The Auth0 side of the federation: an API (resource server) whose access tokens servers obtain
- * with client credentials, and the IAM OIDC provider that lets STS accept those tokens in
- * `AssumeRoleWithWebIdentity`.
+ * with client credentials. In direct mode, the IAM OIDC provider that lets STS accept those tokens
+ * is the servers stack's, because its client ID list holds the servers' client ids. In vending
+ * mode, the credential-vending API and Lambda (as for Cognito) verify the tokens and assume the
+ * server roles: no OIDC provider, no client ID list, no limit of 99 servers.
  */
 export class Auth0Foundation extends Construct {
   public readonly resourceServer: ResourceServer;
-  /** The provider created here; undefined when an existing one is reused. */
-  public readonly oidcProvider?: IamOpenidConnectProvider;
-  /** ARN of the OIDC provider the server roles trust (created here, or the existing one). */
-  public readonly oidcProviderArn: string;
-  /** The API identifier: tokens' `aud`, and the OIDC provider's only client id. */
+  /** The API identifier: tokens' `aud`, and the first entry of the OIDC provider's client ID list. */
   public readonly audience: string;
   /** `<auth0Domain>/`: the OIDC provider URL without scheme, as IAM condition keys spell it (`<url>:aud`). */
   public readonly oidcProviderUrl: string;
+  /** `https://<auth0Domain>/`: the `iss` of the tenant's tokens. */
+  public readonly issuer: string;
+  /** Vending mode only: the credential-vending API and its mapping table. */
+  public readonly vending?: CredentialVending;
+  public readonly clientRolesTable?: DynamodbTable;
 
   public constructor(scope: Construct, id: string, config: Auth0FoundationConfig) {
     super(scope, id);
@@ -58,6 +83,7 @@ export class Auth0Foundation extends Construct {
 
     this.audience = config.audience ?? defaultAudience(config.environment, config.auth0Domain);
     this.oidcProviderUrl = `${config.auth0Domain}/`;
+    this.issuer = `https://${config.auth0Domain}/`;
 
     this.resourceServer = new ResourceServer(this, 'api', {
       provider: config.provider,
@@ -71,16 +97,21 @@ export class Auth0Foundation extends Construct {
       skipConsentForVerifiableFirstPartyClients: true,
     });
 
-    // thumbprint_list is optional since AWS provider 5.81 (this project uses 6.x): IAM trusts the
-    // IdP's certificate through its own root CAs, so no thumbprint is pinned here.
-    if (config.existingOidcProviderArn !== undefined) {
-      this.oidcProviderArn = config.existingOidcProviderArn;
-    } else {
-      this.oidcProvider = new IamOpenidConnectProvider(this, 'oidc-provider', {
-        url: `https://${config.auth0Domain}/`,
-        clientIdList: [this.audience, ...(config.additionalAudiences ?? [])],
+    if (config.vending !== undefined) {
+      const vending = config.vending;
+      this.clientRolesTable = clientRolesTable(this, 'client-roles', vending.namePrefix, vending.deletionProtection ?? true);
+      this.vending = new CredentialVending(this, 'credential-vending', {
+        identityProvider: 'auth0',
+        namePrefix: vending.namePrefix,
+        clientRolesTableName: this.clientRolesTable.name,
+        clientRolesTableArn: this.clientRolesTable.arn,
+        tokenIssuer: this.issuer,
+        resourceServerIdentifier: this.audience,
+        logRetentionDays: vending.logRetentionDays,
+        throttlingRateLimit: vending.throttlingRateLimit,
+        throttlingBurstLimit: vending.throttlingBurstLimit,
+        codeDirectory: vending.codeDirectory,
       });
-      this.oidcProviderArn = this.oidcProvider.arn;
     }
   }
 }

@@ -5,7 +5,7 @@ import { DynamodbTable } from '@cdktf/provider-aws/lib/dynamodb-table';
 import { Construct } from 'constructs';
 import { cognitoDomainPrefixRule, regionRule, resourceServerIdentifierRule } from '../config/rules';
 import { SettingChecks } from './construct-validation';
-import { CredentialVending } from './credential-vending';
+import { clientRolesTable, CredentialVending } from './credential-vending';
 
 /** The resource server's scopes; tokens carry them as `<identifier>/<scope>`. */
 export const RESOURCE_SERVER_SCOPES = {
@@ -89,15 +89,7 @@ export class CognitoFoundation extends Construct {
       scope: Object.entries(RESOURCE_SERVER_SCOPES).map(([scopeName, scopeDescription]) => ({ scopeName, scopeDescription })),
     });
 
-    this.clientRolesTable = new DynamodbTable(this, 'client-roles', {
-      name: `${config.namePrefix}-client-roles`,
-      billingMode: 'PAY_PER_REQUEST',
-      hashKey: 'client_id',
-      attribute: [{ name: 'client_id', type: 'S' }],
-      pointInTimeRecovery: { enabled: true },
-      serverSideEncryption: { enabled: true },
-      deletionProtectionEnabled: deletionProtection,
-    });
+    this.clientRolesTable = clientRolesTable(this, 'client-roles', config.namePrefix, deletionProtection);
 
     this.tokenIssuer = `https://cognito-idp.${config.region}.amazonaws.com/${this.userPool.id}`;
     this.tokenEndpoint = `https://${this.domain.domain}.auth.${config.region}.amazoncognito.com/oauth2/token`;

@@ -4,6 +4,7 @@ import { Apigatewayv2Route } from '@cdktf/provider-aws/lib/apigatewayv2-route';
 import { Apigatewayv2Stage } from '@cdktf/provider-aws/lib/apigatewayv2-stage';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import { CloudwatchLogMetricFilter } from '@cdktf/provider-aws/lib/cloudwatch-log-metric-filter';
+import { DynamodbTable } from '@cdktf/provider-aws/lib/dynamodb-table';
 import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
 import { DataAwsRegion } from '@cdktf/provider-aws/lib/data-aws-region';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
@@ -32,16 +33,34 @@ export const CREDENTIALS_ROUTE = 'POST /credentials';
 /** The log line field and value the handler writes when a token is refused. */
 export const AUTHENTICATION_FAILED_PATTERN = '{ $.event = "authentication_failed" }';
 
+/**
+ * The client→role mapping table the vending Lambda reads (DESIGN.md, Vending API): hash key
+ * `client_id`, point-in-time recovery, encryption at rest.
+ */
+export function clientRolesTable(scope: Construct, id: string, namePrefix: string, deletionProtection: boolean): DynamodbTable {
+  return new DynamodbTable(scope, id, {
+    name: `${namePrefix}-client-roles`,
+    billingMode: 'PAY_PER_REQUEST',
+    hashKey: 'client_id',
+    attribute: [{ name: 'client_id', type: 'S' }],
+    pointInTimeRecovery: { enabled: true },
+    serverSideEncryption: { enabled: true },
+    deletionProtectionEnabled: deletionProtection,
+  });
+}
+
 export interface CredentialVendingConfig {
+  /** Whose access tokens the Lambda verifies (`IDENTITY_PROVIDER`). @default 'cognito' */
+  readonly identityProvider?: 'cognito' | 'auth0';
   /** `<project>-<env>`: names the function, role, API and log groups; server roles the Lambda may assume are `<namePrefix>-*`. */
   readonly namePrefix: string;
   /** The client→role mapping table's name (`CLIENT_ROLES_TABLE`). */
   readonly clientRolesTableName: string;
   /** The mapping table's ARN: the only table the Lambda may read. */
   readonly clientRolesTableArn: string;
-  /** The user pool's issuer URL, `https://cognito-idp.<region>.amazonaws.com/<pool id>` (`TOKEN_ISSUER`). */
+  /** The issuer URL: the user pool's `https://cognito-idp.<region>.amazonaws.com/<pool id>`, or Auth0's `https://<tenant>/` (`TOKEN_ISSUER`). */
   readonly tokenIssuer: string;
-  /** The Cognito resource server identifier whose scopes tokens must carry (`RESOURCE_SERVER_IDENTIFIER`). */
+  /** Cognito: the resource server whose scopes tokens must carry; Auth0: the API identifier tokens' `aud` must be (`RESOURCE_SERVER_IDENTIFIER`). */
   readonly resourceServerIdentifier: string;
   /** CloudWatch Logs retention of the function's and the API's log groups. @default 30 */
   readonly logRetentionDays?: number;
@@ -76,9 +95,9 @@ const ACCESS_LOG_FORMAT = JSON.stringify({
 });
 
 /**
- * The credential-vending API of the Cognito variant: `POST /credentials` on an HTTP API, proxied
- * to a Lambda that verifies the caller's Cognito access token, looks its client up in the mapping
- * table and assumes that server's role for it.
+ * The credential-vending API (Cognito, and Auth0 with `auth0_exchange: "vending"`):
+ * `POST /credentials` on an HTTP API, proxied to a Lambda that verifies the caller's access
+ * token, looks its client up in the mapping table and assumes that server's role for it.
  */
 export class CredentialVending extends Construct {
   public readonly function: LambdaFunction;
@@ -106,6 +125,8 @@ export class CredentialVending extends Construct {
       .throwIfAny();
 
     const functionName = `${config.namePrefix}-credential-vending`;
+    const identityProvider = config.identityProvider ?? 'cognito';
+    const idpName = identityProvider === 'auth0' ? 'Auth0' : 'Cognito';
     const accountId = new DataAwsCallerIdentity(this, 'account').accountId;
     // The function's ARN from its parts: the role's trust names it, and the function needs the role.
     const functionArn = lambdaFunctionArn(new DataAwsRegion(this, 'region').region, accountId, functionName);
@@ -122,7 +143,7 @@ export class CredentialVending extends Construct {
 
     this.role = new IamRole(this, 'role', {
       name: functionName,
-      description: 'Credential-vending Lambda: assumes the server roles of this environment for verified Cognito clients',
+      description: `Credential-vending Lambda: assumes the server roles of this environment for verified ${idpName} clients`,
       assumeRolePolicy: toJson(vendingLambdaTrustPolicy({ accountId, functionArn })),
     });
     const rolePolicy = new IamRolePolicy(this, 'role-policy', {
@@ -144,7 +165,7 @@ export class CredentialVending extends Construct {
 
     this.function = new LambdaFunction(this, 'function', {
       functionName,
-      description: 'Trades a Cognito access token for short-lived credentials of the caller’s server role',
+      description: `Trades ${identityProvider === 'auth0' ? 'an' : 'a'} ${idpName} access token for short-lived credentials of the caller’s server role`,
       role: this.role.arn,
       runtime: 'nodejs22.x',
       architectures: ['arm64'],
@@ -159,6 +180,7 @@ export class CredentialVending extends Construct {
           CLIENT_ROLES_TABLE: config.clientRolesTableName,
           TOKEN_ISSUER: config.tokenIssuer,
           RESOURCE_SERVER_IDENTIFIER: config.resourceServerIdentifier,
+          IDENTITY_PROVIDER: identityProvider,
         },
       },
       loggingConfig: { logFormat: 'Text', logGroup: functionLogs.name },
@@ -181,7 +203,7 @@ export class CredentialVending extends Construct {
     this.api = new Apigatewayv2Api(this, 'api', {
       name: functionName,
       protocolType: 'HTTP',
-      description: 'POST /credentials: Cognito access token in, role credentials (credential_process format) out',
+      description: `POST /credentials: ${idpName} access token in, role credentials (credential_process format) out`,
     });
     const integration = new Apigatewayv2Integration(this, 'integration', {
       apiId: this.api.id,

@@ -1,6 +1,6 @@
 import { CognitoUserPoolClient } from '@cdktf/provider-aws/lib/cognito-user-pool-client';
-import { DynamodbTableItem } from '@cdktf/provider-aws/lib/dynamodb-table-item';
-import { Fn, TerraformIterator, TerraformLocal, type IResolvable } from 'cdktf';
+import type { DynamodbTableItem } from '@cdktf/provider-aws/lib/dynamodb-table-item';
+import { TerraformIterator, TerraformLocal, type IResolvable } from 'cdktf';
 import { tokenLifetimeRule } from '../config/rules';
 import { PERMISSION_TIERS } from '../config/types';
 import { Construct } from 'constructs';
@@ -8,8 +8,8 @@ import { SettingChecks } from './construct-validation';
 import { toJson } from './policies/document';
 import { tierScopes } from './policies/s3-access';
 import { vendingLambdaTrust } from './policies/server-trust';
-import { FOR_KEY, eachField, eachLookup, forJoinedLookup, forObject, instanceAttribute } from './hcl';
-import { checkServers, serverEntry, serverResourceName, serverRoles, serversMap, sharedConfigurationFields, type ServerAccessBaseConfig } from './server-access';
+import { FOR_KEY, eachLookup, forJoinedLookup, forObject, instanceAttribute } from './hcl';
+import { checkServers, clientRoleMappings, serverEntry, serverResourceName, serverRoles, serversMap, sharedConfigurationFields, type ServerAccessBaseConfig } from './server-access';
 
 export interface CognitoServerAccessConfig extends ServerAccessBaseConfig {
   /** The foundation's user pool the app clients belong to. */
@@ -77,23 +77,7 @@ export class CognitoServerAccess extends Construct {
     const trust = vendingLambdaTrust({ vendingRoleArn: config.vendingLambdaRoleArn, serverName: iterator.key, agentToolsRoleArn: config.agentToolsRoleArn });
     const { role } = serverRoles(this, iterator, config.namePrefix, toJson(trust), config.bucketAccount);
 
-    // DynamoDB JSON, as the vending Lambda reads it (DESIGN.md, Vending API).
-    this.mapping = new DynamodbTableItem(this, 'mapping', {
-      forEach: iterator,
-      tableName: config.clientRolesTableName,
-      hashKey: 'client_id',
-      item: Fn.jsonencode({
-        client_id: { S: instanceAttribute(this.client, 'id') },
-        role_arn: { S: instanceAttribute(role, 'arn') },
-        server_name: { S: iterator.key },
-        s3_path_prefix: { S: eachField.string(iterator, 's3_path_prefix') },
-        // The tier: the Lambda refuses tokens holding scopes beyond it.
-        s3_permissions: { S: eachField.string(iterator, 's3_permissions') },
-        enabled: { BOOL: eachField.boolean(iterator, 'enabled') },
-        max_session_duration: { N: Fn.tostring(eachField.number(iterator, 'max_session_duration')) },
-      }),
-    });
-    this.mapping.overrideLogicalId('server_mapping');
+    this.mapping = clientRoleMappings(this, iterator, config.clientRolesTableName, instanceAttribute(this.client, 'id'), role);
 
     this.serverConfigurations = TerraformIterator.fromMap(local.asAnyMap).forExpressionForMap(FOR_KEY, forObject({
       ...sharedConfigurationFields(config, 'cognito', role, this.client, 'id'),

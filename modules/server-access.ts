@@ -10,6 +10,7 @@
  * Logical ids are fixed and readable (`aws_iam_role.server["web-01"]`), so state addresses do
  * not depend on construct paths.
  */
+import { DynamodbTableItem } from '@cdktf/provider-aws/lib/dynamodb-table-item';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { Fn, TerraformIterator, TerraformLocal, type MapTerraformIterator, type TerraformResource } from 'cdktf';
@@ -159,6 +160,31 @@ export function serverRoles(scope: Construct, iterator: MapTerraformIterator, na
   });
   policy.overrideLogicalId('server_s3_access');
   return { role, policy };
+}
+
+/**
+ * Per server: the vending Lambda's mapping item, in DynamoDB JSON as the Lambda reads it
+ * (DESIGN.md, Vending API): the server's OAuth client id (`clientId`, an expression over
+ * `each.key`) → its role, name, prefix, kill switch and session limit.
+ */
+export function clientRoleMappings(scope: Construct, iterator: MapTerraformIterator, tableName: string, clientId: string, role: IamRole): DynamodbTableItem {
+  const mapping = new DynamodbTableItem(scope, 'mapping', {
+    forEach: iterator,
+    tableName,
+    hashKey: 'client_id',
+    item: Fn.jsonencode({
+      client_id: { S: clientId },
+      role_arn: { S: instanceAttribute(role, 'arn') },
+      server_name: { S: iterator.key },
+      s3_path_prefix: { S: eachField.string(iterator, 's3_path_prefix') },
+      // The tier: the Lambda refuses tokens holding scopes beyond it.
+      s3_permissions: { S: eachField.string(iterator, 's3_permissions') },
+      enabled: { BOOL: eachField.boolean(iterator, 'enabled') },
+      max_session_duration: { N: Fn.tostring(eachField.number(iterator, 'max_session_duration')) },
+    }),
+  });
+  mapping.overrideLogicalId('server_mapping');
+  return mapping;
 }
 
 /**

@@ -7,7 +7,7 @@
  * tests and `npm start`); nothing under lambda/ or client/ imports it, so it is never part of the
  * bundles in dist/ that are shipped to AWS or to hosts.
  */
-import { runSimulation, runUnsafeSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
+import { allowedContextKeysForRequest, runSimulation, runUnsafeSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
 import type { PolicyDocument } from '../modules/policies/document';
 
 export const ACCOUNT_ID = '123456789012';
@@ -87,6 +87,40 @@ const CALLER_MAY_CALL_ANY_STS_ACTION: PolicyDocument = {
 export function trustDecision(trust: PolicyDocument, request: SimulatedRequest): Promise<Decision> {
   const isFederated = /:(oidc|saml)-provider\//.test(request.principal);
   return simulate(simulation(request, isFederated ? undefined : CALLER_MAY_CALL_ANY_STS_ACTION, trust), true);
+}
+
+/** A request by a role session, decided against all of the role's identity policies and a resource policy, as IAM does. */
+export interface SessionRequest {
+  /** The session, `arn:aws:sts::<account>:assumed-role/<role>/<session>`. */
+  readonly principal: string;
+  readonly action: string;
+  readonly resource: string;
+  /** Request context; keys IAM does not define for this action and resource are dropped. */
+  readonly context: Readonly<Record<string, string>>;
+  readonly identityPolicies: readonly PolicyDocument[];
+  readonly resourcePolicy?: PolicyDocument;
+}
+
+/**
+ * The decision for a live request (the sandbox's S3 endpoint). Unlike the test helpers above, the
+ * context holds what a request carries whatever the policies use, so keys the action does not
+ * support are dropped first (as IAM would never see them) instead of failing.
+ */
+export async function sessionDecision(request: SessionRequest): Promise<Decision> {
+  const [service] = request.action.split(':');
+  const allowed = new Set((await allowedContextKeysForRequest(service!, request.action.split(':')[1]!, request.resource, false, undefined)).map((k) => k.toLowerCase()));
+  const context = Object.fromEntries(Object.entries(request.context).filter(([key]) => allowed.has(key.toLowerCase())));
+  const sim: Simulation = {
+    request: { principal: request.principal, action: request.action, resource: { resource: request.resource, accountId: ACCOUNT_ID }, contextVariables: context },
+    identityPolicies: request.identityPolicies.map((policy, i) => ({ name: `identity-${i}`, policy })),
+    serviceControlPolicies: [],
+    resourceControlPolicies: [],
+    resourcePolicy: request.resourcePolicy,
+  };
+  const response = await runSimulation(sim, {});
+  if (response.resultType === 'error') throw new Error(`IAM evaluation of ${request.action} on ${request.resource} failed: ${JSON.stringify(response.errors)}`);
+  if (response.resultType !== 'single') throw new Error(`expected a single result for ${request.resource}, got ${response.resultType}`);
+  return response.overallResult;
 }
 
 export interface CrossAccountRequest {

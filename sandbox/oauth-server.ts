@@ -19,6 +19,8 @@ export interface OAuthClient {
    * @default auth0: none; cognito: ['write', 'read']
    */
   readonly scopes?: readonly string[];
+  /** auth0 style: whether the client has a grant to the API (`auth0_client_grant`); without one Auth0 answers 403. @default true */
+  readonly granted?: boolean;
 }
 
 export interface OAuthServerOptions {
@@ -30,6 +32,8 @@ export interface OAuthServerOptions {
   readonly resourceServer?: string;
   /** Lifetime of issued access tokens. @default 3600 */
   readonly tokenLifetimeSeconds?: number;
+  /** cognito style: the user pool id, the issuer's path. @default 'eu-west-1_TestPool' */
+  readonly userPoolId?: string;
 }
 
 export interface SignOptions {
@@ -63,6 +67,8 @@ export interface OAuthServer {
   sign(claims: Record<string, unknown>, options?: SignOptions): Promise<string>;
   accessTokenClaims(clientId: string, scopes?: readonly string[]): Record<string, unknown>;
   rotateKey(options?: { dropOld?: boolean }): Promise<void>;
+  /** Replaces the registered clients (the sandbox, when servers.json changes). */
+  setClients(clients: readonly OAuthClient[]): void;
   close(): Promise<void>;
 }
 
@@ -136,7 +142,7 @@ export async function startOAuthServer(options: OAuthServerOptions): Promise<OAu
   const style = options.style;
   const resourceServer = options.resourceServer ?? 'https://s3.test';
   const lifetime = options.tokenLifetimeSeconds ?? 3600;
-  const clients = new Map(options.clients.map((c) => [c.clientId, c]));
+  let clients = new Map(options.clients.map((c) => [c.clientId, c]));
   let keys: SigningKey[] = [newSigningKey()];
   const current = (): SigningKey => keys[keys.length - 1]!;
 
@@ -148,7 +154,7 @@ export async function startOAuthServer(options: OAuthServerOptions): Promise<OAu
   const server: Server = createServer({ key: tls.key, cert: tls.cert });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const issuer = style === 'auth0' ? `${url}/` : `${url}/eu-west-1_TestPool`;
+  const issuer = style === 'auth0' ? `${url}/` : `${url}/${options.userPoolId ?? 'eu-west-1_TestPool'}`;
   const jwksUrl = style === 'auth0' ? `${url}/.well-known/jwks.json` : `${issuer}/.well-known/jwks.json`;
   const tokenUrl = style === 'auth0' ? `${url}/oauth/token` : `${url}/oauth2/token`;
   const jwksPath = new URL(jwksUrl).pathname;
@@ -207,6 +213,10 @@ export async function startOAuthServer(options: OAuthServerOptions): Promise<OAu
       };
     },
 
+    setClients(next) {
+      clients = new Map(next.map((c) => [c.clientId, c]));
+    },
+
     async rotateKey(rotateOptions = {}) {
       keys = rotateOptions.dropOld ? [newSigningKey()] : [...keys, newSigningKey()];
     },
@@ -229,6 +239,9 @@ export async function startOAuthServer(options: OAuthServerOptions): Promise<OAu
       }
       if (!params.audience || params.audience !== options.audience) {
         return sendJson(res, 403, { error: 'access_denied', error_description: `Service not enabled within domain: ${params.audience}` });
+      }
+      if (client.granted === false) {
+        return sendJson(res, 403, { error: 'access_denied', error_description: `Client is not authorized to access "${params.audience}". You need to create a "client-grant" associated to this API.` });
       }
       const claims = api.accessTokenClaims(client.clientId);
       const body: Record<string, unknown> = { access_token: await api.sign(claims), token_type: 'Bearer', expires_in: lifetime };

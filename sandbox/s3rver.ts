@@ -30,6 +30,8 @@ export interface LocalS3 {
   readonly directory: string;
   /** Access key pairs accepted besides s3rver's default S3RVER/S3RVER. */
   readonly accessKeys: { readonly accessKeyId: string; readonly secretAccessKey: string };
+  /** Makes s3rver accept another key pair (until close), e.g. each STS session the sandbox's S3 endpoint lets through. */
+  admit(accessKeyId: string, secretAccessKey: string): void;
   close(): Promise<void>;
 }
 
@@ -58,14 +60,20 @@ export async function startS3(options: LocalS3Options = {}): Promise<LocalS3> {
     ...(options.tls ? { key: localTls().key, cert: localTls().cert } : {}),
   });
   const { port } = await server.run();
+  const admitted: string[] = [];
   return {
     url: `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     bucket,
     directory,
     accessKeys,
+    admit(accessKeyId, secretAccessKey) {
+      DUMMY_ACCOUNT.createKeyPair(accessKeyId, secretAccessKey);
+      admitted.push(accessKeyId);
+    },
     async close() {
       await server.close();
       DUMMY_ACCOUNT.revokeAccessKey(accessKeys.accessKeyId);
+      for (const id of admitted) DUMMY_ACCOUNT.revokeAccessKey(id);
       rmSync(directory, { recursive: true, force: true });
     },
   };

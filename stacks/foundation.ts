@@ -13,7 +13,7 @@ import { useS3Backend, type FoundationOutput } from './backend';
 
 export interface FoundationStackProps {
   readonly config: EnvironmentConfig;
-  /** Pre-bundled vending Lambda code (Cognito only). @default bundled at synth time */
+  /** Pre-bundled vending Lambda code (Cognito, and Auth0 in vending mode). @default bundled at synth time */
   readonly vendingCodeDirectory?: string;
 }
 
@@ -92,11 +92,27 @@ export class FoundationStack extends TerraformStack {
         existingOidcProviderArn: settings.existingOidcProviderArn,
         additionalAudiences: settings.additionalOidcAudiences,
         provider: auth0,
+        vending:
+          settings.auth0Exchange === 'vending'
+            ? {
+                namePrefix: prefix,
+                deletionProtection: settings.deletionProtection,
+                logRetentionDays: settings.logRetentionDays,
+                throttlingRateLimit: settings.apiThrottlingRateLimit,
+                throttlingBurstLimit: settings.apiThrottlingBurstLimit,
+                codeDirectory: props.vendingCodeDirectory,
+              }
+            : undefined,
       });
-      output('oidc_provider_arn', idp.oidcProviderArn, 'IAM OIDC provider the server roles trust');
-      output('oidc_provider_url', idp.oidcProviderUrl, 'OIDC provider URL without https://, with trailing slash (IAM condition key prefix)');
       output('audience', idp.audience, 'Auth0 API identifier: the aud of server tokens');
       output('auth0_api_id', idp.resourceServer.id, 'Auth0 resource server id');
+      if (idp.vending && idp.clientRolesTable) {
+        output('credential_vending_api_url', idp.vending.credentialsUrl, 'Full URL of POST /credentials');
+        output('credential_vending_lambda_role_arn', idp.vending.role.arn, 'Role the server roles trust for sts:AssumeRole');
+        output('client_roles_table_name', idp.clientRolesTable.name, 'DynamoDB client_id -> role mapping table');
+      } else {
+        output('oidc_provider_url', idp.oidcProviderUrl, 'OIDC provider URL without https://, with trailing slash (IAM condition key prefix)');
+      }
     } else {
       const idp = new CognitoFoundation(this, 'cognito-foundation', {
         namePrefix: prefix,

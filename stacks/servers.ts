@@ -43,13 +43,32 @@ export class ServersStack extends TerraformStack {
     if (settings.identityProvider === 'auth0') {
       // No arguments: the provider reads AUTH0_DOMAIN / AUTH0_CLIENT_ID / AUTH0_CLIENT_SECRET at plan time.
       new Auth0Provider(this, 'auth0');
-      access = new Auth0ServerAccess(this, 'server-access', {
+      const vending = settings.auth0Exchange === 'vending';
+      const auth0 = new Auth0ServerAccess(this, 'server-access', {
         ...base,
         auth0Domain: settings.auth0Domain,
-        oidcProviderArn: output('oidc_provider_arn'),
-        oidcProviderUrl: output('oidc_provider_url'),
         audience: output('audience'),
+        ...(vending
+          ? {
+              vending: {
+                vendingLambdaRoleArn: output('credential_vending_lambda_role_arn'),
+                clientRolesTableName: output('client_roles_table_name'),
+                credentialVendingUrl: output('credential_vending_api_url'),
+              },
+            }
+          : {
+              oidcProviderUrl: output('oidc_provider_url'),
+              existingOidcProviderArn: settings.existingOidcProviderArn,
+              additionalAudiences: settings.additionalOidcAudiences,
+            }),
       });
+      if (auth0.oidcProviderArn !== undefined) {
+        new TerraformOutput(this, 'oidc_provider_arn', {
+          value: auth0.oidcProviderArn,
+          description: 'IAM OIDC provider the server roles trust (client ID list: the API identifier and every enabled server client)',
+        });
+      }
+      access = auth0;
     } else {
       access = new CognitoServerAccess(this, 'server-access', {
         ...base,

@@ -17,8 +17,12 @@ export const tokenDaemon: Command = {
   },
   async run({ env, options, warn, signal }) {
     const provider = new OidcCredentialProvider(loadProviderConfig(env), { warn });
-    if (provider.config.idpType !== 'auth0') {
-      throw new UsageError('token-daemon needs OIDC_IDP_TYPE=auth0: Cognito tokens have no audience STS accepts; use get-credentials');
+    if (provider.config.exchange !== 'sts') {
+      throw new UsageError(
+        provider.config.idpType === 'auth0'
+          ? 'token-daemon needs OIDC_ROLE_ARN (auth0_exchange "direct"): with CREDENTIAL_VENDING_URL the role trusts only the vending API; use get-credentials'
+          : 'token-daemon needs OIDC_IDP_TYPE=auth0: Cognito tokens have no audience STS accepts; use get-credentials',
+      );
     }
     const file = (options['token-file'] as string | undefined) ?? env.AWS_WEB_IDENTITY_TOKEN_FILE;
     if (!file) throw new UsageError('token-daemon needs --token-file (or AWS_WEB_IDENTITY_TOKEN_FILE)');

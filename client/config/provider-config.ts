@@ -23,9 +23,10 @@ interface CommonProviderConfig {
   readonly httpTimeoutSeconds: number;
 }
 
-/** Auth0: the token is traded with STS `AssumeRoleWithWebIdentity` from this host. */
-export interface Auth0ProviderConfig extends CommonProviderConfig {
+/** Auth0, direct exchange: the token is traded with STS `AssumeRoleWithWebIdentity` from this host. */
+export interface Auth0DirectProviderConfig extends CommonProviderConfig {
   readonly idpType: 'auth0';
+  readonly exchange: 'sts';
   /** The API identifier asked for with `audience`. */
   readonly audience: string;
   /** The role assumed with `AssumeRoleWithWebIdentity`. */
@@ -34,16 +35,30 @@ export interface Auth0ProviderConfig extends CommonProviderConfig {
   readonly region: string;
 }
 
-/** Cognito: the token is traded at the vending API, which assumes the role; no STS call here. */
-export interface CognitoProviderConfig extends CommonProviderConfig {
-  readonly idpType: 'cognito';
+/** The token is traded at the vending API, which assumes the role; no STS call here. */
+interface VendingExchange {
+  readonly exchange: 'vending';
   /** The full URL of the vending API's `POST /credentials`. */
   readonly vendingUrl: string;
   /** Unused by the provider itself (the vending API calls STS); kept for the SDKs that read it. */
   readonly region?: string;
 }
 
-/** Everything `oidc-credential-provider` needs, validated: one shape per identity provider. */
+/** Auth0 with `auth0_exchange: "vending"` (CREDENTIAL_VENDING_URL set, no OIDC_ROLE_ARN). */
+export interface Auth0VendingProviderConfig extends CommonProviderConfig, VendingExchange {
+  readonly idpType: 'auth0';
+  /** The API identifier asked for with `audience`. */
+  readonly audience: string;
+}
+
+export type Auth0ProviderConfig = Auth0DirectProviderConfig | Auth0VendingProviderConfig;
+
+/** Cognito: always through the vending API. */
+export interface CognitoProviderConfig extends CommonProviderConfig, VendingExchange {
+  readonly idpType: 'cognito';
+}
+
+/** Everything `oidc-credential-provider` needs, validated: one shape per identity provider and exchange. */
 export type ProviderConfig = Auth0ProviderConfig | CognitoProviderConfig;
 
 function readSecret(env: Environment, problems: Problems): string {
@@ -154,11 +169,17 @@ export function loadProviderConfig(env: Environment): ProviderConfig {
     audience = env.OIDC_AUDIENCE?.trim() || undefined;
     if (!audience) problems.add('OIDC_AUDIENCE', 'is required when OIDC_IDP_TYPE=auth0 (the API identifier)');
     roleArn = env.OIDC_ROLE_ARN?.trim() || undefined;
-    if (!roleArn) problems.add('OIDC_ROLE_ARN', 'is required when OIDC_IDP_TYPE=auth0');
-    else if (!ROLE_ARN.test(roleArn)) {
-      problems.add('OIDC_ROLE_ARN', `must be an IAM role ARN like arn:aws:iam::123456789012:role/name (got "${roleArn}")`);
+    if (env.CREDENTIAL_VENDING_URL?.trim()) {
+      // auth0_exchange "vending": the vending API assumes the role.
+      vendingUrl = readUrl(env, 'CREDENTIAL_VENDING_URL', problems);
+      if (roleArn) problems.add('OIDC_ROLE_ARN', 'and CREDENTIAL_VENDING_URL are both set: set OIDC_ROLE_ARN for auth0_exchange "direct", CREDENTIAL_VENDING_URL for "vending"');
+    } else {
+      if (!roleArn) problems.add('OIDC_ROLE_ARN', 'is required when OIDC_IDP_TYPE=auth0 (or CREDENTIAL_VENDING_URL, for auth0_exchange "vending")');
+      else if (!ROLE_ARN.test(roleArn)) {
+        problems.add('OIDC_ROLE_ARN', `must be an IAM role ARN like arn:aws:iam::123456789012:role/name (got "${roleArn}")`);
+      }
+      if (!region) problems.add('AWS_REGION', 'is required when OIDC_IDP_TYPE=auth0 (the region of STS)');
     }
-    if (!region) problems.add('AWS_REGION', 'is required when OIDC_IDP_TYPE=auth0 (the region of STS)');
   } else if (idpRaw === 'cognito') {
     vendingUrl = readUrl(env, 'CREDENTIAL_VENDING_URL', problems);
   }
@@ -185,7 +206,10 @@ export function loadProviderConfig(env: Environment): ProviderConfig {
     sessionDurationSeconds,
     httpTimeoutSeconds,
   };
-  return idpRaw === 'auth0'
-    ? { idpType: 'auth0', ...common, audience: audience!, roleArn: roleArn!, region: region! }
-    : { idpType: 'cognito', ...common, vendingUrl: vendingUrl!, region };
+  if (idpRaw === 'auth0') {
+    return vendingUrl !== undefined
+      ? { idpType: 'auth0', exchange: 'vending', ...common, audience: audience!, vendingUrl, region }
+      : { idpType: 'auth0', exchange: 'sts', ...common, audience: audience!, roleArn: roleArn!, region: region! };
+  }
+  return { idpType: 'cognito', exchange: 'vending', ...common, vendingUrl: vendingUrl!, region };
 }

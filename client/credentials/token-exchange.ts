@@ -1,11 +1,11 @@
-import type { Auth0ProviderConfig, CognitoProviderConfig, ProviderConfig } from '../config/provider-config';
+import type { Auth0DirectProviderConfig, Auth0VendingProviderConfig, CognitoProviderConfig, ProviderConfig } from '../config/provider-config';
 import { CredentialError, firstLine } from '../errors';
 import { describeErrorBody, httpRequest, parseJson } from './http-request';
 import { fromCredentialProcessJson, type AwsCredentials } from './aws-credentials';
 
-/** Trades an access token for AWS credentials: STS for Auth0, the vending API for Cognito. */
+/** Trades an access token for AWS credentials: STS for Auth0 (direct), the vending API for Cognito and Auth0 in vending mode. */
 export function exchangeToken(config: ProviderConfig, accessToken: string): Promise<AwsCredentials> {
-  return config.idpType === 'auth0' ? assumeRoleWithWebIdentity(config, accessToken) : callVendingApi(config, accessToken);
+  return config.exchange === 'sts' ? assumeRoleWithWebIdentity(config, accessToken) : callVendingApi(config, accessToken);
 }
 
 /** STS errors that mean "this token will never work", so a fresh token is worth one retry. */
@@ -18,7 +18,7 @@ export function roleSessionName(clientId: string): string {
   return `oidc-s3-${clientId}`.replace(/[^\w+=,.@-]/g, '-').slice(0, 64);
 }
 
-async function assumeRoleWithWebIdentity(config: Auth0ProviderConfig, accessToken: string): Promise<AwsCredentials> {
+async function assumeRoleWithWebIdentity(config: Auth0DirectProviderConfig, accessToken: string): Promise<AwsCredentials> {
   return (await webIdentityExchange(config, accessToken)).credentials;
 }
 
@@ -35,7 +35,7 @@ export interface WebIdentityExchange {
  * STS `AssumeRoleWithWebIdentity` with the host's token.
  * @throws CredentialError CREDENTIALS_REJECTED (`<Code>: <message>` of STS) or CREDENTIALS_UNAVAILABLE
  */
-export async function webIdentityExchange(config: Auth0ProviderConfig, accessToken: string): Promise<WebIdentityExchange> {
+export async function webIdentityExchange(config: Auth0DirectProviderConfig, accessToken: string): Promise<WebIdentityExchange> {
   // Loaded on first use: a get-credentials answered from the cache never pays for the SDK.
   const { AssumeRoleWithWebIdentityCommand, STSClient } = await import('@aws-sdk/client-sts');
   // The SDK itself reads AWS_ENDPOINT_URL_STS (and the config file's endpoint_url), so a local
@@ -88,7 +88,7 @@ function stsFailure(error: unknown, roleArn: string): CredentialError {
   );
 }
 
-async function callVendingApi(config: CognitoProviderConfig, accessToken: string): Promise<AwsCredentials> {
+async function callVendingApi(config: CognitoProviderConfig | Auth0VendingProviderConfig, accessToken: string): Promise<AwsCredentials> {
   const url = config.vendingUrl;
   const headers: Record<string, string> = { authorization: `Bearer ${accessToken}`, accept: 'application/json' };
   let body: string | undefined;

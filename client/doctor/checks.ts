@@ -75,7 +75,9 @@ function settingsStep(env: Environment): string {
     // The secret file is the next step's business: validate everything else first.
     const config = loadProviderConfig({ ...env, OIDC_CLIENT_SECRET_FILE: undefined, OIDC_CLIENT_SECRET: env.OIDC_CLIENT_SECRET || 'checked-in-the-next-step' });
     return config.idpType === 'auth0'
-      ? `auth0: client ${config.clientId}, audience ${config.audience}, role ${config.roleArn}, region ${config.region}`
+      ? config.exchange === 'sts'
+        ? `auth0: client ${config.clientId}, audience ${config.audience}, role ${config.roleArn}, region ${config.region}`
+        : `auth0 (vending exchange): client ${config.clientId}, audience ${config.audience}, vending API ${config.vendingUrl}`
       : `cognito: client ${config.clientId}, vending API ${config.vendingUrl}${config.scopes.length ? `, scopes ${config.scopes.join(' ')}` : ''}`;
   } catch (error) {
     return fail(
@@ -274,7 +276,8 @@ interface ExchangeOutcome {
 }
 
 async function exchangeStep(config: ProviderConfig, token: string, claims: TokenClaims): Promise<ExchangeOutcome> {
-  if (config.idpType === 'cognito') {
+  // Cognito, and Auth0 with auth0_exchange "vending": the vending API does the exchange.
+  if (config.exchange === 'vending') {
     try {
       const credentials = await exchangeToken(config, token);
       return { detail: `the vending API returned credentials valid until ${credentials.expiration.toISOString()}`, credentials };

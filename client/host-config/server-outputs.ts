@@ -14,7 +14,7 @@ export interface ServerConfiguration {
   readonly token_endpoint: string;
   /** auth0 */
   readonly audience?: string;
-  /** cognito */
+  /** cognito, and auth0 with auth0_exchange "vending" */
   readonly credential_vending_url?: string;
   /** cognito: space-separated full scope names */
   readonly scopes?: string;
@@ -92,7 +92,10 @@ export function renderEnvFile(server: string, configuration: ServerConfiguration
     ['OIDC_CLIENT_SECRET_FILE', secretFileOnHost],
   ];
   if (c.identity_provider === 'auth0') {
-    lines.push(['OIDC_AUDIENCE', c.audience ?? ''], ['OIDC_ROLE_ARN', c.role_arn]);
+    lines.push(['OIDC_AUDIENCE', c.audience ?? '']);
+    // auth0_exchange "vending": the vending API assumes the role; "direct": the host does, with STS.
+    if (c.credential_vending_url) lines.push(['CREDENTIAL_VENDING_URL', c.credential_vending_url]);
+    else lines.push(['OIDC_ROLE_ARN', c.role_arn]);
   } else {
     lines.push(['CREDENTIAL_VENDING_URL', c.credential_vending_url ?? '']);
     if (c.scopes) lines.push(['OIDC_SCOPES', c.scopes]);

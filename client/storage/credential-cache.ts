@@ -24,7 +24,7 @@ export function cacheKey(config: ProviderConfig): string {
     config.clientId,
     config.idpType === 'auth0' ? config.audience : '',
     [...config.scopes].sort().join(' '),
-    config.idpType === 'auth0' ? config.roleArn : config.vendingUrl,
+    config.exchange === 'sts' ? config.roleArn : config.vendingUrl,
     config.sessionDurationSeconds ?? '',
   ];
   const digest = createHash('sha256').update(JSON.stringify(identity)).digest('hex').slice(0, 32);

@@ -53,3 +53,11 @@ export const TAG_VALUE_MAX_LENGTH = 256;
 
 /** The S3 key prefix a server may use: our own bound, well under S3's 1,024-byte key limit. */
 export const PREFIX_LENGTH = { min: 2, max: 512 } as const;
+
+/**
+ * Client IDs (audiences) one IAM OIDC provider holds: 100, not adjustable. Source: IAM and STS
+ * quotas, "Client IDs per OpenID Connect provider". Auth0's direct exchange lists the API
+ * identifier and every enabled server's client id, so it allows 99 enabled servers.
+ */
+export const MAX_CLIENT_IDS_PER_OIDC_PROVIDER = 100;
+export const MAX_DIRECT_EXCHANGE_SERVERS = MAX_CLIENT_IDS_PER_OIDC_PROVIDER - 1;

@@ -4,7 +4,7 @@
  * server-access constructs both call these.
  */
 import { PERMISSION_TIERS, type PermissionTier } from '../types';
-import { MAX_ROLE_NAME_LENGTH, PREFIX_LENGTH } from './limits';
+import { MAX_CLIENT_IDS_PER_OIDC_PROVIDER, MAX_DIRECT_EXCHANGE_SERVERS, MAX_ROLE_NAME_LENGTH, PREFIX_LENGTH } from './limits';
 import { PREFIX_CHARACTERS, SERVER_NAME } from './patterns';
 import type { Rule } from './values';
 
@@ -78,3 +78,12 @@ export function nestedPrefixes(entries: readonly NamedPrefix[]): { inner: NamedP
   }
   return found;
 }
+
+/**
+ * Auth0's direct exchange: how many servers may be enabled (see MAX_DIRECT_EXCHANGE_SERVERS).
+ * The phrase names the limit, its reason and the other exchange.
+ */
+export const directExchangeServersRule: Rule<number> = (enabledServers) =>
+  enabledServers <= MAX_DIRECT_EXCHANGE_SERVERS
+    ? undefined
+    : `enables ${enabledServers} servers, but auth0_exchange "direct" allows at most ${MAX_DIRECT_EXCHANGE_SERVERS}: the IAM OIDC provider's client ID list holds at most ${MAX_CLIENT_IDS_PER_OIDC_PROVIDER} entries (the API identifier and one per enabled server); set "auth0_exchange": "vending" in foundation.json (the vending API: no client ID list, no server limit), or disable servers`;

@@ -1,13 +1,16 @@
 // The function's settings, read from the environment once per container (at module init).
+import type { TokenDialect } from './token-verifier';
 
 export interface VendingConfig {
   /** DynamoDB table mapping client_id to role (CLIENT_ROLES_TABLE). */
   readonly clientRolesTable: string;
-  /** The user pool's issuer URL, compared verbatim with `iss` (TOKEN_ISSUER). */
+  /** Whose tokens are verified (IDENTITY_PROVIDER: `cognito` or `auth0`). @default 'cognito' */
+  readonly identityProvider: TokenDialect;
+  /** The issuer URL (the user pool's, or `https://<tenant>/`), compared verbatim with `iss` (TOKEN_ISSUER). */
   readonly tokenIssuer: string;
   /** `<TOKEN_ISSUER>/.well-known/jwks.json`. */
   readonly jwksUrl: string;
-  /** Scopes of this resource server are `<identifier>/<name>` (RESOURCE_SERVER_IDENTIFIER). */
+  /** Cognito: scopes of this resource server are `<identifier>/<name>`; Auth0: the API identifier, the tokens' `aud` (RESOURCE_SERVER_IDENTIFIER). */
   readonly resourceServerIdentifier: string;
   /** AWS_REGION, set by the Lambda runtime. */
   readonly region: string;
@@ -32,6 +35,10 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): V
   const tokenIssuer = required('TOKEN_ISSUER');
   const resourceServerIdentifier = required('RESOURCE_SERVER_IDENTIFIER');
   const region = required('AWS_REGION');
+  const identityProvider = env.IDENTITY_PROVIDER?.trim() || 'cognito';
+  if (identityProvider !== 'cognito' && identityProvider !== 'auth0') {
+    problems.push(`IDENTITY_PROVIDER must be "cognito" or "auth0", got ${JSON.stringify(identityProvider)}`);
+  }
   if (tokenIssuer && !/^https:\/\/[^\s/?#]+(\/[^\s?#]*)?$/.test(tokenIssuer)) {
     problems.push(`TOKEN_ISSUER must be an https URL without query or fragment, got ${JSON.stringify(tokenIssuer)}`);
   }
@@ -40,10 +47,12 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): V
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return {
+    identityProvider: identityProvider as TokenDialect,
     clientRolesTable,
     tokenIssuer,
     jwksUrl: `${tokenIssuer.replace(/\/+$/, '')}/.well-known/jwks.json`,
-    resourceServerIdentifier: resourceServerIdentifier.replace(/\/+$/, ''),
+    // Cognito scopes are `<identifier>/<name>`, so a trailing slash is dropped; an Auth0 `aud` is compared as is.
+    resourceServerIdentifier: identityProvider === 'auth0' ? resourceServerIdentifier : resourceServerIdentifier.replace(/\/+$/, ''),
     region,
   };
 }

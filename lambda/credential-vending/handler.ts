@@ -1,4 +1,4 @@
-// POST /credentials (HTTP API, payload format 2.0): a Cognito access token in, the client's role
+// POST /credentials (HTTP API, payload format 2.0): a Cognito or Auth0 access token in, the client's role
 // credentials out, in the credential_process format. Checks run cheapest-first where that leaks
 // nothing: route, header size, token (signature and claims), body, mapping, then STS.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -30,7 +30,7 @@ function createService(config: VendingConfig): Service {
   const keys = new JwksCache({ url: config.jwksUrl });
   return {
     resourceServer: config.resourceServerIdentifier,
-    verifier: new TokenVerifier({ issuer: config.tokenIssuer, resourceServer: config.resourceServerIdentifier, keys }),
+    verifier: new TokenVerifier({ issuer: config.tokenIssuer, resourceServer: config.resourceServerIdentifier, dialect: config.identityProvider, keys }),
     mappings: new RoleMappingStore(dynamo, config.clientRolesTable),
     assumer: new RoleAssumer(sts),
   };

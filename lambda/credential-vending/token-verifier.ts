@@ -1,18 +1,32 @@
-// Verifies Cognito access tokens. Every check is explicit: no library default is relied on to
-// reject anything. Messages go to the caller, so they name the failed rule, never a claim value.
+// Verifies client-credentials access tokens of Cognito or Auth0. Every check is explicit: no
+// library default is relied on to reject anything. Messages go to the caller, so they name the
+// failed rule, never a claim value.
 import { decodeProtectedHeader, errors, jwtVerify, type JWTPayload } from 'jose';
 import { AuthenticationError, AuthorizationError, UpstreamError } from './errors';
 import { JwksUnavailableError, UnknownKeyError, type JwksCache } from './jwks-cache';
 
+/** Which identity provider's access tokens, and so which claims name the client. */
+export type TokenDialect = 'cognito' | 'auth0';
+
 export interface TokenVerifierOptions {
   /** Compared verbatim with `iss`. */
   readonly issuer: string;
-  /** A token needs at least one scope `<resourceServer>/<name>`. */
+  /**
+   * The resource server (API) identifier. Cognito: a token needs at least one scope
+   * `<resourceServer>/<name>`. Auth0: the token's `aud` must be (or contain) it.
+   */
   readonly resourceServer: string;
+  /**
+   * Cognito: `token_use` = access, the client in `client_id`, scopes of the resource server.
+   * Auth0: `gty` = client-credentials, the client in `sub` = `<client_id>@clients` (and `azp`,
+   * when present, the same client), `aud` = the API identifier; Auth0 grants carry no scopes here.
+   * @default 'cognito'
+   */
+  readonly dialect?: TokenDialect;
   readonly keys: JwksCache;
   /** Leeway for exp, nbf and iat. @default 30 */
   readonly clockToleranceSeconds?: number;
-  /** Cognito access tokens live at most one day; an older `iat` is refused. @default 86400 */
+  /** Cognito access tokens live at most one day; an older `iat` is refused. @default 86400 (Cognito), 2592000 (Auth0's longest token_lifetime) */
   readonly maxTokenAgeSeconds?: number;
 }
 
@@ -24,14 +38,19 @@ export interface VerifiedToken {
 
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 const CLIENT_ID = /^[\w+]{1,128}$/;
+/** Auth0 client-credentials subjects: `<client_id>@clients`. */
+const AUTH0_CLIENT_SUBJECT = /^([\w+]{1,128})@clients$/;
+const AUTH0_MAX_TOKEN_LIFETIME = 2_592_000;
 
 export class TokenVerifier {
   private readonly tolerance: number;
   private readonly maxTokenAge: number;
+  private readonly dialect: TokenDialect;
 
   constructor(private readonly options: TokenVerifierOptions) {
+    this.dialect = options.dialect ?? 'cognito';
     this.tolerance = options.clockToleranceSeconds ?? 30;
-    this.maxTokenAge = options.maxTokenAgeSeconds ?? 86_400;
+    this.maxTokenAge = options.maxTokenAgeSeconds ?? (this.dialect === 'auth0' ? AUTH0_MAX_TOKEN_LIFETIME : 86_400);
   }
 
   async verify(token: string): Promise<VerifiedToken> {
@@ -51,14 +70,18 @@ export class TokenVerifier {
       ({ payload } = await jwtVerify(token, () => this.options.keys.getKey(kid), {
         algorithms: ['RS256'],
         issuer: this.options.issuer,
-        requiredClaims: ['exp', 'iat', 'client_id', 'token_use'],
+        requiredClaims: this.dialect === 'auth0' ? ['exp', 'iat', 'sub', 'aud', 'gty'] : ['exp', 'iat', 'client_id', 'token_use'],
+        ...(this.dialect === 'auth0' ? { audience: this.options.resourceServer } : {}),
         clockTolerance: this.tolerance,
         maxTokenAge: this.maxTokenAge,
       }));
     } catch (err) {
-      throw translate(err);
+      throw translate(err, this.dialect);
     }
+    return this.dialect === 'auth0' ? auth0Client(payload) : this.cognitoClient(payload);
+  }
 
+  private cognitoClient(payload: JWTPayload): VerifiedToken {
     if (payload.token_use !== 'access') throw invalid('the token is not an access token');
     const clientId = payload.client_id;
     if (typeof clientId !== 'string' || !CLIENT_ID.test(clientId)) throw invalid('the token client_id is not a valid client id');
@@ -74,11 +97,21 @@ export class TokenVerifier {
   }
 }
 
+/** Auth0: the client is the subject of a client-credentials token. */
+function auth0Client(payload: JWTPayload): VerifiedToken {
+  if (payload.gty !== 'client-credentials') throw invalid('the token is not a client-credentials token (gty)');
+  const match = typeof payload.sub === 'string' ? AUTH0_CLIENT_SUBJECT.exec(payload.sub) : null;
+  if (!match) throw invalid('the token subject is not a client (<client_id>@clients)');
+  const clientId = match[1]!;
+  if (payload.azp !== undefined && payload.azp !== clientId) throw invalid('the token azp names another client than its subject');
+  return { clientId, scopes: [] };
+}
+
 function invalid(message: string, detail?: string): AuthenticationError {
   return new AuthenticationError('invalid_token', message, detail);
 }
 
-function translate(err: unknown): Error {
+function translate(err: unknown, dialect: TokenDialect): Error {
   if (err instanceof JwksUnavailableError) {
     return new UpstreamError(503, 'jwks_unavailable', 'the signing keys cannot be fetched right now; retry later', err.reason);
   }
@@ -90,7 +123,8 @@ function translate(err: unknown): Error {
   }
   if (err instanceof errors.JWTClaimValidationFailed) {
     if (err.claim === 'nbf') return new AuthenticationError('token_not_yet_valid', 'the token is not valid yet (nbf)', err.message);
-    if (err.claim === 'iss') return invalid('the token was not issued by this user pool');
+    if (err.claim === 'iss') return invalid(dialect === 'auth0' ? 'the token was not issued by this tenant' : 'the token was not issued by this user pool');
+    if (err.claim === 'aud' && err.reason === 'check_failed') return invalid('the token is not for this API (aud)');
     if (err.claim === 'iat' && err.reason === 'check_failed') return invalid('the token iat is in the future', err.message);
     if (err.reason === 'missing') return invalid(`the token has no ${err.claim} claim`, err.message);
     return invalid(`the token ${err.claim} claim is not valid`, err.message);

@@ -16,9 +16,16 @@ export interface Auth0WebIdentityTrustInput {
 }
 
 /**
- * Auth0: only `sts:AssumeRoleWithWebIdentity`, only from the foundation's OIDC provider, only
- * with a token for the audience whose subject is this server's client. Without the `sub`
- * condition every client granted the audience could assume every server's role.
+ * Auth0: only `sts:AssumeRoleWithWebIdentity`, only from the OIDC provider, only with a token
+ * whose subject is this server's client. Without the `sub` condition every client granted the
+ * audience could assume every server's role.
+ *
+ * Which claim STS puts in `<provider>:aud` for a token that carries `azp` is not documented for
+ * custom providers (see docs/IMPLEMENTATION.md, "Auth0 exchange"): the token's `aud` (the API
+ * identifier) or its `azp` (the client's own id). `:aud` accepts either, so the trust holds under
+ * both readings; `sub` still pins the one client. Under the `azp` reading STS sets `:oaud` to the
+ * token's `aud` (documented for Google), which must then be the API identifier; under the `aud`
+ * reading the key is absent and `…IfExists` lets it pass.
  */
 export function auth0WebIdentityTrust(input: Auth0WebIdentityTrustInput): PolicyDocument {
   return policyDocument([
@@ -29,8 +36,11 @@ export function auth0WebIdentityTrust(input: Auth0WebIdentityTrustInput): Policy
       Action: 'sts:AssumeRoleWithWebIdentity',
       Condition: {
         StringEquals: {
-          [`${input.oidcProviderUrl}:aud`]: input.audience,
           [`${input.oidcProviderUrl}:sub`]: `${input.clientId}@clients`,
+          [`${input.oidcProviderUrl}:aud`]: [input.audience, input.clientId],
+        },
+        StringEqualsIfExists: {
+          [`${input.oidcProviderUrl}:oaud`]: input.audience,
         },
       },
     },

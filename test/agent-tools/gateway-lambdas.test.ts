@@ -10,6 +10,7 @@ import { createClientRolesTable, startDynalite, type LocalDynamo } from '../../s
 import { startOAuthServer, type OAuthServer } from '../../sandbox/oauth-server';
 import { startS3, type LocalS3 } from '../../sandbox/s3rver';
 import { startStsStub, type StsStub } from '../../sandbox/sts';
+import { auth0StsModel } from '../client/harness';
 import { captureLogs } from '../lambda/harness';
 import { loadGatewayHandlers, putAgentToolsItem, startRecordingProxy, throughGateway, type RecordingProxy, type ToolsHandler, type InterceptorHandler } from './gateway-harness';
 
@@ -55,7 +56,7 @@ beforeAll(async () => {
   ]);
   sts = await startStsStub({
     credentials: (arn) => keysOf(arn),
-    webIdentity: { jwksUrl: auth0.jwksUrl, issuer: auth0.issuer, audience: AUDIENCE, roles: { [roleArn('a0-web-01')]: 'a0Full01@clients', [roleArn('a0-web-03')]: 'a0Rw03@clients' } },
+    iam: auth0StsModel({ idp: auth0, audience: AUDIENCE, servers: [{ clientId: 'a0Full01', roleArn: roleArn('a0-web-01') }, { clientId: 'a0Rw03', roleArn: roleArn('a0-web-03') }] }),
   });
   for (const server of ['web-01', 'web-02', 'web-04', 'a0-web-01', 'a0-web-03']) {
     const keys = keysOf(roleArn(server));

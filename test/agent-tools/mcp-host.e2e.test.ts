@@ -11,7 +11,7 @@ import { TOOL_DEFINITIONS } from '../../lambda/agent-tools/tool-schemas';
 import { startOAuthServer, type OAuthServer } from '../../sandbox/oauth-server';
 import { startS3, type LocalS3 } from '../../sandbox/s3rver';
 import { startStsStub, type StsStub } from '../../sandbox/sts';
-import { auth0HostSettings, cleanEnv, run, TestHost } from '../client/harness';
+import { auth0HostSettings, auth0StsModel, cleanEnv, run, TestHost } from '../client/harness';
 import { startMcp, type McpSession } from './mcp-client';
 
 const AUDIENCE = 'https://s3-uploader.mcp.example';
@@ -46,7 +46,7 @@ beforeAll(async () => {
   ]);
   sts = await startStsStub({
     credentials: s3.accessKeys,
-    webIdentity: { jwksUrl: idp.jwksUrl, issuer: idp.issuer, audience: AUDIENCE, roles: { [ROLE_ARN]: `${CLIENT_ID}@clients` } },
+    iam: auth0StsModel({ idp, audience: AUDIENCE, servers: [{ clientId: CLIENT_ID, roleArn: ROLE_ARN }] }),
   });
   // An S3 endpoint that refuses everything as S3 does when IAM says no.
   denying = createServer((req, res) => {

@@ -47,9 +47,23 @@ function configError(env: Record<string, string | undefined>): ConfigError {
 }
 
 describe('provider configuration', () => {
+  test('auth0 with CREDENTIAL_VENDING_URL (auth0_exchange "vending"): the vending API, no role, no region needed', () => {
+    const { OIDC_ROLE_ARN: _role, AWS_REGION: _region, ...rest } = AUTH0;
+    const env = { ...rest, CREDENTIAL_VENDING_URL: 'https://vend.example/credentials' };
+    expect(loadProviderConfig(env)).toMatchObject({ idpType: 'auth0', exchange: 'vending', audience: AUTH0.OIDC_AUDIENCE, vendingUrl: 'https://vend.example/credentials' });
+    expect(loadProviderConfig(env)).not.toHaveProperty('roleArn');
+    expect(() => loadProviderConfig({ ...AUTH0, CREDENTIAL_VENDING_URL: 'https://vend.example/credentials' })).toThrow(
+      expect.objectContaining({
+        code: 'CONFIG_INVALID',
+        message: expect.stringContaining('OIDC_ROLE_ARN and CREDENTIAL_VENDING_URL are both set: set OIDC_ROLE_ARN for auth0_exchange "direct", CREDENTIAL_VENDING_URL for "vending"'),
+      }),
+    );
+  });
+
   test('auth0 defaults: cache under ~/.cache, margin 960 s (beyond botocore\'s 15-minute window), timeout 10 s', () => {
     expect(loadProviderConfig(AUTH0)).toEqual({
       idpType: 'auth0',
+      exchange: 'sts',
       tokenUrl: AUTH0.OIDC_TOKEN_URL,
       clientId: 'abc123',
       clientSecret: 's3cr3t',

@@ -7,6 +7,9 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bundleClient } from '../../modules/bundle';
+import { auth0WebIdentityTrust } from '../../modules/policies/server-trust';
+import type { OAuthServer } from '../../sandbox/oauth-server';
+import { staticIam, type IamModel } from '../../sandbox/sts';
 
 export interface Bundles {
   readonly provider: string;
@@ -182,6 +185,31 @@ export class TestHost {
     removeDir(this.home);
     removeDir(this.bundles.dir);
   }
+}
+
+export interface Auth0StsModelInput {
+  readonly idp: Pick<OAuthServer, 'issuer' | 'jwksUrl'>;
+  readonly audience: string;
+  /** Each server's Auth0 client and role (MaxSessionDuration 3600 unless given). */
+  readonly servers: ReadonlyArray<{ readonly clientId: string; readonly roleArn: string; readonly maxSessionDuration?: number }>;
+}
+
+/**
+ * The IAM side of Auth0 servers in direct mode, for the STS stand-in: the OIDC provider (client ID
+ * list = the API identifier and the servers' client ids) and one role per server trusting it with
+ * the policy the servers stack deploys.
+ */
+export function auth0StsModel(input: Auth0StsModelInput): IamModel {
+  const conditionKeyPrefix = input.idp.issuer.replace(/^https:\/\//, '');
+  const providerArn = `arn:aws:iam::123456789012:oidc-provider/${conditionKeyPrefix}`;
+  return staticIam({
+    providers: [{ arn: providerArn, issuer: input.idp.issuer, conditionKeyPrefix, clientIds: [input.audience, ...input.servers.map((s) => s.clientId)], jwksUrl: input.idp.jwksUrl }],
+    roles: input.servers.map((server) => ({
+      arn: server.roleArn,
+      maxSessionDuration: server.maxSessionDuration ?? 3600,
+      trustPolicy: auth0WebIdentityTrust({ oidcProviderArn: providerArn, oidcProviderUrl: conditionKeyPrefix, audience: input.audience, clientId: server.clientId }),
+    })),
+  });
 }
 
 export interface Auth0HostSettingsInput {

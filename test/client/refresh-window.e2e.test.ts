@@ -9,7 +9,7 @@ import { CredentialCache, cacheKey } from '../../client/storage/credential-cache
 import { startOAuthServer, type OAuthServer } from '../../sandbox/oauth-server';
 import { startS3, type LocalS3 } from '../../sandbox/s3rver';
 import { startStsStub, type StsStub } from '../../sandbox/sts';
-import { auth0HostSettings, cleanEnv, run, TestHost } from './harness';
+import { auth0HostSettings, auth0StsModel, cleanEnv, run, TestHost } from './harness';
 
 const AUDIENCE = 'https://s3-uploader.test.example';
 const CLIENT_ID = 'web01RefreshWindow';
@@ -65,7 +65,7 @@ beforeAll(async () => {
   ]);
   sts = await startStsStub({
     credentials: s3.accessKeys,
-    webIdentity: { jwksUrl: idp.jwksUrl, issuer: idp.issuer, audience: AUDIENCE, roles: { [ROLE_ARN]: `${CLIENT_ID}@clients` } },
+    iam: auth0StsModel({ idp: idp, audience: AUDIENCE, servers: [{ clientId: CLIENT_ID, roleArn: ROLE_ARN }] }),
   });
   host.settings = auth0HostSettings({ home: host.home, tokenUrl: idp.tokenUrl, stsUrl: sts.url, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, audience: AUDIENCE, roleArn: ROLE_ARN, region: REGION });
   runsLog = join(host.home, 'provider-runs.log');

@@ -6,7 +6,7 @@ import { chmodSync, chownSync, copyFileSync, mkdirSync, writeFileSync } from 'no
 import { join } from 'node:path';
 import { startOAuthServer, type OAuthServer } from '../../sandbox/oauth-server';
 import { startStsStub, type StsStub } from '../../sandbox/sts';
-import { auth0HostSettings, cleanEnv, run, tempDir, removeDir, TestHost } from './harness';
+import { auth0HostSettings, auth0StsModel, cleanEnv, run, tempDir, removeDir, TestHost } from './harness';
 import { unprivilegedUser, type LocalUser } from './local-user';
 
 const AUDIENCE = 'https://s3-uploader.test.example';
@@ -29,7 +29,7 @@ beforeAll(async () => {
   idp = await startOAuthServer({ style: 'auth0', audience: AUDIENCE, clients: [{ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET }] });
   sts = await startStsStub({
     credentials: { accessKeyId: 'AKIAREADONLYHOME', secretAccessKey: 'secret' },
-    webIdentity: { jwksUrl: idp.jwksUrl, issuer: idp.issuer, audience: AUDIENCE, roles: { [ROLE_ARN]: `${CLIENT_ID}@clients` } },
+    iam: auth0StsModel({ idp: idp, audience: AUDIENCE, servers: [{ clientId: CLIENT_ID, roleArn: ROLE_ARN }] }),
   });
   base = tempDir('read-only-home');
   chmodSync(base, 0o755);

@@ -229,6 +229,42 @@ describe('configuration mistakes stop synth, naming file, key and value', () => 
   });
 });
 
+describe('auth0_exchange', () => {
+  const servers = (enabled: number, disabled = 0) => ({
+    servers: Object.fromEntries([
+      ...Array.from({ length: enabled }, (_, i) => [`h-${i}`, { s3_path_prefix: `h/${i}/` }]),
+      ...Array.from({ length: disabled }, (_, i) => [`off-${i}`, { s3_path_prefix: `off/${i}/`, enabled: false }]),
+    ]),
+  });
+
+  test('defaults to "direct"; "vending" is read; it is an Auth0 key only', async () => {
+    const direct = await loadEnvironment({ rootDir: writeRepo({}), environment: 'dev' });
+    expect(direct.foundation).toMatchObject({ identityProvider: 'auth0', auth0Exchange: 'direct' });
+    const vending = await loadEnvironment({ rootDir: writeRepo({ foundation: { ...auth0Foundation, auth0_exchange: 'vending' } }), environment: 'dev' });
+    expect(vending.foundation).toMatchObject({ auth0Exchange: 'vending' });
+    await expectProblem(
+      { foundation: { identity_provider: 'cognito', aws_region: 'eu-west-1', auth0_exchange: 'vending' } },
+      'foundation.json',
+      'auth0_exchange',
+      'vending',
+      /^applies only to identity_provider "auth0"/,
+    );
+    await expectProblem({ foundation: { ...auth0Foundation, auth0_exchange: 'sts' } }, 'foundation.json', 'auth0_exchange', 'sts', /^must be "direct" .* or "vending"/);
+  });
+
+  test('direct: 99 enabled servers load (disabled ones do not count); a 100th is refused naming the limit and "vending"', async () => {
+    await expect(loadEnvironment({ rootDir: writeRepo({ servers: servers(99, 20) }), environment: 'dev' })).resolves.toMatchObject({ servers: { servers: expect.any(Array) } });
+    await expectProblem(
+      { servers: servers(100) },
+      'servers.json',
+      'servers',
+      '100 servers',
+      /^enables 100 servers, but auth0_exchange "direct" allows at most 99: the IAM OIDC provider's client ID list holds at most 100 entries .*; set "auth0_exchange": "vending" in foundation\.json/,
+    );
+    await expect(loadEnvironment({ rootDir: writeRepo({ foundation: { ...auth0Foundation, auth0_exchange: 'vending' }, servers: servers(150) }), environment: 'dev' })).resolves.toBeDefined();
+  });
+});
+
 describe('backend.hcl', () => {
   it('is read with an HCL parser, locking settings passed through', async () => {
     const config = await loadEnvironment({ rootDir: writeRepo({}), environment: 'dev' });

@@ -6,8 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, type ConfigProblem } from '../../config/errors';
 import { loadEnvironment } from '../../config/load';
-import { TerraformStack, Testing } from 'cdktf';
-import { Auth0Foundation, type Auth0FoundationConfig } from '../../modules/auth0-foundation';
+import { environmentConfig, server, synthServers } from '../stacks/servers-fixtures';
 
 const roots: string[] = [];
 afterAll(() => roots.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
@@ -170,25 +169,22 @@ describe('10-11. backend.hcl, with the same rules, named in the messages', () =>
   });
 });
 
-describe('the Auth0 foundation with a shared OIDC provider', () => {
-  const synth = (config: Partial<Auth0FoundationConfig>) => {
-    const stack = new TerraformStack(Testing.app(), 'test');
-    const idp = new Auth0Foundation(stack, 'auth0', { environment: 'staging', auth0Domain: 'tenant.eu.auth0.com', ...config });
-    return { idp, json: JSON.parse(Testing.synth(stack)) as { resource: Record<string, Record<string, { client_id_list?: string[] }>> } };
-  };
+describe('the Auth0 OIDC provider shared between environments (the servers stack owns it in direct mode)', () => {
+  const synth = (overrides: Parameters<typeof environmentConfig>[2]) =>
+    synthServers(environmentConfig('auth0', [server('web-01', 'web-01/', 'write')], { audience: 'https://s3-uploader.staging.tenant.eu.auth0.com', ...overrides }));
 
   test('reusing: no provider is created, and the roles trust the given ARN', () => {
     const arn = 'arn:aws:iam::123456789012:oidc-provider/tenant.eu.auth0.com/';
-    const { idp, json } = synth({ existingOidcProviderArn: arn });
+    const json = synth({ existingOidcProviderArn: arn });
     expect(json.resource.aws_iam_openid_connect_provider).toBeUndefined();
-    expect(idp.oidcProviderArn).toBe(arn);
+    expect(JSON.parse(json.resource.aws_iam_role.server.assume_role_policy).Statement[0].Principal).toEqual({ Federated: arn });
+    expect(json.output.oidc_provider_arn.value).toBe(arn);
   });
 
-  test('owning: the other environments\' audiences are client ids too', () => {
-    const { json } = synth({ additionalAudiences: ['https://s3-uploader.dev.tenant.eu.auth0.com'] });
-    expect(Object.values(json.resource.aws_iam_openid_connect_provider!)[0]!.client_id_list).toEqual([
-      'https://s3-uploader.staging.tenant.eu.auth0.com',
-      'https://s3-uploader.dev.tenant.eu.auth0.com',
-    ]);
+  test("owning: the other environments' audiences are client ids too, before the servers' client ids", () => {
+    const json = synth({ additionalOidcAudiences: ['https://s3-uploader.dev.tenant.eu.auth0.com'] });
+    expect(json.resource.aws_iam_openid_connect_provider.tenant.client_id_list).toContain(
+      'concat([data.terraform_remote_state.foundation.outputs.audience, "https://s3-uploader.dev.tenant.eu.auth0.com"], [ for key, val in',
+    );
   });
 });

@@ -101,3 +101,37 @@ it('accepts only RSA signing keys of 2048 bits or more from the JWKS', async () 
     await new Promise((resolve) => server.close(resolve));
   }
 });
+
+describe('Auth0 dialect (auth0_exchange "vending")', () => {
+  const API = 'https://s3-uploader.dev.tenant.test';
+  let tenant: OAuthServer;
+  let verifier: TokenVerifier;
+  beforeAll(async () => {
+    tenant = await startOAuthServer({ style: 'auth0', audience: API, clients: [] });
+    verifier = new TokenVerifier({ issuer: tenant.issuer, resourceServer: API, dialect: 'auth0', keys: new JwksCache({ url: tenant.jwksUrl }) });
+  });
+  afterAll(() => tenant.close());
+  const token = (overrides: Record<string, unknown> = {}) => {
+    const claims: Record<string, unknown> = { ...tenant.accessTokenClaims('AuthZeroClient01'), ...overrides };
+    for (const [key, value] of Object.entries(overrides)) if (value === undefined) delete claims[key];
+    return tenant.sign(claims);
+  };
+
+  it('accepts a client-credentials token for the API: the client is the subject, no scope needed', async () => {
+    await expect(verifier.verify(await token())).resolves.toEqual({ clientId: 'AuthZeroClient01', scopes: [] });
+    await expect(verifier.verify(await token({ azp: undefined }))).resolves.toEqual({ clientId: 'AuthZeroClient01', scopes: [] });
+    await expect(verifier.verify(await token({ aud: [API, `${tenant.issuer}userinfo`] }))).resolves.toMatchObject({ clientId: 'AuthZeroClient01' });
+  });
+
+  it.each([
+    ['another API', { aud: 'https://other.test' }, 'the token is not for this API (aud)'],
+    ['no aud', { aud: undefined }, 'the token has no aud claim'],
+    ['a user token (gty password)', { gty: 'password' }, 'the token is not a client-credentials token (gty)'],
+    ['no gty', { gty: undefined }, 'the token has no gty claim'],
+    ['a user subject', { sub: 'auth0|5f7c8ec7c33c6c004bbafe82' }, 'the token subject is not a client (<client_id>@clients)'],
+    ['azp of another client', { azp: 'SomeOtherClient0' }, 'the token azp names another client than its subject'],
+    ['another tenant', { iss: 'https://other-tenant.test/' }, 'the token was not issued by this tenant'],
+  ])('refuses %s', async (_label, overrides, message) => {
+    await expect(verifier.verify(await token(overrides))).rejects.toMatchObject({ code: 'invalid_token', message });
+  });
+});

@@ -4,7 +4,9 @@ import { AssumeRoleCommand, AssumeRoleWithWebIdentityCommand, GetCallerIdentityC
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { createClientRolesTable, putClientRole, startDynalite, type LocalDynamo } from '../../sandbox/dynalite';
 import { startOAuthServer, type OAuthServer } from '../../sandbox/oauth-server';
-import { startStsStub, type StsStub } from '../../sandbox/sts';
+import { vendingLambdaTrust } from '../../modules/policies/server-trust';
+import { AZP_READINGS, startStsStub, type StsStub } from '../../sandbox/sts';
+import { auth0StsModel } from '../client/harness';
 
 const ROLE_ARN = 'arn:aws:iam::123456789012:role/oidc-s3-dev-web-01';
 
@@ -89,24 +91,19 @@ describe('OAuth server, auth0 style', () => {
   });
 });
 
-describe('STS stub through the real SDK client', () => {
+describe('STS stub without an IAM model', () => {
   let sts: StsStub;
-  let idp: OAuthServer;
   let client: STSClient;
   beforeAll(async () => {
-    idp = await startOAuthServer({ style: 'auth0', clients: [{ clientId: 'abc', clientSecret: 'xyz' }], audience: 'https://api.test' });
-    sts = await startStsStub({
-      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-      webIdentity: { jwksUrl: idp.jwksUrl, issuer: idp.issuer, audience: 'https://api.test', roles: { [ROLE_ARN]: 'abc@clients' } },
-    });
+    sts = await startStsStub({ credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
     client = new STSClient({ region: 'eu-west-1', endpoint: sts.url, credentials: { accessKeyId: 'AKIDLAMBDA', secretAccessKey: 'secret' }, maxAttempts: 1 });
   });
   afterAll(async () => {
     client.destroy();
-    await Promise.all([sts.close(), idp.close()]);
+    await sts.close();
   });
 
-  it('answers AssumeRole with credentials the SDK parses, echoing SourceIdentity', async () => {
+  it('answers AssumeRole with credentials the SDK parses, echoing SourceIdentity, and records the session', async () => {
     const before = Date.now();
     const out = await client.send(new AssumeRoleCommand({ RoleArn: ROLE_ARN, RoleSessionName: 'oidc-s3-web-01', SourceIdentity: 'web-01', DurationSeconds: 900 }));
     expect(out.Credentials).toMatchObject({ AccessKeyId: 'S3RVER', SecretAccessKey: 'S3RVER' });
@@ -117,6 +114,7 @@ describe('STS stub through the real SDK client', () => {
     expect(out.SourceIdentity).toBe('web-01');
     expect(out.AssumedRoleUser?.Arn).toBe('arn:aws:sts::123456789012:assumed-role/oidc-s3-dev-web-01/oidc-s3-web-01');
     expect(sts.calls.at(-1)).toEqual({ action: 'AssumeRole', issuedAccessKeyId: 'S3RVER', params: { RoleArn: ROLE_ARN, RoleSessionName: 'oidc-s3-web-01', SourceIdentity: 'web-01', DurationSeconds: '900' } });
+    expect(sts.sessions.get('S3RVER')).toMatchObject({ roleArn: ROLE_ARN, sourceIdentity: 'web-01', sessionArn: out.AssumedRoleUser?.Arn, expiration: out.Credentials!.Expiration });
   });
 
   it('answers GetCallerIdentity (the aws_caller_identity data source) with the default identity', async () => {
@@ -145,25 +143,97 @@ describe('STS stub through the real SDK client', () => {
     });
     await expect(client.send(new AssumeRoleCommand({ RoleArn: ROLE_ARN, RoleSessionName: 'bad name!' }))).rejects.toMatchObject({ name: 'ValidationError' });
   });
+});
 
-  it('verifies web identity tokens like STS: signature, audience, and the role trust on sub', async () => {
+describe.each(AZP_READINGS)('STS stub with an IAM model, %s reading', (reading) => {
+  const AUDIENCE = 'https://api.test';
+  const VENDING_ROLE = 'arn:aws:iam::123456789012:role/oidc-s3-dev-credential-vending';
+  const VENDED_ROLE = 'arn:aws:iam::123456789012:role/oidc-s3-dev/oidc-s3-dev-etl-02';
+  let sts: StsStub;
+  let idp: OAuthServer;
+  let lambda: STSClient;
+  let anonymous: STSClient;
+  beforeAll(async () => {
+    idp = await startOAuthServer({ style: 'auth0', clients: [{ clientId: 'abc', clientSecret: 'xyz' }], audience: AUDIENCE });
+    const web = auth0StsModel({ idp, audience: AUDIENCE, servers: [{ clientId: 'abc', roleArn: ROLE_ARN }] });
+    const vended = { arn: VENDED_ROLE, maxSessionDuration: 7200, trustPolicy: vendingLambdaTrust({ vendingRoleArn: VENDING_ROLE, serverName: 'etl-02' }) };
+    sts = await startStsStub({
+      azpReading: reading,
+      iam: {
+        oidcProviders: web.oidcProviders,
+        role: (arn) => (arn === VENDED_ROLE ? vended : web.role(arn)),
+        principalOfAccessKey: (id) => (id === 'AKIDLAMBDA' ? VENDING_ROLE : undefined),
+      },
+    });
+    lambda = new STSClient({ region: 'eu-west-1', endpoint: sts.url, credentials: { accessKeyId: 'AKIDLAMBDA', secretAccessKey: 'secret' }, maxAttempts: 1 });
+    anonymous = new STSClient({ region: 'eu-west-1', endpoint: sts.url, credentials: { accessKeyId: 'AKIDNOBODY', secretAccessKey: 'secret' }, maxAttempts: 1 });
+  });
+  afterAll(async () => {
+    lambda.destroy();
+    anonymous.destroy();
+    await Promise.all([sts.close(), idp.close()]);
+  });
+  const exchange = (token: string, roleArn = ROLE_ARN, DurationSeconds?: number) =>
+    anonymous.send(new AssumeRoleWithWebIdentityCommand({ RoleArn: roleArn, RoleSessionName: 'host', WebIdentityToken: token, DurationSeconds }));
+
+  it("exchanges a client's token, reporting the audience it matched under this reading", async () => {
+    const good = await idp.sign(idp.accessTokenClaims('abc'));
+    const out = await exchange(good);
+    expect(out.SubjectFromWebIdentityToken).toBe('abc@clients');
+    expect(out.Audience).toBe(reading === 'aud' ? AUDIENCE : 'abc');
+    expect(sts.sessions.get(out.Credentials!.AccessKeyId!)).toMatchObject({ roleArn: ROLE_ARN, sessionArn: out.AssumedRoleUser!.Arn });
+    const withoutAzp = await idp.sign({ ...idp.accessTokenClaims('abc'), azp: undefined });
+    await expect(exchange(withoutAzp)).resolves.toMatchObject({ Audience: AUDIENCE });
+  });
+
+  it('refuses a token for another API: not in the client ID list (aud reading) or denied by the trust on :oaud (azp reading)', async () => {
+    const otherApi = await idp.sign({ ...idp.accessTokenClaims('abc'), aud: 'https://other.test' });
+    await expect(exchange(otherApi)).rejects.toMatchObject(
+      reading === 'aud'
+        ? { name: 'InvalidIdentityTokenException', message: 'Incorrect token audience' }
+        : { name: 'AccessDenied', message: 'Not authorized to perform sts:AssumeRoleWithWebIdentity' },
+    );
+  });
+
+  it('refuses an azp outside the client ID list under the azp reading only', async () => {
+    const token = await idp.sign({ ...idp.accessTokenClaims('abc'), azp: 'not-listed' });
+    if (reading === 'azp') await expect(exchange(token)).rejects.toMatchObject({ name: 'InvalidIdentityTokenException', message: 'Incorrect token audience' });
+    else await expect(exchange(token)).resolves.toMatchObject({ Audience: AUDIENCE });
+  });
+
+  it('refuses other roles, other subjects, expired tokens, unknown issuers and durations over the role maximum', async () => {
     const claims = idp.accessTokenClaims('abc');
     const good = await idp.sign(claims);
-    const out = await client.send(new AssumeRoleWithWebIdentityCommand({ RoleArn: ROLE_ARN, RoleSessionName: 'host', WebIdentityToken: good }));
-    expect(out.SubjectFromWebIdentityToken).toBe('abc@clients');
-    expect(sts.calls.at(-1)?.params.WebIdentityToken).toBe(good);
-
-    const wrongAud = await idp.sign({ ...claims, aud: 'https://other.test' });
-    await expect(client.send(new AssumeRoleWithWebIdentityCommand({ RoleArn: ROLE_ARN, RoleSessionName: 'host', WebIdentityToken: wrongAud }))).rejects.toMatchObject({
+    await expect(exchange(good, 'arn:aws:iam::123456789012:role/someone-else')).rejects.toMatchObject({ name: 'AccessDenied' });
+    await expect(exchange(good, VENDED_ROLE)).rejects.toMatchObject({ name: 'AccessDenied', message: 'Not authorized to perform sts:AssumeRoleWithWebIdentity' });
+    await expect(exchange(await idp.sign({ ...claims, sub: 'other@clients' }))).rejects.toMatchObject({ name: 'AccessDenied' });
+    await expect(exchange(await idp.sign({ ...claims, exp: Math.floor(Date.now() / 1000) - 600 }))).rejects.toMatchObject({ name: 'ExpiredTokenException' });
+    await expect(exchange(await idp.sign({ ...claims, iss: 'https://elsewhere.test/' }))).rejects.toMatchObject({
       name: 'InvalidIdentityTokenException',
-      message: 'Incorrect token audience',
+      message: 'No OpenIDConnect provider found in your account for the token issuer',
     });
-    const otherRole = 'arn:aws:iam::123456789012:role/someone-else';
-    await expect(client.send(new AssumeRoleWithWebIdentityCommand({ RoleArn: otherRole, RoleSessionName: 'host', WebIdentityToken: good }))).rejects.toMatchObject({ name: 'AccessDenied' });
-    const expired = await idp.sign({ ...claims, exp: Math.floor(Date.now() / 1000) - 600 });
-    await expect(client.send(new AssumeRoleWithWebIdentityCommand({ RoleArn: ROLE_ARN, RoleSessionName: 'host', WebIdentityToken: expired }))).rejects.toMatchObject({
-      name: 'ExpiredTokenException',
+    await expect(exchange(good, ROLE_ARN, 7200)).rejects.toMatchObject({ name: 'ValidationError', message: 'The requested DurationSeconds exceeds the MaxSessionDuration set for this role.' });
+  });
+
+  it("AssumeRole: the vending role may assume a server's role only with that server as SourceIdentity, and role chaining stops at one hour", async () => {
+    const out = await lambda.send(new AssumeRoleCommand({ RoleArn: VENDED_ROLE, RoleSessionName: 'etl-02', SourceIdentity: 'etl-02', DurationSeconds: 3600 }));
+    expect(sts.sessions.get(out.Credentials!.AccessKeyId!)).toMatchObject({ roleArn: VENDED_ROLE, sourceIdentity: 'etl-02' });
+    await expect(lambda.send(new AssumeRoleCommand({ RoleArn: VENDED_ROLE, RoleSessionName: 'etl-02', SourceIdentity: 'web-01' }))).rejects.toMatchObject({
+      name: 'AccessDenied',
+      message: `User: ${VENDING_ROLE} is not authorized to perform: sts:AssumeRole on resource: ${VENDED_ROLE}`,
     });
+    await expect(anonymous.send(new AssumeRoleCommand({ RoleArn: VENDED_ROLE, RoleSessionName: 'etl-02', SourceIdentity: 'etl-02' }))).rejects.toMatchObject({
+      name: 'InvalidClientTokenId',
+    });
+    const chained = new STSClient({ region: 'eu-west-1', endpoint: sts.url, credentials: { accessKeyId: out.Credentials!.AccessKeyId!, secretAccessKey: out.Credentials!.SecretAccessKey!, sessionToken: out.Credentials!.SessionToken! }, maxAttempts: 1 });
+    try {
+      await expect(chained.send(new AssumeRoleCommand({ RoleArn: VENDED_ROLE, RoleSessionName: 'again', SourceIdentity: 'etl-02', DurationSeconds: 7200 }))).rejects.toMatchObject({
+        name: 'ValidationError',
+        message: 'The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.',
+      });
+    } finally {
+      chained.destroy();
+    }
   });
 });
 

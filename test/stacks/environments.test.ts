@@ -52,7 +52,7 @@ describe.each(ENVIRONMENTS)('environments/%s', (environment) => {
     expect(json.output.identity_provider.value).toBe(config.foundation.identityProvider);
     const auth0 = config.foundation.identityProvider === 'auth0';
     expect(json.provider.auth0 !== undefined).toBe(auth0);
-    expect('oidc_provider_arn' in json.output).toBe(auth0);
+    expect('oidc_provider_url' in json.output).toBe(auth0);
     expect('credential_vending_api_url' in json.output).toBe(!auth0);
   });
 

@@ -42,13 +42,13 @@ export function environmentConfig({ environment, identityProvider, foundation = 
 
 function foundationSettings(
   identityProvider: IdentityProvider,
-  { auth0Domain, audience, cognitoDomainPrefix, resourceServerIdentifier, ...common }: Omit<Auth0FoundationSettings, 'identityProvider' | 'auth0Domain' | 'audience'> & NonNullable<FixtureOptions['foundation']>,
+  { auth0Domain, audience, auth0Exchange, cognitoDomainPrefix, resourceServerIdentifier, ...common }: Omit<Auth0FoundationSettings, 'identityProvider' | 'auth0Domain' | 'audience' | 'auth0Exchange'> & NonNullable<FixtureOptions['foundation']>,
   prefix: string,
   environment: string,
 ): FoundationSettings {
   if (identityProvider === 'auth0') {
     const domain = auth0Domain ?? 'example-tenant.eu.auth0.com';
-    return { identityProvider, ...common, auth0Domain: domain, audience: audience ?? `https://s3-uploader.${environment}.${domain}` };
+    return { identityProvider, ...common, auth0Domain: domain, audience: audience ?? `https://s3-uploader.${environment}.${domain}`, auth0Exchange: auth0Exchange ?? 'direct' };
   }
   return {
     identityProvider,

@@ -21,7 +21,7 @@ beforeAll(() => {
 });
 afterAll(() => apps.forEach((app) => app.cleanup()));
 
-const AUTH0_OUTPUTS = ['oidc_provider_arn', 'oidc_provider_url', 'audience', 'auth0_api_id'];
+const AUTH0_OUTPUTS = ['oidc_provider_url', 'audience', 'auth0_api_id'];
 const COGNITO_OUTPUTS = [
   'cognito_user_pool_id',
   'cognito_domain',
@@ -169,16 +169,13 @@ describe('Auth0 variant', () => {
     });
   });
 
-  test('the OIDC provider trusts the tenant for the audience only; outputs match it', () => {
+  test('outputs the audience and the condition-key prefix; the OIDC provider is the servers stack\'s (its client ID list holds their client ids)', () => {
     const stack = json('auth0-prod');
     const audience = 'https://s3-uploader.prod.example-tenant.eu.auth0.com';
-    const oidc = onlyResource(stack, 'aws_iam_openid_connect_provider');
-    expect(oidc.url).toBe('https://example-tenant.eu.auth0.com/');
-    expect(oidc.client_id_list).toEqual([audience]);
+    expect(resourcesOfType(stack, 'aws_iam_openid_connect_provider')).toEqual({});
+    expect(stack.output.oidc_provider_arn).toBeUndefined();
     expect(stack.output.audience.value).toBe(audience);
     expect(stack.output.oidc_provider_url.value).toBe('example-tenant.eu.auth0.com/');
-    const [oidcId] = Object.keys(resourcesOfType(stack, 'aws_iam_openid_connect_provider'));
-    expect(stack.output.oidc_provider_arn.value).toBe(`\${aws_iam_openid_connect_provider.${oidcId}.arn}`);
     const [apiId] = Object.keys(resourcesOfType(stack, 'auth0_resource_server'));
     expect(stack.output.auth0_api_id.value).toBe(`\${auth0_resource_server.${apiId}.id}`);
   });
@@ -244,6 +241,7 @@ describe('Cognito variant', () => {
       CLIENT_ROLES_TABLE: `\${aws_dynamodb_table.${tableId}.name}`,
       TOKEN_ISSUER: `https://cognito-idp.eu-west-1.amazonaws.com/\${aws_cognito_user_pool.${poolId}.id}`,
       RESOURCE_SERVER_IDENTIFIER: `\${aws_cognito_resource_server.${serverId}.identifier}`,
+      IDENTITY_PROVIDER: 'cognito',
     });
     expect(fn.filename).toMatch(/^assets\/.+\/archive\.zip$/);
     expect(fn.source_code_hash).toBe(`\${filebase64sha256("${fn.filename}")}`);

@@ -20,7 +20,7 @@ export const COMMON_TAGS = { Project: 'oidc-s3-uploader', CostCenter: 'ops' };
 export type FoundationOverrides = Partial<Omit<Auth0FoundationSettings, 'identityProvider'> & Omit<CognitoFoundationSettings, 'identityProvider'>>;
 
 export function environmentConfig(identityProvider: IdentityProvider, servers: readonly ServerSettings[], overrides: FoundationOverrides = {}): EnvironmentConfig {
-  const { auth0Domain, audience, cognitoDomainPrefix, resourceServerIdentifier, ...common } = {
+  const { auth0Domain, audience, auth0Exchange, cognitoDomainPrefix, resourceServerIdentifier, ...common } = {
       awsRegion: 'eu-west-1',
       projectName: 'oidc-s3',
       bucketName: 'oidc-s3-dev-uploads',
@@ -39,7 +39,7 @@ export function environmentConfig(identityProvider: IdentityProvider, servers: r
   };
   const foundation: FoundationSettings =
     identityProvider === 'auth0'
-      ? { identityProvider, ...common, auth0Domain: auth0Domain ?? 'tenant.eu.auth0.com', audience: audience ?? 'https://s3-uploader.dev.tenant.eu.auth0.com' }
+      ? { identityProvider, ...common, auth0Domain: auth0Domain ?? 'tenant.eu.auth0.com', audience: audience ?? 'https://s3-uploader.dev.tenant.eu.auth0.com', auth0Exchange: auth0Exchange ?? 'direct' }
       : {
           identityProvider,
           ...common,

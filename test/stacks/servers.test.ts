@@ -146,7 +146,7 @@ describe('servers stack, Auth0 specifics', () => {
     await expectValidHcl(grant.for_each);
   });
 
-  test("the role trusts only the OIDC provider, for the audience and this server's own client", () => {
+  test("the role trusts only the stack's OIDC provider, for this server's own client, under either reading of azp", () => {
     const url = foundationOutput('oidc_provider_url');
     expect(JSON.parse(json.resource.aws_iam_role.server.assume_role_policy)).toEqual({
       Version: '2012-10-17',
@@ -154,17 +154,28 @@ describe('servers stack, Auth0 specifics', () => {
         {
           Sid: 'ServerClientWebIdentity',
           Effect: 'Allow',
-          Principal: { Federated: foundationOutput('oidc_provider_arn') },
+          Principal: { Federated: '${aws_iam_openid_connect_provider.tenant.arn}' },
           Action: 'sts:AssumeRoleWithWebIdentity',
           Condition: {
             StringEquals: {
-              [`${url}:aud`]: foundationOutput('audience'),
               [`${url}:sub`]: '${auth0_client.server[each.key].client_id}@clients',
+              [`${url}:aud`]: [foundationOutput('audience'), '${auth0_client.server[each.key].client_id}'],
             },
+            StringEqualsIfExists: { [`${url}:oaud`]: foundationOutput('audience') },
           },
         },
       ],
     });
+  });
+
+  test("one OIDC provider for the tenant; its client ID list is the API identifier and every enabled server's client id", async () => {
+    const provider = json.resource.aws_iam_openid_connect_provider.tenant;
+    expect(provider.url).toBe('https://tenant.eu.auth0.com/');
+    expect(provider.client_id_list).toBe(
+      `\${concat([${foundationOutput('audience').slice(2, -1)}], [ for key, val in { for key, val in local.servers: key => val if val.enabled }: auth0_client.server[key].client_id])}`,
+    );
+    await expectValidHcl(provider.client_id_list);
+    expect(json.output.oidc_provider_arn.value).toBe('${aws_iam_openid_connect_provider.tenant.arn}');
   });
 
   test('server_configurations: the tenant token endpoint and the audience', () => {

@@ -1,5 +1,6 @@
 import { auth0WebIdentityTrust, vendingLambdaTrust } from '../../../modules/policies/server-trust';
 import { ACCOUNT_ID, trustDecision, type Decision } from '../../../sandbox/iam-evaluator';
+import { AZP_READINGS, StsError, webIdentityContext, type AzpReading } from '../../../sandbox/sts';
 
 const ROLE_ARN = `arn:aws:iam::${ACCOUNT_ID}:role/oidc-s3-dev-web-01`;
 
@@ -8,7 +9,7 @@ describe('auth0WebIdentityTrust', () => {
   const CLIENT_ID = 'AbCdEf0123456789';
   const OTHER_CLIENT_ID = 'ZyXw9876543210ab';
 
-  test('names the condition keys after the provider URL exactly as the foundation outputs it (trailing slash kept)', () => {
+  test('pins sub to the client, accepts aud = the API identifier or the client id, and oaud (when set) = the API identifier', () => {
     const trust = auth0WebIdentityTrust({
       oidcProviderArn: `arn:aws:iam::${ACCOUNT_ID}:oidc-provider/tenant.eu.auth0.com/`,
       oidcProviderUrl: 'tenant.eu.auth0.com/',
@@ -23,9 +24,10 @@ describe('auth0WebIdentityTrust', () => {
         Action: 'sts:AssumeRoleWithWebIdentity',
         Condition: {
           StringEquals: {
-            'tenant.eu.auth0.com/:aud': AUDIENCE,
             'tenant.eu.auth0.com/:sub': `${CLIENT_ID}@clients`,
+            'tenant.eu.auth0.com/:aud': [AUDIENCE, CLIENT_ID],
           },
+          StringEqualsIfExists: { 'tenant.eu.auth0.com/:oaud': AUDIENCE },
         },
       },
     ]);
@@ -34,29 +36,54 @@ describe('auth0WebIdentityTrust', () => {
   // The exact deployed form: the provider URL keeps its trailing slash in the condition keys.
   const URL = 'tenant.eu.auth0.com/';
   const PROVIDER_ARN = `arn:aws:iam::${ACCOUNT_ID}:oidc-provider/${URL}`;
+  // Direct mode's client ID list: the API identifier and every enabled server's client id.
+  const provider = { conditionKeyPrefix: URL, clientIds: [AUDIENCE, CLIENT_ID, OTHER_CLIENT_ID] };
   const trust = auth0WebIdentityTrust({ oidcProviderArn: PROVIDER_ARN, oidcProviderUrl: URL, audience: AUDIENCE, clientId: CLIENT_ID });
-  const good = { [`${URL}:aud`]: AUDIENCE, [`${URL}:sub`]: `${CLIENT_ID}@clients` };
+  // A client-credentials access token as Auth0 issues it.
+  const token = { sub: `${CLIENT_ID}@clients`, aud: AUDIENCE, azp: CLIENT_ID, gty: 'client-credentials' };
 
-  const cases: ReadonlyArray<{ label: string; principal: string; action: string; context: Record<string, string>; expected: Decision }> = [
-    { label: 'own client, right audience', principal: PROVIDER_ARN, action: 'sts:AssumeRoleWithWebIdentity', context: good, expected: 'Allowed' },
-    { label: 'wrong audience', principal: PROVIDER_ARN, action: 'sts:AssumeRoleWithWebIdentity', context: { ...good, [`${URL}:aud`]: 'https://other-api' }, expected: 'ImplicitlyDenied' },
-    { label: "another client's sub", principal: PROVIDER_ARN, action: 'sts:AssumeRoleWithWebIdentity', context: { ...good, [`${URL}:sub`]: `${OTHER_CLIENT_ID}@clients` }, expected: 'ImplicitlyDenied' },
-    { label: 'own client id without @clients (a user, not a client)', principal: PROVIDER_ARN, action: 'sts:AssumeRoleWithWebIdentity', context: { ...good, [`${URL}:sub`]: CLIENT_ID }, expected: 'ImplicitlyDenied' },
-    { label: 'no sub', principal: PROVIDER_ARN, action: 'sts:AssumeRoleWithWebIdentity', context: { [`${URL}:aud`]: AUDIENCE }, expected: 'ImplicitlyDenied' },
-    { label: 'no aud', principal: PROVIDER_ARN, action: 'sts:AssumeRoleWithWebIdentity', context: { [`${URL}:sub`]: `${CLIENT_ID}@clients` }, expected: 'ImplicitlyDenied' },
+  type Outcome = Decision | 'Incorrect token audience';
+  const cases: ReadonlyArray<{ label: string; principal?: string; action?: string; claims: Record<string, unknown>; aud: Outcome; azp: Outcome }> = [
+    { label: "own client's token", claims: token, aud: 'Allowed', azp: 'Allowed' },
+    { label: 'own client, token without azp', claims: { ...token, azp: undefined }, aud: 'Allowed', azp: 'Allowed' },
+    // Another API of the tenant that the client also has a grant to.
+    { label: 'own client, token for another API', claims: { ...token, aud: 'https://other-api' }, aud: 'Incorrect token audience', azp: 'ImplicitlyDenied' },
+    { label: "another server's token", claims: { ...token, sub: `${OTHER_CLIENT_ID}@clients`, azp: OTHER_CLIENT_ID }, aud: 'ImplicitlyDenied', azp: 'ImplicitlyDenied' },
+    { label: "another server's sub with own azp", claims: { ...token, sub: `${OTHER_CLIENT_ID}@clients` }, aud: 'ImplicitlyDenied', azp: 'ImplicitlyDenied' },
+    { label: 'own client id without @clients (a user, not a client)', claims: { ...token, sub: CLIENT_ID }, aud: 'ImplicitlyDenied', azp: 'ImplicitlyDenied' },
+    // An ID token of a user logging in to an app whose client id is the server's: aud = client id.
+    { label: 'a user token with aud = the client id', claims: { sub: 'auth0|user', aud: CLIENT_ID, azp: CLIENT_ID }, aud: 'ImplicitlyDenied', azp: 'ImplicitlyDenied' },
+    { label: 'azp of a client not in the list', claims: { ...token, azp: 'UnknownClient000' }, aud: 'Allowed', azp: 'Incorrect token audience' },
     {
       label: 'another OIDC provider with the same claims',
       principal: `arn:aws:iam::${ACCOUNT_ID}:oidc-provider/token.actions.githubusercontent.com`,
-      action: 'sts:AssumeRoleWithWebIdentity',
-      context: good,
-      expected: 'ImplicitlyDenied',
+      claims: token,
+      aud: 'ImplicitlyDenied',
+      azp: 'ImplicitlyDenied',
     },
-    { label: 'sts:TagSession from the provider', principal: PROVIDER_ARN, action: 'sts:TagSession', context: good, expected: 'ImplicitlyDenied' },
-    { label: 'sts:AssumeRole by a role in the account', principal: `arn:aws:iam::${ACCOUNT_ID}:role/admin`, action: 'sts:AssumeRole', context: {}, expected: 'ImplicitlyDenied' },
-    { label: 'sts:AssumeRole by the account root', principal: `arn:aws:iam::${ACCOUNT_ID}:root`, action: 'sts:AssumeRole', context: {}, expected: 'ImplicitlyDenied' },
+    { label: 'sts:TagSession from the provider', action: 'sts:TagSession', claims: token, aud: 'ImplicitlyDenied', azp: 'ImplicitlyDenied' },
   ];
-  test.each(cases)('$action, $label → $expected', async ({ principal, action, context, expected }) => {
-    await expect(trustDecision(trust, { principal, action, resource: ROLE_ARN, context })).resolves.toBe(expected);
+  const decide = async (reading: AzpReading, claims: Record<string, unknown>, principal = PROVIDER_ARN, action = 'sts:AssumeRoleWithWebIdentity'): Promise<Outcome> => {
+    const payload = Object.fromEntries(Object.entries(claims).filter(([, v]) => v !== undefined));
+    let context: Record<string, string>;
+    try {
+      context = { ...webIdentityContext(payload, provider, reading).context, [`${URL}:sub`]: String(payload.sub) };
+    } catch (error) {
+      if (error instanceof StsError && error.code === 'InvalidIdentityToken') return error.message as Outcome;
+      throw error;
+    }
+    return trustDecision(trust, { principal, action, resource: ROLE_ARN, context });
+  };
+  describe.each(AZP_READINGS)('STS reading %s', (reading) => {
+    test.each(cases)('$label', async (c) => {
+      await expect(decide(reading, c.claims, c.principal, c.action)).resolves.toBe(c[reading]);
+    });
+  });
+
+  test('IAM callers cannot AssumeRole into it', async () => {
+    for (const principal of [`arn:aws:iam::${ACCOUNT_ID}:role/admin`, `arn:aws:iam::${ACCOUNT_ID}:root`]) {
+      await expect(trustDecision(trust, { principal, action: 'sts:AssumeRole', resource: ROLE_ARN, context: {} })).resolves.toBe('ImplicitlyDenied');
+    }
   });
 });
 
