@@ -121,6 +121,11 @@ export interface StsStubOptions {
   readonly sessionLifetimeSeconds?: number;
   /** How STS reads `azp` (see `AzpReading`). @default 'aud' */
   readonly azpReading?: AzpReading;
+  /**
+   * What GetCallerIdentity answers (the AWS provider's `aws_caller_identity` data source).
+   * @default account 123456789012, an IAM user `stub`
+   */
+  readonly callerIdentity?: { readonly account: string; readonly arn: string; readonly userId: string };
 }
 
 /** An IAM model with fixed providers and roles (tests; the sandbox builds its own from the stacks). */
@@ -410,6 +415,11 @@ export async function startStsStub(options: StsStubOptions = {}): Promise<StsStu
     );
   };
 
+  const getCallerIdentity = (): string => {
+    const identity = options.callerIdentity ?? { account: '123456789012', arn: 'arn:aws:iam::123456789012:user/stub', userId: 'AIDASTUBSTUBSTUBSTUB' };
+    return `<GetCallerIdentityResult>${element('Arn', identity.arn)}${element('UserId', identity.userId)}${element('Account', identity.account)}</GetCallerIdentityResult>`;
+  };
+
   const send = (res: ServerResponse, status: number, xml: string): void => {
     const body = `<?xml version="1.0" encoding="UTF-8"?>\n${xml}`;
     res.writeHead(status, { 'content-type': 'text/xml', 'content-length': Buffer.byteLength(body), 'x-amzn-requestid': randomUUID() });
@@ -435,6 +445,7 @@ export async function startStsStub(options: StsStubOptions = {}): Promise<StsStu
     let result: string;
     if (action === 'AssumeRole') result = await assumeRole(req, rest);
     else if (action === 'AssumeRoleWithWebIdentity') result = await assumeRoleWithWebIdentity(rest);
+    else if (action === 'GetCallerIdentity') result = getCallerIdentity();
     else throw new StsError('InvalidAction', `Could not find operation ${action} for version 2011-06-15`);
     call.issuedAccessKeyId = /<AccessKeyId>([^<]+)<\/AccessKeyId>/.exec(result)?.[1];
     const response = `${action}Response`;

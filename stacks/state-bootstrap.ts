@@ -4,6 +4,7 @@ import { LocalBackend, TerraformOutput, TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
 import type { BackendConfig } from '../config/types';
 import { UploadBucket } from '../modules/upload-bucket';
+import { admitValidatedAwsProvider } from './aws-provider';
 
 export interface StateBootstrapStackProps {
   /** The settings of backend.hcl: the bucket (and lock table) to create. */
@@ -24,6 +25,7 @@ export class StateBootstrapStack extends TerraformStack {
   public constructor(scope: Construct, id: string, { backend, localStateFile, tags = {} }: StateBootstrapStackProps) {
     super(scope, id);
     new LocalBackend(this, { path: localStateFile });
+    admitValidatedAwsProvider(this);
     new AwsProvider(this, 'aws', {
       region: backend.region,
       profile: backend.profile,

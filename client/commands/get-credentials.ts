@@ -1,6 +1,6 @@
 import { writeStdout } from '../cli/stdout';
 import { loadProviderConfig } from '../config/provider-config';
-import { toCredentialProcessJson } from '../credentials/aws-credentials';
+import { forConsumers, toCredentialProcessJson } from '../credentials/aws-credentials';
 import { OidcCredentialProvider } from '../credentials/credential-provider';
 import type { Command } from './command';
 
@@ -11,7 +11,7 @@ export const getCredentials: Command = {
   options: {},
   async run({ env, warn }) {
     const credentials = await new OidcCredentialProvider(loadProviderConfig(env), { warn, cacheOptional: true }).getCredentials();
-    writeStdout(`${JSON.stringify(toCredentialProcessJson(credentials))}\n`);
+    writeStdout(`${JSON.stringify(toCredentialProcessJson(forConsumers(credentials)))}\n`);
     return 0;
   },
 };

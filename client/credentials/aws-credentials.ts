@@ -51,3 +51,22 @@ export function fromCredentialProcessJson(value: unknown): AwsCredentials | unde
 export function secondsLeft(expiration: Date, nowMs = Date.now()): number {
   return (expiration.getTime() - nowMs) / 1000;
 }
+
+/**
+ * How much earlier than STS's real end the `Expiration` handed to consumers is (60 s). Go SDK v1
+ * tools (rclone) and others that ask again only at `Expiration` would otherwise sign a request a
+ * second before the end and have S3 receive it after; 60 s covers a slow upload part's signing-to-
+ * arrival time and a clock a little off. The cache keeps the real end, and the refresh margin
+ * (at least 450 s) renews long before either, so nothing else changes.
+ */
+export const EXPIRATION_SAFETY_GAP_SECONDS = 60;
+
+/**
+ * The credentials as consumers are told of them: `expiration` moved EXPIRATION_SAFETY_GAP_SECONDS
+ * earlier, unless that is already past (cached credentials served while the IdP is down, near
+ * their end): then the real end, so the consumer can still use what is still valid.
+ */
+export function forConsumers(credentials: AwsCredentials, nowMs = Date.now()): AwsCredentials {
+  const early = credentials.expiration.getTime() - EXPIRATION_SAFETY_GAP_SECONDS * 1000;
+  return early > nowMs ? { ...credentials, expiration: new Date(early) } : credentials;
+}

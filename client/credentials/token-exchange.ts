@@ -1,6 +1,7 @@
 import type { Auth0DirectProviderConfig, Auth0VendingProviderConfig, CognitoProviderConfig, ProviderConfig } from '../config/provider-config';
 import { CredentialError, firstLine } from '../errors';
 import { describeErrorBody, httpRequest, parseJson } from './http-request';
+import { environmentProxyAgent } from './proxy';
 import { fromCredentialProcessJson, type AwsCredentials } from './aws-credentials';
 
 /** Trades an access token for AWS credentials: STS for Auth0 (direct), the vending API for Cognito and Auth0 in vending mode. */
@@ -38,12 +39,19 @@ export interface WebIdentityExchange {
 export async function webIdentityExchange(config: Auth0DirectProviderConfig, accessToken: string): Promise<WebIdentityExchange> {
   // Loaded on first use: a get-credentials answered from the cache never pays for the SDK.
   const { AssumeRoleWithWebIdentityCommand, STSClient } = await import('@aws-sdk/client-sts');
+  // The SDK ignores HTTPS_PROXY and friends; this agent applies them per connection.
+  const agent = environmentProxyAgent();
   // The SDK itself reads AWS_ENDPOINT_URL_STS (and the config file's endpoint_url), so a local
   // or VPC endpoint needs no setting of ours. AssumeRoleWithWebIdentity is unsigned.
   const sts = new STSClient({
     region: config.region,
     maxAttempts: 2,
-    requestHandler: { connectionTimeout: config.httpTimeoutSeconds * 1000, requestTimeout: config.httpTimeoutSeconds * 1000 },
+    requestHandler: {
+      connectionTimeout: config.httpTimeoutSeconds * 1000,
+      requestTimeout: config.httpTimeoutSeconds * 1000,
+      httpAgent: agent,
+      httpsAgent: agent,
+    },
   });
   try {
     const answer = await sts.send(

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { secondsLeft, type AwsCredentials } from '../credentials/aws-credentials';
+import { forConsumers, secondsLeft, type AwsCredentials } from '../credentials/aws-credentials';
 import { MIN_USABLE_SECONDS } from '../credentials/credential-provider';
 import { describeError, UsageError } from '../errors';
 import type { AuthorizationToken } from './authorization-token';
@@ -33,7 +33,9 @@ export interface CredentialsEndpoint {
  * JavaScript, botocore's ContainerProvider, the Go SDK's endpointcreds): the shape the ECS agent
  * serves, documented in the AWS SDKs and Tools reference, "Container credential provider".
  */
-export function containerCredentialsJson(credentials: AwsCredentials): Record<string, string> {
+export function containerCredentialsJson(real: AwsCredentials): Record<string, string> {
+  // Expiration a little early, as for credential_process (see forConsumers).
+  const credentials = forConsumers(real);
   return {
     AccessKeyId: credentials.accessKeyId,
     SecretAccessKey: credentials.secretAccessKey,

@@ -12,7 +12,7 @@ export interface ClientCredentialsConfig extends cdktf.TerraformMetaArguments {
   readonly clientId: string;
   /**
    * `none`, `client_secret_post`, `client_secret_basic`, `private_key_jwt`, … Required here:
-   * the provider made it optional only in 1.7.0, and `~> 1.0` admits 1.0–1.6 too.
+   * the provider made it optional only in 1.7.0, and these bindings are kept valid for every 1.x.
    */
   readonly authenticationMethod: string;
 }

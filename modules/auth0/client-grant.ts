@@ -13,7 +13,7 @@ export interface ClientGrantConfig extends cdktf.TerraformMetaArguments {
   readonly audience: string;
   /**
    * Scopes granted; may be empty. Required here: the provider made it optional only in 1.39.0,
-   * and `~> 1.0` admits 1.0–1.38 too.
+   * and these bindings are kept valid for every 1.x.
    */
   readonly scopes: readonly string[];
 }

@@ -7,7 +7,12 @@
  * and cover only the arguments this project uses. Every argument here exists, with the same
  * optionality, from provider v1.0.0 through the latest 1.x (checked against
  * github.com/auth0/terraform-provider-auth0, internal/provider/provider.go and
- * internal/auth0/{resourceserver,client}/*.go), so `~> 1.0` admits any release they run with.
+ * internal/auth0/{resourceserver,client}/*.go).
+ *
+ * The constraint admits the release `npm run verify:terraform` validates against (1.55.0, whose
+ * schema tools/terraform-provider-auth0-standin transcribes) and later 1.x, and excludes known-broken
+ * releases: 1.0.0–1.1.0 fail client grants with `scopes = []` (auth0/terraform-provider-auth0#884,
+ * fixed in 1.1.1) and 1.39.0 sends `allow_all_scopes` on every grant (#1466, fixed in 1.39.1).
  */
 import * as cdktf from 'cdktf';
 import type { Construct } from 'constructs';
@@ -15,7 +20,7 @@ import type { Construct } from 'constructs';
 /** The generator metadata every Auth0 binding reports; it becomes `required_providers.auth0`. */
 export const AUTH0_GENERATOR_METADATA: cdktf.TerraformProviderGeneratorMetadata = {
   providerName: 'auth0',
-  providerVersionConstraint: '~> 1.0',
+  providerVersionConstraint: '~> 1.55',
 };
 
 /**
@@ -79,23 +84,12 @@ export function hclStringList(value: readonly string[] | undefined): HclAttribut
 }
 
 /**
- * Provider settings. All optional: left unset, the provider reads `AUTH0_DOMAIN`,
- * `AUTH0_CLIENT_ID`, `AUTH0_CLIENT_SECRET` (or `AUTH0_API_TOKEN`) and `AUTH0_AUDIENCE` from the
- * environment at plan time, which is how this project keeps credentials out of synthesized JSON.
+ * Provider settings: none but the alias. The provider reads `AUTH0_DOMAIN`, `AUTH0_CLIENT_ID`,
+ * `AUTH0_CLIENT_SECRET` (or `AUTH0_API_TOKEN`) and `AUTH0_AUDIENCE` from the environment at plan
+ * time, which is how this project keeps credentials out of synthesized JSON; its other settings
+ * are not written here because nothing sets them.
  */
 export interface Auth0ProviderConfig {
-  /** Tenant domain. @default the `AUTH0_DOMAIN` environment variable */
-  readonly domain?: string;
-  /** Audience of the Management API token. @default the `AUTH0_AUDIENCE` environment variable */
-  readonly audience?: string;
-  /** Management API client id (requires clientSecret). @default the `AUTH0_CLIENT_ID` environment variable */
-  readonly clientId?: string;
-  /** Management API client secret (requires clientId). @default the `AUTH0_CLIENT_SECRET` environment variable */
-  readonly clientSecret?: string;
-  /** A static Management API token instead of client credentials. @default the `AUTH0_API_TOKEN` environment variable */
-  readonly apiToken?: string;
-  /** Logs the provider's HTTP traffic. @default false */
-  readonly debug?: boolean | cdktf.IResolvable;
   /** Alias for using several Auth0 provider configurations. @default none */
   readonly alias?: string;
 }
@@ -104,7 +98,6 @@ export class Auth0Provider extends cdktf.TerraformProvider {
   public static readonly tfResourceType = 'auth0';
 
   private _alias?: string;
-  private readonly config: Auth0ProviderConfig;
 
   public constructor(scope: Construct, id: string, config: Auth0ProviderConfig = {}) {
     super(scope, id, {
@@ -112,7 +105,6 @@ export class Auth0Provider extends cdktf.TerraformProvider {
       terraformGeneratorMetadata: AUTH0_GENERATOR_METADATA,
       terraformProviderSource: 'auth0/auth0',
     });
-    this.config = config;
     this._alias = config.alias;
   }
 
@@ -126,24 +118,12 @@ export class Auth0Provider extends cdktf.TerraformProvider {
 
   protected override synthesizeAttributes(): { [name: string]: unknown } {
     return {
-      domain: cdktf.stringToTerraform(this.config.domain),
-      audience: cdktf.stringToTerraform(this.config.audience),
-      client_id: cdktf.stringToTerraform(this.config.clientId),
-      client_secret: cdktf.stringToTerraform(this.config.clientSecret),
-      api_token: cdktf.stringToTerraform(this.config.apiToken),
-      debug: cdktf.booleanToTerraform(this.config.debug),
       alias: cdktf.stringToTerraform(this._alias),
     };
   }
 
   protected override synthesizeHclAttributes(): { [name: string]: unknown } {
     return definedHclAttributes({
-      domain: hclString(this.config.domain),
-      audience: hclString(this.config.audience),
-      client_id: hclString(this.config.clientId),
-      client_secret: hclString(this.config.clientSecret),
-      api_token: hclString(this.config.apiToken),
-      debug: hclBoolean(this.config.debug),
       alias: hclString(this._alias),
     });
   }

@@ -163,7 +163,10 @@ test('the AWS SDK for JavaScript uploads through serve across a refresh and an i
   await server.waitFor(/not renewed \(attempt 1\): still valid until/, 30_000);
   idp.available = true;
   const result = await consumer;
-  expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
+  // On a busy machine the SDK may warn that one answer took longer than its 1 s metadata
+  // timeout (it still waits for it); that is the machine's speed, any other output is a fault.
+  const stderr = result.stderr.replace(/^@smithy\/node-http-handler - \[WARN\] a request has exceeded the configured \d+ ms requestTimeout\..*\n/gm, '');
+  expect({ code: result.code, stderr }).toEqual({ code: 0, stderr: '' });
   const counts = JSON.parse(result.stdout) as { uploads: number; sessions: number };
   expect(counts.uploads).toBeGreaterThanOrEqual(10);
   expect(counts.sessions).toBeGreaterThanOrEqual(2);

@@ -1,6 +1,6 @@
 // The shared local servers behave like the real services the code under test talks to.
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { AssumeRoleCommand, AssumeRoleWithWebIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { AssumeRoleCommand, AssumeRoleWithWebIdentityCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { createClientRolesTable, putClientRole, startDynalite, type LocalDynamo } from '../../sandbox/dynalite';
 import { startOAuthServer, type OAuthServer } from '../../sandbox/oauth-server';
@@ -115,6 +115,23 @@ describe('STS stub without an IAM model', () => {
     expect(out.AssumedRoleUser?.Arn).toBe('arn:aws:sts::123456789012:assumed-role/oidc-s3-dev-web-01/oidc-s3-web-01');
     expect(sts.calls.at(-1)).toEqual({ action: 'AssumeRole', issuedAccessKeyId: 'S3RVER', params: { RoleArn: ROLE_ARN, RoleSessionName: 'oidc-s3-web-01', SourceIdentity: 'web-01', DurationSeconds: '900' } });
     expect(sts.sessions.get('S3RVER')).toMatchObject({ roleArn: ROLE_ARN, sourceIdentity: 'web-01', sessionArn: out.AssumedRoleUser?.Arn, expiration: out.Credentials!.Expiration });
+  });
+
+  it('answers GetCallerIdentity (the aws_caller_identity data source) with the default identity', async () => {
+    const out = await client.send(new GetCallerIdentityCommand({}));
+    expect(out).toMatchObject({ Account: '123456789012', Arn: 'arn:aws:iam::123456789012:user/stub', UserId: 'AIDASTUBSTUBSTUBSTUB' });
+    expect(sts.calls.at(-1)).toEqual({ action: 'GetCallerIdentity', params: {} });
+  });
+
+  it('answers GetCallerIdentity with the configured identity', async () => {
+    const own = await startStsStub({ callerIdentity: { account: '222233334444', arn: 'arn:aws:iam::222233334444:user/deployer', userId: 'AIDAOWN' } });
+    const ownClient = new STSClient({ region: 'eu-west-1', endpoint: own.url, credentials: { accessKeyId: 'AKID', secretAccessKey: 'secret' }, maxAttempts: 1 });
+    try {
+      await expect(ownClient.send(new GetCallerIdentityCommand({}))).resolves.toMatchObject({ Account: '222233334444', Arn: 'arn:aws:iam::222233334444:user/deployer', UserId: 'AIDAOWN' });
+    } finally {
+      ownClient.destroy();
+      await own.close();
+    }
   });
 
   it('answers injected faults as STS errors the SDK maps to named exceptions', async () => {

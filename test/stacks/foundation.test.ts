@@ -152,9 +152,9 @@ describe('dev and prod differ as the environments ask', () => {
 });
 
 describe('Auth0 variant', () => {
-  test('declares the auth0/auth0 provider ~> 1.0 with no settings, so credentials come from the environment', () => {
+  test('declares the auth0/auth0 provider ~> 1.55 with no settings, so credentials come from the environment', () => {
     const stack = json('auth0-dev');
-    expect(stack.terraform.required_providers.auth0).toEqual({ source: 'auth0/auth0', version: '~> 1.0' });
+    expect(stack.terraform.required_providers.auth0).toEqual({ source: 'auth0/auth0', version: '~> 1.55' });
     expect(stack.provider.auth0).toEqual([{}]);
   });
 

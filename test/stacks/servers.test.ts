@@ -187,7 +187,7 @@ describe('servers stack, Auth0 specifics', () => {
 
   test('the Auth0 provider is declared without any credentials (they come from AUTH0_* at plan time)', () => {
     expect(json.provider.auth0).toEqual([{}]);
-    expect(json.terraform.required_providers.auth0).toEqual({ source: 'auth0/auth0', version: '~> 1.0' });
+    expect(json.terraform.required_providers.auth0).toEqual({ source: 'auth0/auth0', version: '~> 1.55' });
   });
 });
 

@@ -12,14 +12,12 @@ function bindingsStack(): { json: TerraformJson; hcl: string } {
     const stack = new TerraformStack(Testing.app(), 'bindings');
     new Auth0Provider(stack, 'auth0');
     const api = new ResourceServer(stack, 'api', { identifier: 'https://api.example', signingAlg: 'RS256', tokenLifetime: 3600, allowOfflineAccess: false });
-    const servers = TerraformIterator.fromMap({ 'web-01': { description: 'web' }, 'etl-02': { description: 'etl' } });
+    const servers = TerraformIterator.fromMap({ 'web-01': { prefix: 'web' }, 'etl-02': { prefix: 'etl' } });
     const client = new Client(stack, 'client', {
       forEach: servers,
       name: `oidc-s3-dev-${servers.key}`,
-      description: servers.getString('description'),
       appType: 'non_interactive',
       grantTypes: ['client_credentials'],
-      jwtConfiguration: { alg: 'RS256' },
     });
     const perClient = TerraformIterator.fromResources(client);
     const credentials = new ClientCredentials(stack, 'credentials', {
@@ -38,12 +36,12 @@ function bindingsStack(): { json: TerraformJson; hcl: string } {
 
 const { json, hcl } = bindingsStack();
 
-test('provider: source auth0/auth0, ~> 1.0, no arguments unless given', () => {
-  expect(json.terraform.required_providers.auth0).toEqual({ source: 'auth0/auth0', version: '~> 1.0' });
+test('provider: source auth0/auth0, ~> 1.55, no arguments unless given', () => {
+  expect(json.terraform.required_providers.auth0).toEqual({ source: 'auth0/auth0', version: '~> 1.55' });
   expect(json.provider.auth0).toEqual([{}]);
   const stack = new TerraformStack(Testing.app(), 'configured');
-  new Auth0Provider(stack, 'auth0', { domain: 'tenant.eu.auth0.com', debug: true, alias: 'other' });
-  expect(synthStack(stack).provider.auth0).toEqual([{ domain: 'tenant.eu.auth0.com', debug: true, alias: 'other' }]);
+  new Auth0Provider(stack, 'auth0', { alias: 'other' });
+  expect(synthStack(stack).provider.auth0).toEqual([{ alias: 'other' }]);
 });
 
 test('auth0_resource_server: snake_case arguments, computed id', () => {
@@ -56,16 +54,15 @@ test('auth0_resource_server: snake_case arguments, computed id', () => {
   expect(json.output.api_id.value).toMatch(/^\$\{auth0_resource_server\.\w+\.id\}$/);
 });
 
-test('auth0_client: for_each over servers, jwt_configuration block, computed client_id', () => {
+test('auth0_client: for_each over servers, only the arguments this project sets, computed client_id', () => {
   const client = onlyResource(json, 'auth0_client');
   expect(client).toMatchObject({
-    for_each: { 'web-01': { description: 'web' }, 'etl-02': { description: 'etl' } },
+    for_each: { 'web-01': { prefix: 'web' }, 'etl-02': { prefix: 'etl' } },
     name: 'oidc-s3-dev-${each.key}',
-    description: '${each.value.description}',
     app_type: 'non_interactive',
     grant_types: ['client_credentials'],
-    jwt_configuration: [{ alg: 'RS256' }],
   });
+  expect(Object.keys(client).sort()).toEqual(['app_type', 'for_each', 'grant_types', 'name']);
   expect(client).not.toHaveProperty('token_endpoint_auth_method');
   expect(client).not.toHaveProperty('client_secret');
   expect(json.output.client_id.value).toMatch(/^\$\{auth0_client\.\w+\.\*\.client_id\}$/);
@@ -87,8 +84,8 @@ test('auth0_client_credentials and auth0_client_grant follow the clients, secret
   expect(json.output.secret).toMatchObject({ sensitive: true, value: expect.stringMatching(/^\$\{auth0_client_credentials\.\w+\.\*\.client_secret\}$/) });
 });
 
-test('HCL synthesis renders the same arguments and the block as a block', () => {
-  expect(hcl).toMatch(/resource "auth0_client" "\w+" \{[\s\S]*app_type = "non_interactive"[\s\S]*jwt_configuration \{\s*alg = "RS256"\s*\}/);
+test('HCL synthesis renders the same arguments', () => {
+  expect(hcl).toMatch(/resource "auth0_client" "\w+" \{[\s\S]*app_type = "non_interactive"[\s\S]*grant_types = \[\s*"client_credentials",?\s*\]/);
   expect(hcl).toMatch(/resource "auth0_client_grant" "\w+" \{[\s\S]*scopes = \[\s*\]/);
-  expect(hcl).toMatch(/auth0 = \{\s*version = "~> 1.0"\s*source = "auth0\/auth0"\s*\}/);
+  expect(hcl).toMatch(/auth0 = \{\s*version = "~> 1.55"\s*source = "auth0\/auth0"\s*\}/);
 });

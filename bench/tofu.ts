@@ -1,0 +1,80 @@
+/**
+ * OpenTofu scaling: `tofu validate` and `tofu plan` of the servers stack (the one that grows with
+ * the servers map) for 10, 1,000 and 5,000 servers per identity provider, with the pinned tools
+ * and the stand-ins of `npm run verify:terraform` (empty state, loopback STS, local foundation
+ * state). Median wall time of N runs after `tofu init`; peak RSS of tofu and its providers
+ * (/usr/bin/time, the largest process). Plus the marginal cost of one more server at 5,000.
+ */
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { startStsStub } from '../sandbox/sts';
+import { prepareProject, run, synthEnvironment, type GeneratedEnvironment } from '../scripts/terraform-check';
+import { ensureTools } from '../scripts/tools';
+import { checkEnv, prepareStandIns } from '../scripts/verify-terraform';
+import { median, round } from './harness';
+
+export interface TofuRow {
+  readonly provider: 'auth0' | 'cognito';
+  readonly servers: number;
+  readonly validateMs: number;
+  readonly validatePeakRssMiB: number;
+  readonly planMs: number;
+  readonly planPeakRssMiB: number;
+  readonly creates: number;
+}
+
+export async function benchTofu(options: { counts?: readonly number[]; runs?: number } = {}): Promise<TofuRow[]> {
+  const counts = options.counts ?? [10, 1000, 5000, 5001];
+  const runs = options.runs ?? 3;
+  const tools = await ensureTools();
+  const env = checkEnv(tools);
+  const generated: GeneratedEnvironment[] = (['auth0', 'cognito'] as const).flatMap((provider) =>
+    counts.map((servers) => ({ name: `bench-${provider}-${servers}`, foundationFrom: provider === 'auth0' ? 'dev' : 'dev-cognito', servers })),
+  );
+  const projectDir = prepareProject(generated);
+  const sts = await startStsStub();
+  const rows: TofuRow[] = [];
+  try {
+    for (const environment of generated) {
+      const outdir = join(projectDir, 'out', environment.name);
+      const stacks = await synthEnvironment(projectDir, environment.name, outdir);
+      await prepareStandIns(tools, stacks, sts.url, join(projectDir, 'state', environment.name));
+      const servers = stacks.find((s) => s.name === 'servers')!;
+      const tofu = (args: string[]) => run(tools.tofu, args, { cwd: servers.dir, env, measure: true });
+      const init = await tofu(['init', '-input=false', '-no-color']);
+      if (init.code !== 0) throw new Error(`tofu init: ${init.stderr}`);
+      const validate = [];
+      const plan = [];
+      let creates = 0;
+      for (let i = 0; i < runs; i++) {
+        const v = await tofu(['validate', '-no-color']);
+        if (v.code !== 0) throw new Error(`tofu validate: ${v.stderr}${v.stdout}`);
+        validate.push(v);
+        const p = await tofu(['plan', '-input=false', '-no-color', '-lock=false']);
+        if (p.code !== 0) throw new Error(`tofu plan: ${p.stderr}${p.stdout}`);
+        plan.push(p);
+        creates = Number(/Plan: (\d+) to add/.exec(p.stdout)?.[1] ?? 0);
+      }
+      const provider = environment.foundationFrom === 'dev' ? 'auth0' : 'cognito';
+      const row: TofuRow = {
+        provider,
+        servers: environment.servers,
+        validateMs: round(median(validate.map((r) => r.ms)), 0),
+        validatePeakRssMiB: round(Math.max(...validate.map((r) => r.peakRssMiB ?? 0)), 0),
+        planMs: round(median(plan.map((r) => r.ms)), 0),
+        planPeakRssMiB: round(Math.max(...plan.map((r) => r.peakRssMiB ?? 0)), 0),
+        creates,
+      };
+      rows.push(row);
+      process.stderr.write(`tofu ${provider} ${environment.servers}: validate ${row.validateMs} ms, plan ${row.planMs} ms (${creates} creates)\n`);
+    }
+  } finally {
+    await sts.close();
+    rmSync(projectDir, { recursive: true, force: true });
+  }
+  return rows;
+}
+
+if (require.main === module) {
+  benchTofu({ runs: Number(process.env.BENCH_RUNS ?? 3) }).then((rows) => console.table(rows));
+}
