@@ -128,7 +128,8 @@ export const CLIENT_BUNDLES = {
  * a quarter of the size; decompressing costs about a millisecond, once, before a refresh.
  */
 const LAZY_PACKAGES: Readonly<Record<keyof typeof CLIENT_BUNDLES, readonly string[]>> = {
-  'oidc-credential-provider': ['@aws-sdk/client-sts'],
+  // The STS and S3 clients only a refresh or `doctor` needs: kept out of the cache-hit path.
+  'oidc-credential-provider': ['@aws-sdk/client-sts', '@aws-sdk/client-s3'],
   's3-ops': [], // every s3-ops command needs the S3 client at once
   'oidc-s3-mcp': [], // a long-running server: start-up is paid once
 };
