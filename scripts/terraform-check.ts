@@ -138,7 +138,8 @@ export function stacksOf(outdir: string): StackInfo[] {
 export const OVERRIDE_FILE = 'verify_override.tf.json';
 
 /** Dummy credentials: never valid anywhere, only for the loopback stand-ins. */
-const DUMMY_ACCESS_KEY = 'AKIAVERIFYOFFLINE000';
+// Not an AWS key: the provider is told to skip credential validation, so any string will do.
+const DUMMY_ACCESS_KEY = 'offline-verify-dummy-key';
 const DUMMY_SECRET_KEY = 'verify-offline-not-a-secret';
 
 export interface StandIns {
