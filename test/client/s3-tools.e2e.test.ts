@@ -5,11 +5,12 @@
 // identity-provider outage.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startOAuthServer, type OAuthServer } from '../../sandbox/oauth-server';
+import type { OAuthServer } from '../../sandbox/oauth-server';
 import { localTls } from '../../sandbox/local-tls';
-import { startS3, type LocalS3 } from '../../sandbox/s3rver';
-import { startStsStub, type StsStub } from '../../sandbox/sts';
-import { auth0HostSettings, cleanEnv, run, TestHost, writeAwsConfig } from './harness';
+import type { LocalS3 } from '../../sandbox/s3rver';
+import type { StsStub } from '../../sandbox/sts';
+import { startShortLivedHost, type ShortLivedHost } from './short-lived-host';
+import { cleanEnv, run, TestHost, writeAwsConfig } from './harness';
 import { startCommand, startServe, type RunningCommand } from './serve-process';
 
 const AUDIENCE = 'https://s3-uploader.tools.example';
@@ -28,31 +29,17 @@ let sts: StsStub;
 let envFile: string;
 const running: RunningCommand[] = [];
 
+let fixture: ShortLivedHost;
+
 beforeAll(async () => {
-  host = new TestHost('tools-host');
-  [s3, idp] = await Promise.all([
-    // HTTPS: minio-go (restic) signs payloads in aws-chunked form over plain HTTP, which s3rver
-    // would store undecoded.
-    startS3({ tls: true }),
-    startOAuthServer({ style: 'auth0', audience: AUDIENCE, tokenLifetimeSeconds: LIFETIME_SECONDS, clients: [{ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET }] }),
-  ]);
-  sts = await startStsStub({
-    credentials: s3.accessKeys,
-    sessionLifetimeSeconds: LIFETIME_SECONDS,
-    webIdentity: { jwksUrl: idp.jwksUrl, issuer: idp.issuer, audience: AUDIENCE, roles: { [ROLE_ARN]: `${CLIENT_ID}@clients` } },
-  });
-  host.settings = {
-    ...auth0HostSettings({ home: host.home, tokenUrl: idp.tokenUrl, stsUrl: sts.url, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, audience: AUDIENCE, roleArn: ROLE_ARN, region: REGION }),
-    OIDC_REFRESH_MARGIN_SECONDS: String(MARGIN_SECONDS),
-  };
-  envFile = host.envFile();
+  fixture = await startShortLivedHost({ name: 'tools-host', audience: AUDIENCE, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, roleArn: ROLE_ARN, region: REGION, lifetimeSeconds: LIFETIME_SECONDS, marginSeconds: MARGIN_SECONDS, s3Tls: true });
+  ({ host, s3, idp, sts, envFile } = fixture);
   writeAwsConfig(host.home, host.bundles.provider, envFile, REGION);
 });
 
 afterAll(async () => {
   await Promise.all(running.map((r) => r.stop()));
-  await Promise.all([s3?.close(), idp?.close(), sts?.close()]);
-  host?.close();
+  await fixture?.close();
 });
 
 /** A Go program's environment (rclone, restic): the local CA through SSL_CERT_FILE. */

@@ -4,11 +4,12 @@
 // short-lived credentials and an identity-provider outage.
 import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startOAuthServer, type OAuthServer } from '../../sandbox/oauth-server';
-import { startS3, type LocalS3 } from '../../sandbox/s3rver';
-import { startStsStub, type StsStub } from '../../sandbox/sts';
+import type { OAuthServer } from '../../sandbox/oauth-server';
+import type { LocalS3 } from '../../sandbox/s3rver';
+import type { StsStub } from '../../sandbox/sts';
+import { startShortLivedHost, type ShortLivedHost } from './short-lived-host';
 import { REPO_ROOT } from '../../modules/bundle';
-import { auth0HostSettings, cleanEnv, mode, run, TestHost } from './harness';
+import { cleanEnv, mode, run, TestHost } from './harness';
 import { startServe, type RunningCommand } from './serve-process';
 
 const AUDIENCE = 'https://s3-uploader.serve.example';
@@ -28,28 +29,16 @@ let sts: StsStub;
 let envFile: string;
 const running: RunningCommand[] = [];
 
+let fixture: ShortLivedHost;
+
 beforeAll(async () => {
-  host = new TestHost('serve-host');
-  [s3, idp] = await Promise.all([
-    startS3(),
-    startOAuthServer({ style: 'auth0', audience: AUDIENCE, tokenLifetimeSeconds: LIFETIME_SECONDS, clients: [{ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET }] }),
-  ]);
-  sts = await startStsStub({
-    credentials: s3.accessKeys,
-    sessionLifetimeSeconds: LIFETIME_SECONDS,
-    webIdentity: { jwksUrl: idp.jwksUrl, issuer: idp.issuer, audience: AUDIENCE, roles: { [ROLE_ARN]: `${CLIENT_ID}@clients` } },
-  });
-  host.settings = {
-    ...auth0HostSettings({ home: host.home, tokenUrl: idp.tokenUrl, stsUrl: sts.url, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, audience: AUDIENCE, roleArn: ROLE_ARN, region: REGION }),
-    OIDC_REFRESH_MARGIN_SECONDS: String(MARGIN_SECONDS),
-  };
-  envFile = host.envFile();
+  fixture = await startShortLivedHost({ name: 'serve-host', audience: AUDIENCE, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, roleArn: ROLE_ARN, region: REGION, lifetimeSeconds: LIFETIME_SECONDS, marginSeconds: MARGIN_SECONDS });
+  ({ host, s3, idp, sts, envFile } = fixture);
 });
 
 afterAll(async () => {
   await Promise.all(running.map((r) => r.stop()));
-  await Promise.all([s3?.close(), idp?.close(), sts?.close()]);
-  host?.close();
+  await fixture?.close();
 });
 
 async function serve(args: readonly string[], env = envFile) {
