@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { startStsStub } from '../sandbox/sts';
 import { prepareProject, run, synthEnvironment, type GeneratedEnvironment } from '../scripts/terraform-check';
 import { ensureTools } from '../scripts/tools';
-import { checkEnv, prepareStandIns } from '../scripts/verify-terraform';
+import { checkEnv, checkEnvironment, LARGE_QUOTAS } from '../scripts/verify-terraform';
 import { median, round } from './harness';
 
 export interface TofuRow {
@@ -28,8 +28,13 @@ export async function benchTofu(options: { counts?: readonly number[]; runs?: nu
   const runs = options.runs ?? 3;
   const tools = await ensureTools();
   const env = checkEnv(tools);
+  // Auth0 through the vending API: the direct exchange stops at 99 enabled servers.
   const generated: GeneratedEnvironment[] = (['auth0', 'cognito'] as const).flatMap((provider) =>
-    counts.map((servers) => ({ name: `bench-${provider}-${servers}`, foundationFrom: provider === 'auth0' ? 'dev' : 'dev-cognito', servers })),
+    counts.map((servers) =>
+      provider === 'auth0'
+        ? { name: `b-auth0-${servers}`, foundationFrom: 'dev', foundation: { auth0_exchange: 'vending', quotas: LARGE_QUOTAS }, servers }
+        : { name: `b-cognito-${servers}`, foundationFrom: 'dev-cognito', foundation: { quotas: LARGE_QUOTAS }, servers },
+    ),
   );
   const projectDir = prepareProject(generated);
   const sts = await startStsStub();
@@ -38,7 +43,10 @@ export async function benchTofu(options: { counts?: readonly number[]; runs?: nu
     for (const environment of generated) {
       const outdir = join(projectDir, 'out', environment.name);
       const stacks = await synthEnvironment(projectDir, environment.name, outdir);
-      await prepareStandIns(tools, stacks, sts.url, join(projectDir, 'state', environment.name));
+      // One checked pass writes the overrides and the foundation state the servers stack reads.
+      const checked = await checkEnvironment(tools, env, environment.name, stacks, { stsUrl: sts.url, stateDir: join(projectDir, 'state', environment.name) });
+      const failed = checked.filter((report) => report.problems.length > 0);
+      if (failed.length > 0) throw new Error(`${environment.name}: ${failed.map((r) => `${r.stack}: ${r.problems.join('; ')}`).join('\n')}`);
       const servers = stacks.find((s) => s.name === 'servers')!;
       const tofu = (args: string[]) => run(tools.tofu, args, { cwd: servers.dir, env, measure: true });
       const init = await tofu(['init', '-input=false', '-no-color']);

@@ -415,8 +415,15 @@ export async function startStsStub(options: StsStubOptions = {}): Promise<StsStu
     );
   };
 
-  const getCallerIdentity = (): string => {
-    const identity = options.callerIdentity ?? { account: '123456789012', arn: 'arn:aws:iam::123456789012:user/stub', userId: 'AIDASTUBSTUBSTUBSTUB' };
+  /** As STS does: a session this stub issued answers as its assumed role, in the role's account. */
+  const getCallerIdentity = (req: IncomingMessage): string => {
+    const accessKeyId = /Credential=([^/,\s]+)\//.exec(req.headers.authorization ?? '')?.[1];
+    const session = accessKeyId === undefined ? undefined : sessions.get(accessKeyId);
+    const sessionAccount = session ? /^arn:aws:sts::(\d{12}):/.exec(session.sessionArn)?.[1] : undefined;
+    const identity =
+      session && sessionAccount
+        ? { account: sessionAccount, arn: session.sessionArn, userId: `AROASTUBSTUBSTUBSTUB:${session.sessionArn.split('/').pop()}` }
+        : (options.callerIdentity ?? { account: '123456789012', arn: 'arn:aws:iam::123456789012:user/stub', userId: 'AIDASTUBSTUBSTUBSTUB' });
     return `<GetCallerIdentityResult>${element('Arn', identity.arn)}${element('UserId', identity.userId)}${element('Account', identity.account)}</GetCallerIdentityResult>`;
   };
 
@@ -445,7 +452,7 @@ export async function startStsStub(options: StsStubOptions = {}): Promise<StsStu
     let result: string;
     if (action === 'AssumeRole') result = await assumeRole(req, rest);
     else if (action === 'AssumeRoleWithWebIdentity') result = await assumeRoleWithWebIdentity(rest);
-    else if (action === 'GetCallerIdentity') result = getCallerIdentity();
+    else if (action === 'GetCallerIdentity') result = getCallerIdentity(req);
     else throw new StsError('InvalidAction', `Could not find operation ${action} for version 2011-06-15`);
     call.issuedAccessKeyId = /<AccessKeyId>([^<]+)<\/AccessKeyId>/.exec(result)?.[1];
     const response = `${action}Response`;

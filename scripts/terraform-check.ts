@@ -34,7 +34,25 @@ export interface GeneratedEnvironment {
   readonly name: string;
   /** A shipped environment whose foundation.json it reuses. */
   readonly foundationFrom: string;
+  /**
+   * Settings that differ from that environment's foundation.json.
+   * @default none
+   */
+  readonly foundation?: Readonly<Record<string, unknown>>;
   readonly servers: number;
+}
+
+/**
+ * The foundation settings with the account-wide names made the generated environment's own: the
+ * configuration check refuses two environments of one account sharing an IdP tenant (one IAM OIDC
+ * provider per issuer) or a Cognito domain prefix (unique per region).
+ */
+export function ownAccountWideNames(foundation: Record<string, unknown>, environment: string): Record<string, unknown> {
+  const own = { ...foundation };
+  if (typeof own.auth0_domain === 'string') own.auth0_domain = `${environment}.eu.auth0.com`;
+  // Cognito reserves "aws", "amazon" and "cognito" in domain prefixes.
+  if (typeof own.cognito_domain_prefix === 'string') own.cognito_domain_prefix = `oidc-s3-${environment.replace(/aws|amazon|cognito/g, 'idp')}`;
+  return own;
 }
 
 /**
@@ -53,7 +71,8 @@ export function prepareProject(generated: readonly GeneratedEnvironment[]): stri
   for (const env of generated) {
     const target = join(dir, 'environments', env.name);
     mkdirSync(target, { recursive: true });
-    cpSync(join(REPO_ROOT, 'environments', env.foundationFrom, 'foundation.json'), join(target, 'foundation.json'));
+    const foundation = JSON.parse(readFileSync(join(REPO_ROOT, 'environments', env.foundationFrom, 'foundation.json'), 'utf8')) as Record<string, unknown>;
+    writeFileSync(join(target, 'foundation.json'), JSON.stringify(ownAccountWideNames({ ...foundation, ...env.foundation }, env.name), null, 1));
     writeFileSync(join(target, 'servers.json'), JSON.stringify(generatedServersMap(env.servers), null, 1));
   }
   return dir;
@@ -169,7 +188,9 @@ export function writeOverrides(stack: StackInfo, standIns: StandIns, stateFiles:
         access_key: DUMMY_ACCESS_KEY,
         secret_key: DUMMY_SECRET_KEY,
         skip_credentials_validation: true,
-        skip_requesting_account_id: true,
+        // A configuration that pins its account (allowed_account_ids) must learn it: from the
+        // stand-in's GetCallerIdentity, which answers an assumed role's session in that role's account.
+        skip_requesting_account_id: config.allowed_account_ids === undefined && config.forbidden_account_ids === undefined,
         skip_metadata_api_check: true,
         endpoints: [{ sts: standIns.stsUrl }],
       })),
@@ -203,13 +224,34 @@ export function placeholderOutput(name: string, region: string): string {
 }
 
 /**
- * The state file of a stack as its dependants read it: a configuration of output blocks with the
- * stack's output names and placeholder values, applied by tofu itself into `dir/terraform.tfstate`
- * (so the file is tofu's own, not hand-written JSON).
+ * A stack's outputs as its plan says they will be: known values as planned, and every unknown
+ * part (an ARN or id AWS assigns at apply) a placeholder named after its nearest key, so a
+ * dependant indexing `server_configurations["web-01"].role_arn` reads a value of the real shape.
+ * `plan` is `tofu show -json` of a saved plan.
  */
-export async function writeOutputsState(tools: Tools, producer: StackInfo, dir: string, region: string): Promise<string> {
+export function outputsFromPlan(plan: TerraformJson, region: string): Record<string, unknown> {
+  const fill = (value: unknown, unknown: unknown, key: string): unknown => {
+    if (unknown === true) return placeholderOutput(key, region);
+    if (Array.isArray(unknown)) return unknown.map((u, i) => fill((value as unknown[] | undefined)?.[i], u, key));
+    if (typeof unknown === 'object' && unknown !== null && typeof value === 'object' && value !== null) {
+      const record = value as Record<string, unknown>;
+      const marks = unknown as Record<string, unknown>;
+      return Object.fromEntries([...new Set([...Object.keys(record), ...Object.keys(marks)])].map((k) => [k, fill(record[k], marks[k], k)]));
+    }
+    return value;
+  };
+  const changes = (plan.output_changes ?? {}) as Record<string, { after?: unknown; after_unknown?: unknown }>;
+  return Object.fromEntries(Object.entries(changes).map(([name, change]) => [name, fill(change.after, change.after_unknown, name)]));
+}
+
+/**
+ * The state file of a stack as its dependants read it: a configuration of output blocks with the
+ * stack's output names and `values` (see outputsFromPlan), applied by tofu itself into
+ * `dir/terraform.tfstate` (so the file is tofu's own, not hand-written JSON).
+ */
+export async function writeOutputsState(tools: Tools, producer: StackInfo, dir: string, values: Readonly<Record<string, unknown>>): Promise<string> {
   mkdirSync(dir, { recursive: true });
-  const outputs = Object.fromEntries(Object.keys(producer.json.output ?? {}).map((name) => [name, { value: placeholderOutput(name, region) }]));
+  const outputs = Object.fromEntries(Object.keys(producer.json.output ?? {}).map((name) => [name, { value: values[name] ?? null }]));
   writeFileSync(join(dir, 'main.tf.json'), JSON.stringify({ output: outputs }, null, 2));
   const env = tofuEnv(tools);
   for (const args of [['init', '-input=false', '-no-color'], ['apply', '-input=false', '-no-color', '-auto-approve']]) {

@@ -17,6 +17,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { availableParallelism, homedir, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { prepareProviderSource } from './aws-provider-source';
 
 export const REPO_ROOT = join(__dirname, '..');
 const TOOLS_DIR = join(REPO_ROOT, 'tools');
@@ -47,6 +48,12 @@ interface ToolSpec {
   readonly provider?: string;
   /** Extra linker flags (version stamps release builds set), besides `-s -w`. */
   readonly ldflags?: string;
+  /**
+   * hashicorp/aws only: the service packages (directories under internal/service) to register;
+   * the provider is then built from its module with only those (scripts/aws-provider-source.ts).
+   * @default every service upstream registers
+   */
+  readonly servicePackages?: readonly string[];
 }
 
 export interface BuiltTool {
@@ -190,10 +197,21 @@ function buildTool(name: string, spec: ToolSpec, toolDir: string, target: string
   log(`tools: building ${name} ${spec.version} (go build -p ${jobs}); the first build of the aws provider takes many minutes`);
   const started = Date.now();
   const temporary = `${target}.partial-${process.pid}`;
-  const result = go(['build', `-p=${jobs}`, '-trimpath', `-ldflags=-s -w${spec.ldflags ? ` ${spec.ldflags}` : ''}`, '-o', temporary, spec.package], toolDir);
+  // A stable path for the trimmed source, so a rebuild finds its packages in Go's build cache.
+  const sourceDir = `${join(target, '..')}-source`;
+  let buildDir = toolDir;
+  if (spec.servicePackages) {
+    try {
+      buildDir = prepareProviderSource({ toolDir, module: spec.module, servicePackages: spec.servicePackages, workDir: sourceDir });
+    } catch (error) {
+      throw new ToolsError('build_failed', `preparing the ${name} source failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  const result = go(['build', `-p=${jobs}`, '-trimpath', `-ldflags=-s -w${spec.ldflags ? ` ${spec.ldflags}` : ''}`, '-o', temporary, spec.package], buildDir);
+  if (spec.servicePackages) rmSync(sourceDir, { recursive: true, force: true });
   if (result.status !== 0) {
     rmSync(temporary, { force: true });
-    throw new ToolsError('build_failed', `go build of ${name} ${spec.version} failed in ${toolDir}:\n${(result.stderr || String(result.error)).trim()}`);
+    throw new ToolsError('build_failed', `go build of ${name} ${spec.version} failed in ${buildDir}:\n${(result.stderr || String(result.error)).trim()}`);
   }
   renameSync(temporary, target);
   const ms = Date.now() - started;

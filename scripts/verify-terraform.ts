@@ -23,6 +23,7 @@ import {
   prepareProject,
   run,
   synthEnvironment,
+  outputsFromPlan,
   writeOutputsState,
   writeOverrides,
   type GeneratedEnvironment,
@@ -30,12 +31,34 @@ import {
   type TerraformJson,
 } from './terraform-check';
 import { ensureTools, REPO_ROOT, tofuEnv, ToolsError, type Tools } from './tools';
+import { schemaIndex, type SchemaIndex } from './hcl-render';
+import { suppressionFor, trivyFindings, unexplainedFindings, type TrivyFinding } from './trivy-scan';
+import { TRIVY_SUPPRESSIONS } from './trivy-suppressions';
 
-/** Generated environments: 5,000 servers per identity provider, foundation settings of a shipped one. */
+/** Quotas raised as a platform with thousands of hosts would have them (see config/rules/quotas.ts). */
+export const LARGE_QUOTAS = { iam_roles_per_account: 5000, cognito_app_clients_per_user_pool: 10_000, auth0_clients_per_tenant: 10_000 } as const;
+
+/**
+ * Generated environments, on the foundation settings of a shipped one: 5,000 servers per identity
+ * provider (Auth0 through the vending API: the direct exchange's IAM OIDC provider lists at most
+ * 100 client IDs), 200 per identity provider, and the direct exchange at its limit of 99 enabled
+ * servers (101, of which 2 disabled).
+ */
 export const GENERATED: readonly GeneratedEnvironment[] = [
-  { name: 'generated-auth0-5000', foundationFrom: 'dev', servers: 5000 },
-  { name: 'generated-cognito-5000', foundationFrom: 'dev-cognito', servers: 5000 },
+  { name: 'gen-auth0-5000', foundationFrom: 'dev', foundation: { auth0_exchange: 'vending', quotas: LARGE_QUOTAS }, servers: 5000 },
+  { name: 'gen-cognito-5000', foundationFrom: 'dev-cognito', foundation: { quotas: LARGE_QUOTAS }, servers: 5000 },
+  { name: 'gen-auth0-200', foundationFrom: 'dev', foundation: { auth0_exchange: 'vending' }, servers: 200 },
+  { name: 'gen-cognito-200', foundationFrom: 'dev-cognito', servers: 200 },
+  { name: 'gen-auth0-direct', foundationFrom: 'dev', foundation: { auth0_exchange: 'direct', quotas: LARGE_QUOTAS }, servers: 101 },
 ];
+
+/**
+ * Maps larger than this are validated but not planned unless VERIFY_PLAN_ALL=1: OpenTofu
+ * re-evaluates a resource's for_each for every instance it plans (plan time grows with the square
+ * of the servers; bench/tofu.ts and bench/RESULTS.md), so 5,000 servers take about an hour on two
+ * cores, more than CI affords.
+ */
+export const PLANNED_SERVERS_LIMIT = 1000;
 
 /**
  * Validate warnings that are accepted, each with why. Anything else fails the check.
@@ -140,11 +163,14 @@ export interface StackReport {
   readonly problems: string[];
 }
 
-/** init + validate + plan of one stack whose overrides are written; problems are collected, not thrown. */
-export async function checkStack(tools: Tools, env: NodeJS.ProcessEnv, environment: string, stack: StackInfo): Promise<StackReport> {
+/**
+ * init + validate + plan of one stack whose overrides are written; problems are collected, not
+ * thrown. `plan` is the plan (`tofu show -json`) when planning succeeded.
+ */
+export async function checkStack(tools: Tools, env: NodeJS.ProcessEnv, environment: string, stack: StackInfo, options: { readonly plan: boolean } = { plan: true }): Promise<StackReport & { readonly plan?: TerraformJson }> {
   const problems: string[] = [];
   const tofu = (args: string[]) => run(tools.tofu, args, { cwd: stack.dir, env });
-  const report = (creates: number, validateMs: number, planMs: number): StackReport => ({ environment, stack: stack.name, creates, validateMs, planMs, problems });
+  const report = (creates: number, validateMs: number, planMs: number, plan?: TerraformJson) => ({ environment, stack: stack.name, creates, validateMs, planMs, problems, plan });
 
   const init = await tofu(['init', '-input=false', '-no-color', '-reconfigure']);
   if (init.code !== 0) {
@@ -158,7 +184,7 @@ export async function checkStack(tools: Tools, env: NodeJS.ProcessEnv, environme
     problems.push(`tofu validate: ${describe(diagnostic)}`);
   }
   if (validate.code !== 0 && problems.length === 0) problems.push(`tofu validate failed: ${validate.stderr.trim()}`);
-  if (problems.length > 0) return report(0, validate.ms, 0);
+  if (problems.length > 0 || !options.plan) return report(0, validate.ms, 0);
 
   const plan = await tofu(['plan', '-input=false', '-no-color', '-lock=false', '-out=verify.tfplan']);
   if (plan.code !== 0) {
@@ -167,33 +193,79 @@ export async function checkStack(tools: Tools, env: NodeJS.ProcessEnv, environme
   }
   const shown = await tofu(['show', '-json', '-no-color', 'verify.tfplan']);
   rmSync(join(stack.dir, 'verify.tfplan'), { force: true });
-  const { creates, unexpected } = plannedCreates(JSON.parse(shown.stdout) as TerraformJson);
+  const planned = JSON.parse(shown.stdout) as TerraformJson;
+  const { creates, unexpected } = plannedCreates(planned);
   problems.push(...unexpected.map((u) => `plan on empty state wants ${u}`));
   try {
     problems.push(...countsDiffer(expectedCreates(stack), creates));
   } catch (error) {
     problems.push(error instanceof Error ? error.message : String(error));
   }
-  return report([...creates.values()].reduce((a, b) => a + b, 0), validate.ms, plan.ms);
+  return report([...creates.values()].reduce((a, b) => a + b, 0), validate.ms, plan.ms, planned);
 }
 
 /**
- * Stand-ins for one synthesized environment: the outputs-only state of every stack another
- * stack reads through terraform_remote_state, and each stack's override file.
+ * The stacks in an order where every stack comes after the stacks whose state it reads through
+ * terraform_remote_state (foundation, then servers, then agent-gateway). Throws on a cycle.
  */
-export async function prepareStandIns(tools: Tools, stacks: readonly StackInfo[], stsUrl: string, stateDir: string): Promise<void> {
+export function dependencyOrder(stacks: readonly StackInfo[]): StackInfo[] {
   const byKey = new Map(stacks.flatMap((stack) => (backendKey(stack) ? [[backendKey(stack)!, stack] as const] : [])));
+  const reads = (stack: StackInfo) =>
+    Object.values((stack.json.data?.terraform_remote_state ?? {}) as Record<string, TerraformJson>).flatMap((remote) => {
+      const producer = byKey.get(remote.config?.key as string);
+      return producer ? [producer] : [];
+    });
+  const ordered: StackInfo[] = [];
+  const visiting = new Set<StackInfo>();
+  const visit = (stack: StackInfo): void => {
+    if (ordered.includes(stack)) return;
+    if (visiting.has(stack)) throw new Error(`stacks read each other's state in a cycle through ${stack.name}`);
+    visiting.add(stack);
+    reads(stack).forEach(visit);
+    ordered.push(stack);
+  };
+  stacks.forEach(visit);
+  return ordered;
+}
+
+/**
+ * Checks one synthesized environment's stacks in dependency order against the stand-ins. Each
+ * stack another one reads gets, once planned, an outputs-only state written by tofu from its own
+ * plan (outputsFromPlan), which the dependants' overrides point terraform_remote_state at. A
+ * dependant of a stack that failed is reported as not checked.
+ */
+export async function checkEnvironment(
+  tools: Tools,
+  env: NodeJS.ProcessEnv,
+  environment: string,
+  stacks: readonly StackInfo[],
+  standIns: { readonly stsUrl: string; readonly stateDir: string; readonly plan?: boolean },
+  onReport: (report: StackReport) => void = () => undefined,
+): Promise<StackReport[]> {
+  const readKeys = new Set(stacks.flatMap((stack) => Object.values((stack.json.data?.terraform_remote_state ?? {}) as Record<string, TerraformJson>).map((remote) => remote.config?.key as string)));
   const stateFiles = new Map<string, string>();
-  for (const stack of stacks) {
-    for (const remote of Object.values((stack.json.data?.terraform_remote_state ?? {}) as Record<string, TerraformJson>)) {
-      const key = remote.config?.key as string;
-      const producer = byKey.get(key);
-      if (!producer || stateFiles.has(key)) continue;
-      const region = (producer.json.provider?.aws?.[0]?.region as string | undefined) ?? 'eu-west-1';
-      stateFiles.set(key, await writeOutputsState(tools, producer, join(stateDir, producer.name), region));
+  const reports: StackReport[] = [];
+  for (const stack of dependencyOrder(stacks)) {
+    let report: StackReport & { plan?: TerraformJson };
+    try {
+      writeOverrides(stack, { stsUrl: standIns.stsUrl }, stateFiles);
+      report = await checkStack(tools, env, environment, stack, { plan: standIns.plan ?? true });
+    } catch (error) {
+      report = { environment, stack: stack.name, creates: 0, validateMs: 0, planMs: 0, problems: [`not checked: ${error instanceof Error ? error.message : String(error)}`] };
     }
+    const key = backendKey(stack);
+    if (key && readKeys.has(key) && standIns.plan === false) {
+      // Validation never reads a data source: the dependants only need a path to name.
+      stateFiles.set(key, join(standIns.stateDir, stack.name, 'terraform.tfstate'));
+    } else if (key && readKeys.has(key) && report.plan) {
+      const region = (stack.json.provider?.aws?.[0]?.region as string | undefined) ?? 'eu-west-1';
+      stateFiles.set(key, await writeOutputsState(tools, stack, join(standIns.stateDir, stack.name), outputsFromPlan(report.plan, region)));
+    }
+    const { plan: _plan, ...bare } = report;
+    reports.push(bare);
+    onReport(bare);
   }
-  for (const stack of stacks) writeOverrides(stack, { stsUrl }, stateFiles);
+  return reports;
 }
 
 /**
@@ -212,10 +284,24 @@ export async function standInSchemaDrift(tools: Tools, env: NodeJS.ProcessEnv, d
   return same ? undefined : 'auth0 stand-in: the schema it serves differs from tools/terraform-provider-auth0-standin/schema.json; rewrite the file from `tofu providers schema -json`';
 }
 
+/** Every pinned provider's schema (`tofu providers schema -json` of a configuration needing them all). */
+export async function providerSchemas(tools: Tools, env: NodeJS.ProcessEnv, dir: string): Promise<SchemaIndex> {
+  mkdirSync(dir, { recursive: true });
+  const required = Object.fromEntries(tools.tools.filter((tool) => tool.provider).map((tool) => [tool.provider!.split('/')[1]!, { source: tool.provider }]));
+  writeFileSync(join(dir, 'main.tf.json'), JSON.stringify({ terraform: { required_providers: required } }));
+  const init = await run(tools.tofu, ['init', '-input=false', '-no-color'], { cwd: dir, env });
+  if (init.code !== 0) throw new Error(`provider schemas: tofu init failed: ${init.stderr}`);
+  const shown = await run(tools.tofu, ['providers', 'schema', '-json'], { cwd: dir, env });
+  if (shown.code !== 0) throw new Error(`tofu providers schema failed: ${shown.stderr}`);
+  return schemaIndex(JSON.parse(shown.stdout));
+}
+
 async function cdktfDiff(projectDir: string, tools: Tools, env: NodeJS.ProcessEnv, environment: string, stack: string): Promise<string | undefined> {
   const cdktf = join(projectDir, 'node_modules', '.bin', 'cdktf');
   const tofuDir = tools.tofu.slice(0, tools.tofu.lastIndexOf('/'));
-  const result = await run(cdktf, ['diff', stack], {
+  // `providers lock`, which cdktf runs after init, asks the origin registries whatever the CLI
+  // configuration says; offline (and against a mirror) users pass --skip-provider-lock, as INSTALL.md says.
+  const result = await run(cdktf, ['diff', stack, '--skip-provider-lock'], {
     cwd: projectDir,
     env: { ...env, ENVIRONMENT: environment, TERRAFORM_BINARY_NAME: 'tofu', PATH: `${tofuDir}:${process.env.PATH ?? ''}`, CI: 'true', CHECKPOINT_DISABLE: '1' },
   });
@@ -223,7 +309,8 @@ async function cdktfDiff(projectDir: string, tools: Tools, env: NodeJS.ProcessEn
   return undefined;
 }
 
-async function main(): Promise<number> {
+/** `npm run verify:terraform -- [environment…]`: only those environments (all when none are named). */
+async function main(only: readonly string[]): Promise<number> {
   const started = Date.now();
   const tools = await ensureTools();
   const env = checkEnv(tools);
@@ -231,20 +318,44 @@ async function main(): Promise<number> {
   const projectDir = prepareProject(GENERATED);
   const generated = new Set(GENERATED.map((g) => g.name));
   const reports: StackReport[] = [];
+  const trivy = tools.tools.find((tool) => tool.name === 'trivy-iac')?.path;
+  if (!trivy) throw new ToolsError('bad_manifest', 'tools/tools.json has no "trivy-iac" entry');
+  const allFindings: TrivyFinding[] = [];
   try {
     const drift = await standInSchemaDrift(tools, env, join(projectDir, 'standin-schema'));
+    const schemas = await providerSchemas(tools, env, join(projectDir, 'provider-schemas'));
     if (drift) reports.push({ environment: '-', stack: 'auth0 stand-in', creates: 0, validateMs: 0, planMs: 0, problems: [drift] });
-    for (const environment of environmentsOf(projectDir)) {
+    const all = environmentsOf(projectDir);
+    const unknown = only.filter((name) => !all.includes(name));
+    if (unknown.length > 0) throw new Error(`no environment ${unknown.join(', ')}; there are: ${all.join(', ')}`);
+    for (const environment of all.filter((name) => only.length === 0 || only.includes(name))) {
       const outdir = join(projectDir, 'cdktf.out');
       rmSync(outdir, { recursive: true, force: true });
-      const stacks = await synthEnvironment(projectDir, environment, outdir);
-      await prepareStandIns(tools, stacks, sts.url, join(projectDir, 'verify-state', environment));
-      for (const stack of stacks) {
-        const report = await checkStack(tools, env, environment, stack);
-        reports.push(report);
+      let stacks: StackInfo[];
+      try {
+        stacks = await synthEnvironment(projectDir, environment, outdir);
+      } catch (error) {
+        reports.push({ environment, stack: '(synth)', creates: 0, validateMs: 0, planMs: 0, problems: [error instanceof Error ? error.message : String(error)] });
+        process.stderr.write(`${environment}: synth FAILED\n`);
+        continue;
+      }
+      const servers = GENERATED.find((g) => g.name === environment)?.servers ?? 0;
+      const plan = servers <= PLANNED_SERVERS_LIMIT || process.env.VERIFY_PLAN_ALL === '1';
+      const checked = await checkEnvironment(tools, env, environment, stacks, { stsUrl: sts.url, stateDir: join(projectDir, 'verify-state', environment), plan }, (report) =>
         process.stderr.write(
-          `${environment}/${stack.name}: ${report.problems.length === 0 ? 'ok' : 'FAILED'}, ${report.creates} creates, validate ${(report.validateMs / 1000).toFixed(1)} s, plan ${(report.planMs / 1000).toFixed(1)} s\n`,
-        );
+          `${environment}/${report.stack}: ${report.problems.length === 0 ? 'ok' : 'FAILED'}, ` +
+            (plan ? `${report.creates} creates, validate ${(report.validateMs / 1000).toFixed(1)} s, plan ${(report.planMs / 1000).toFixed(1)} s\n` : `validated in ${(report.validateMs / 1000).toFixed(1)} s (not planned: ${servers} servers > ${PLANNED_SERVERS_LIMIT}; VERIFY_PLAN_ALL=1 plans it)\n`),
+        ),
+      );
+      reports.push(...checked);
+      try {
+        const findings = await trivyFindings(trivy, environment, stacks, schemas, join(projectDir, 'trivy', environment));
+        allFindings.push(...findings);
+        const problems = unexplainedFindings(findings);
+        reports.push({ environment, stack: '(trivy)', creates: 0, validateMs: 0, planMs: 0, problems });
+        process.stderr.write(`${environment}: trivy ${findings.length} findings, ${problems.length} unexplained\n`);
+      } catch (error) {
+        reports.push({ environment, stack: '(trivy)', creates: 0, validateMs: 0, planMs: 0, problems: [error instanceof Error ? error.message : String(error)] });
       }
       if (generated.has(environment)) continue;
       for (const stack of stacks.filter((s) => s.name !== 'state-bootstrap')) {
@@ -252,6 +363,10 @@ async function main(): Promise<number> {
         process.stderr.write(`${environment}/${stack.name}: cdktf diff ${problem ? 'FAILED' : 'ok'}\n`);
         if (problem) reports.push({ environment, stack: stack.name, creates: 0, validateMs: 0, planMs: 0, problems: [problem] });
       }
+    }
+    const stale = TRIVY_SUPPRESSIONS.filter((suppression) => !allFindings.some((finding) => suppressionFor(finding, [suppression])));
+    if (only.length === 0 && stale.length > 0) {
+      reports.push({ environment: '-', stack: 'trivy suppressions', creates: 0, validateMs: 0, planMs: 0, problems: stale.map((s) => `${s.ruleId} on ${s.resource} matches no finding any more: remove it from scripts/trivy-suppressions.ts`) });
     }
   } finally {
     await sts.close();
@@ -267,7 +382,7 @@ async function main(): Promise<number> {
 }
 
 if (require.main === module) {
-  main()
+  main(process.argv.slice(2))
     .then((code) => process.exit(code))
     .catch((error: unknown) => {
       process.stderr.write(`${error instanceof ToolsError ? `${error.code}: ${error.message}` : error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
