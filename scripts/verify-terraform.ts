@@ -47,7 +47,7 @@ export const LARGE_QUOTAS = { iam_roles_per_account: 5000, cognito_app_clients_p
 export const GENERATED: readonly GeneratedEnvironment[] = [
   { name: 'gen-auth0-5000', foundationFrom: 'dev', foundation: { auth0_exchange: 'vending', quotas: LARGE_QUOTAS }, servers: 5000 },
   { name: 'gen-cognito-5000', foundationFrom: 'dev-cognito', foundation: { quotas: LARGE_QUOTAS }, servers: 5000 },
-  { name: 'gen-auth0-200', foundationFrom: 'dev', foundation: { auth0_exchange: 'vending' }, servers: 200 },
+  { name: 'gen-auth0-200', foundationFrom: 'dev', foundation: { auth0_exchange: 'vending', quotas: LARGE_QUOTAS }, servers: 200 },
   { name: 'gen-cognito-200', foundationFrom: 'dev-cognito', servers: 200 },
   { name: 'gen-auth0-direct', foundationFrom: 'dev', foundation: { auth0_exchange: 'direct', quotas: LARGE_QUOTAS }, servers: 101 },
 ];
