@@ -83,6 +83,8 @@ export function receiptOf(dateHeader: string | undefined, sentAtMs: number, cloc
  * (so time the boot clock missed, such as a paused VM, still counts). Without a boot clock (another
  * boot, not Linux) it is the wall clock's, plus the offset of a fast clock that may have been set
  * back since: never shorter than the truth, so a session is never judged longer than it is.
+ * While the two clocks agree within CLOCKS_AGREE_MS, the wall clock's is taken, so that every
+ * process of the host hands consumers the same `Expiration` to the millisecond.
  * Without a receipt (a cache written by an older client), the wall clock alone.
  */
 export function millisecondsLeft(expiration: Date, receipt: Receipt | undefined, clock: HostClock = systemClock, now = clock.now()): number {
@@ -90,12 +92,21 @@ export function millisecondsLeft(expiration: Date, receipt: Receipt | undefined,
   const leftAtReceipt = expiration.getTime() - (receipt.hostMs + receipt.issuerOffsetMs);
   const wallElapsed = now - receipt.hostMs;
   const boot = receipt.boot ? clock.sinceBoot() : undefined;
-  const elapsed =
-    boot && receipt.boot && boot.bootId === receipt.boot.bootId
-      ? Math.max(boot.ms - receipt.boot.ms, wallElapsed - Math.max(0, receipt.issuerOffsetMs))
-      : wallElapsed + Math.max(0, -receipt.issuerOffsetMs);
+  let elapsed: number;
+  if (boot && receipt.boot && boot.bootId === receipt.boot.bootId) {
+    const bootElapsed = boot.ms - receipt.boot.ms;
+    elapsed = Math.abs(wallElapsed - bootElapsed) < CLOCKS_AGREE_MS ? wallElapsed : Math.max(bootElapsed, wallElapsed - Math.max(0, receipt.issuerOffsetMs));
+  } else {
+    elapsed = wallElapsed + Math.max(0, -receipt.issuerOffsetMs);
+  }
   return leftAtReceipt - Math.max(0, elapsed);
 }
+
+/**
+ * Wall and boot clocks that differ by less than this since receipt count as agreeing (no step):
+ * /proc/uptime moves in 10 ms steps and the two clocks' rates differ by NTP's slewing (≤ 500 ppm).
+ */
+const CLOCKS_AGREE_MS = 1000;
 
 /** Above this, the host is warned that its clock is off (seconds). */
 export const CLOCK_SKEW_WARNING_SECONDS = 60;
