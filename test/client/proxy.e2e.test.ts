@@ -137,6 +137,7 @@ test.each([
   ['host:port entries', () => `${tokenHost()},${stsHost()}`],
   ['a bare host name (any port)', () => '127.0.0.1'],
   ['*', () => '*'],
+  ['a CIDR range holding their addresses', () => '10.0.0.0/8, 127.0.0.0/8'],
 ])('NO_PROXY with %s: nothing goes through the proxy', async (_name, noProxy) => {
   proxy.log.length = 0;
   const before = idp.tokenRequests;
