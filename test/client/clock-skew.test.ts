@@ -159,6 +159,18 @@ describe('millisecondsLeft: time left by the issuer clock', () => {
     expect(millisecondsLeft(expiration, slow, new TestClock(T0 - 45_000 + 600_000, undefined))).toBe(3000_000);
   });
 
+  test('while wall and boot clocks agree within a second, the wall clock counts: every process reports the same end', () => {
+    const clock = new TestClock(T0 - 45_000);
+    const receipt: Receipt = { hostMs: clock.now(), issuerOffsetMs: 45_000, boot: clock.sinceBoot() };
+    clock.advance(600);
+    clock.bootMs! -= 990; // /proc/uptime's 10 ms steps and NTP slewing
+    expect(millisecondsLeft(expiration, receipt, clock)).toBe(3000_000);
+    clock.bootMs! -= 20; // 1.01 s apart: taken as the wall clock stepped forward (a slow clock fixed), so the boot clock counts
+    expect(millisecondsLeft(expiration, receipt, clock)).toBe(3001_010);
+    clock.bootMs! += 2010; // the boot clock 1 s ahead of the wall: the wall clock was set back 1 s
+    expect(millisecondsLeft(expiration, receipt, clock)).toBe(2999_000);
+  });
+
   test('without a receipt (a cache of an older client), the wall clock alone', () => {
     expect(millisecondsLeft(expiration, undefined, new TestClock(T0 + 60_000))).toBe(3540_000);
   });
