@@ -27,6 +27,7 @@ import {
   tokenLifetimeRule,
   type NamedPrefix,
 } from './rules';
+import { parseServersFast } from './servers-fast-path';
 import { backendShape, foundationShape, serverShape, serversShape } from './shapes';
 import type { BackendConfig, FoundationSettings, ServerSettings, ServersSettings } from './types';
 import { keyPath, parseWithProblems, shapeKeys, valueAt } from './zod-problems';
@@ -198,7 +199,8 @@ export interface ServersFileInput {
 
 export function parseServers({ file, raw, namePrefix, identityProvider, bucketAccount = false }: ServersFileInput, problems: ConfigProblem[]): ServersSettings | undefined {
   const before = problems.length;
-  const parsed = parseWithProblems(serversShape, raw, file, problems);
+  // A file whose every value is valid needs no zod (config/servers-fast-path.ts); zod names the problems of any other.
+  const parsed = parseServersFast(raw) ?? parseWithProblems(serversShape, raw, file, problems);
   // Name and prefix rules are checked even when other keys are wrong, so that one run lists all.
   const rawServers = valueAt(raw, ['servers']);
   const entries =
@@ -242,7 +244,8 @@ export function parseServers({ file, raw, namePrefix, identityProvider, bucketAc
   }
   checkTagKeys(parsed.common_tags, file, 'common_tags', problems);
   for (const [name, server] of Object.entries(parsed.servers)) {
-    checkTagKeys(server.tags, file, `${keyPath(['servers', name])}.tags`, problems);
+    // Most servers have no tags of their own: no key path to build for them.
+    if (Object.keys(server.tags).length > 0) checkTagKeys(server.tags, file, `${keyPath(['servers', name])}.tags`, problems);
   }
   if (problems.length > before) return undefined;
 
