@@ -230,35 +230,33 @@ export function parseServers({ file, raw, namePrefix, identityProvider, bucketAc
     });
   }
   if (!parsed) return undefined;
-  if (identityProvider === 'auth0') {
-    for (const [name, server] of Object.entries(parsed.servers)) {
-      if (server.max_session_duration < MIN_ROLE_MAX_SESSION_DURATION) {
-        problems.push({
-          file,
-          key: keyPath(['servers', name, 'max_session_duration']),
-          value: server.max_session_duration,
-          rule: `must be at least ${MIN_ROLE_MAX_SESSION_DURATION} seconds with identity_provider "auth0": the host asks STS for its session itself, IAM cannot set a role's maximum below ${MIN_ROLE_MAX_SESSION_DURATION} s and has no condition on the duration asked for, so a shorter limit could not be enforced; use ${MIN_ROLE_MAX_SESSION_DURATION} or more (hosts may still ask for less with OIDC_SESSION_DURATION_SECONDS)`,
-        });
-      }
-    }
-  }
   checkTagKeys(parsed.common_tags, file, 'common_tags', problems);
-  for (const [name, server] of Object.entries(parsed.servers)) {
+  // One pass over the servers (thousands, in large environments): the per-server rules, and the settings the stacks get.
+  const servers: ServerSettings[] = [];
+  for (const name in parsed.servers) {
+    const server = parsed.servers[name]!;
+    if (identityProvider === 'auth0' && server.max_session_duration < MIN_ROLE_MAX_SESSION_DURATION) {
+      problems.push({
+        file,
+        key: keyPath(['servers', name, 'max_session_duration']),
+        value: server.max_session_duration,
+        rule: `must be at least ${MIN_ROLE_MAX_SESSION_DURATION} seconds with identity_provider "auth0": the host asks STS for its session itself, IAM cannot set a role's maximum below ${MIN_ROLE_MAX_SESSION_DURATION} s and has no condition on the duration asked for, so a shorter limit could not be enforced; use ${MIN_ROLE_MAX_SESSION_DURATION} or more (hosts may still ask for less with OIDC_SESSION_DURATION_SECONDS)`,
+      });
+    }
     // Most servers have no tags of their own: no key path to build for them.
     if (Object.keys(server.tags).length > 0) checkTagKeys(server.tags, file, `${keyPath(['servers', name])}.tags`, problems);
+    servers.push({
+      name,
+      s3PathPrefix: server.s3_path_prefix,
+      s3Permissions: server.s3_permissions,
+      maxSessionDuration: server.max_session_duration,
+      enabled: server.enabled,
+      agentTools: server.agent_tools,
+      revokeSessionsIssuedBefore: server.revoke_sessions_issued_before,
+      tags: server.tags,
+    });
   }
   if (problems.length > before) return undefined;
-
-  const servers: ServerSettings[] = Object.entries(parsed.servers).map(([name, server]) => ({
-    name,
-    s3PathPrefix: server.s3_path_prefix,
-    s3Permissions: server.s3_permissions,
-    maxSessionDuration: server.max_session_duration,
-    enabled: server.enabled,
-    agentTools: server.agent_tools,
-    revokeSessionsIssuedBefore: server.revoke_sessions_issued_before,
-    tags: server.tags,
-  }));
   return { servers, commonTags: parsed.common_tags };
 }
 

@@ -33,7 +33,7 @@ export class ResolvedOnceLocal extends TerraformLocal {
     const assemble = stack.toTerraform.bind(stack);
     stack.toTerraform = () => {
       const tf = assemble() as { locals?: Record<string, unknown> };
-      tf.locals = { ...tf.locals, [this.friendlyUniqueId]: resolveLeaves(stack, this.value) };
+      tf.locals = { ...tf.locals, [this.friendlyUniqueId]: resolveLeaves(stack, this.value, new Map()) };
       return tf;
     };
   }
@@ -53,50 +53,62 @@ export class ResolvedOnceLocal extends TerraformLocal {
  * spliced in (the same bucket ARN token sits in every server's policy); anything else (a number
  * token, a list, a string with Terraform's own `${…}`) is handed to cdktf's resolver whole.
  */
-function resolveLeaves(scope: TerraformStack, value: unknown, tokens = new Map<string, unknown>()): unknown {
-  if (value === null || value === undefined || typeof value === 'boolean') return value;
-  if (typeof value === 'string') return plainString(value) ? value : spliceTokens(scope, value, tokens);
-  if (typeof value === 'number' && !Token.isUnresolved(value)) return value;
-  // A plain object that is not itself a token (one with a resolve() method); its keys are checked below.
-  if (typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype && typeof (value as { resolve?: unknown }).resolve !== 'function') {
-    const out: Record<string, unknown> = {};
-    for (const [key, member] of Object.entries(value)) {
-      if (!plainString(key)) return resolveWithCdktf(scope, value);
-      const resolved = resolveLeaves(scope, member, tokens);
-      if (resolved !== undefined) out[key] = resolved;
+function resolveLeaves(scope: TerraformStack, value: unknown, tokens: Map<string, unknown>): unknown {
+  switch (typeof value) {
+    case 'boolean':
+    case 'undefined':
+      return value;
+    case 'string':
+      return plainString(value) ? value : spliceTokens(scope, value, tokens);
+    case 'number':
+      // A number token is a double near ±1e289 (cdktf's marker bits in the exponent).
+      return Math.abs(value) < 1e280 || !Token.isUnresolved(value) ? value : resolveWithCdktf(scope, value);
+    case 'object': {
+      if (value === null) return value;
+      // A plain object that is not itself a token (one with a resolve() method); its keys are checked below.
+      if (Object.getPrototypeOf(value) !== Object.prototype || typeof (value as { resolve?: unknown }).resolve === 'function') break;
+      const object = value as Record<string, unknown>;
+      const out: Record<string, unknown> = {};
+      for (const key in object) {
+        if (!plainString(key)) return resolveWithCdktf(scope, value);
+        const resolved = resolveLeaves(scope, object[key], tokens);
+        if (resolved !== undefined) out[key] = resolved;
+      }
+      return out;
     }
-    return out;
   }
   return resolveWithCdktf(scope, value);
 }
 
+const TOKEN_START = '${TfToken[';
+
+/** `literal${TfToken[A]}literal…` with each distinct token resolved once; anything unusual goes to cdktf whole. */
 function spliceTokens(scope: TerraformStack, value: string, tokens: Map<string, unknown>): unknown {
-  // "literal${TfToken[A]}literal${TfToken[B]}…": pieces after the first start with a token's name.
-  const pieces = value.split('${TfToken[');
-  const literals = [pieces[0]!];
-  const markers: string[] = [];
-  for (let i = 1; i < pieces.length; i++) {
-    const end = pieces[i]!.indexOf(']}');
-    markers.push(`\${TfToken[${pieces[i]!.slice(0, end + 2)}`);
-    literals.push(pieces[i]!.slice(end + 2));
+  let out = '';
+  let position = 0;
+  for (;;) {
+    const start = value.indexOf(TOKEN_START, position);
+    const literal = start === -1 ? value.slice(position) : value.slice(position, start);
+    // Terraform's own `${…}` (which cdktf escapes), a number token, a list or map marker: cdktf's path.
+    if (!plainString(literal) || literal.includes('${')) return resolveWithCdktf(scope, value);
+    if (start === -1) return out + literal;
+    const end = value.indexOf(']}', start);
+    if (end === -1) return resolveWithCdktf(scope, value);
+    const marker = value.slice(start, end + 2);
+    let resolved = tokens.get(marker);
+    if (resolved === undefined) {
+      STRING_TOKEN.lastIndex = 0;
+      if (marker.replace(STRING_TOKEN, '') !== '') return resolveWithCdktf(scope, value);
+      resolved = resolveWithCdktf(scope, marker);
+      tokens.set(marker, resolved);
+    }
+    // A string that is one token alone becomes whatever the token stands for.
+    if (start === 0 && end + 2 === value.length) return resolved;
+    // A token that stands for something other than a string is concatenated by cdktf's own rules.
+    if (typeof resolved !== 'string') return resolveWithCdktf(scope, value);
+    out += literal + resolved;
+    position = end + 2;
   }
-  // Anything beyond plain string tokens (Terraform's own `${…}`, which cdktf escapes; a number
-  // token; a list or map marker; a malformed marker) takes cdktf's own path.
-  const simple =
-    markers.length > 0 &&
-    markers.every((marker) => marker.length > 13 && marker.replace(STRING_TOKEN, '') === '') &&
-    literals.every((literal) => plainString(literal) && !literal.includes('${'));
-  if (!simple) return resolveWithCdktf(scope, value);
-  const resolved = markers.map((marker) => {
-    if (!tokens.has(marker)) tokens.set(marker, resolveWithCdktf(scope, marker));
-    return tokens.get(marker);
-  });
-  if (markers.length === 1 && literals[0] === '' && literals[1] === '') return resolved[0];
-  // A token that stands for something other than a string is concatenated by cdktf's own rules.
-  if (resolved.some((part) => typeof part !== 'string')) return resolveWithCdktf(scope, value);
-  let out = literals[0]!;
-  for (let i = 0; i < resolved.length; i++) out += (resolved[i] as string) + literals[i + 1]!;
-  return out;
 }
 
 function resolveWithCdktf(scope: TerraformStack, value: unknown): unknown {
