@@ -1,12 +1,13 @@
 import { lstatSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { connect as tlsConnect, type TLSSocket } from 'node:tls';
-import { isIP } from 'node:net';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type { TLSSocket } from 'node:tls';
 import { loadProviderConfig, type ProviderConfig } from '../config/provider-config';
 import type { Environment } from '../config/settings';
 import type { AwsCredentials } from '../credentials/aws-credentials';
 import { exchangeToken, webIdentityExchange } from '../credentials/token-exchange';
 import { requestToken } from '../credentials/token-request';
+import { environmentProxyAgent, proxyFor, type ProxyRoute } from '../credentials/proxy';
 import { ClientError, firstLine } from '../errors';
 import { readingFromAudienceError, readingFromSuccess, type AudienceReading } from './audience-reading';
 
@@ -121,18 +122,15 @@ async function tokenEndpointStep(config: ProviderConfig): Promise<string> {
   const url = new URL(config.tokenUrl);
   if (url.protocol === 'http:') return `${config.tokenUrl}: plain HTTP to this machine (allowed for loopback only; no TLS to check)`;
   const host = url.hostname.replace(/^\[|\]$/g, '');
-  const port = Number(url.port || 443);
-  const socket = await new Promise<TLSSocket>((resolve, reject) => {
-    const s = tlsConnect({ host, port, servername: isIP(host) ? undefined : host, timeout: config.httpTimeoutSeconds * 1000 });
-    s.once('secureConnect', () => resolve(s));
-    s.once('timeout', () => {
-      s.destroy();
-      reject(Object.assign(new Error(`no answer within ${config.httpTimeoutSeconds} s`), { code: 'ETIMEDOUT' }));
-    });
-    s.once('error', reject);
-  }).catch((error: NodeJS.ErrnoException) => {
+  // The route get-credentials takes: through the proxy of HTTPS_PROXY (CONNECT) unless NO_PROXY says otherwise.
+  const route = proxyFor(config.tokenUrl);
+  const via = route ? ` via proxy ${route.shown}` : '';
+  const socket = await tlsSession(url, route, config.httpTimeoutSeconds).catch((error: NodeJS.ErrnoException) => {
     const code = error.code ?? 'error';
-    const where = `${url.host}`;
+    const where = `${url.host}${via}`;
+    if (code === 'PROXY_REFUSED') {
+      return fail(`${config.tokenUrl}: the proxy ${route?.shown} refused to connect to ${url.host} (${error.message})`, 'the proxy does not let this host reach the token endpoint, or wants credentials (HTTP 407)', 'put user and password in the proxy URL, have the proxy allow the host, or name the host in NO_PROXY if it is reachable directly');
+    }
     if (['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET'].includes(code)) {
       return fail(
         `${config.tokenUrl}: cannot connect to ${where} (${code})`,
@@ -156,7 +154,32 @@ async function tokenEndpointStep(config: ProviderConfig): Promise<string> {
   const protocol = socket.getProtocol();
   socket.destroy();
   const daysLeft = Math.floor((new Date(certificate.valid_to).getTime() - Date.now()) / 86_400_000);
-  return `${url.host}: ${protocol}, certificate for ${certificate.subject?.CN ?? host} issued by ${certificate.issuer?.CN ?? certificate.issuer?.O ?? 'unknown'}, ${daysLeft} days left`;
+  return `${url.host}${via}: ${protocol}, certificate for ${certificate.subject?.CN ?? host} issued by ${certificate.issuer?.CN ?? certificate.issuer?.O ?? 'unknown'}, ${daysLeft} days left`;
+}
+
+/**
+ * A TLS session with the token endpoint's host, direct or through the proxy's CONNECT tunnel:
+ * a HEAD request whose answer (any status) proves the handshake, and whose socket holds the
+ * certificate. Rejects with the socket's error code (ECONNREFUSED, CERT_HAS_EXPIRED…), ETIMEDOUT,
+ * or PROXY_REFUSED when the proxy answered CONNECT with other than 200.
+ */
+function tlsSession(url: URL, route: ProxyRoute | undefined, timeoutSeconds: number): Promise<TLSSocket> {
+  return new Promise<TLSSocket>((resolve, reject) => {
+    const req = httpsRequest(url, { method: 'HEAD', agent: route?.agent ?? new HttpsAgent({ keepAlive: false }) }, (res) => {
+      const socket = res.socket as TLSSocket;
+      if (typeof socket.getPeerCertificate !== 'function') {
+        // https-proxy-agent replays a refused CONNECT's answer as the response, on a plain socket.
+        res.resume();
+        reject(Object.assign(new Error(`HTTP ${res.statusCode}`), { code: 'PROXY_REFUSED' }));
+        return;
+      }
+      res.resume();
+      resolve(socket);
+    });
+    req.setTimeout(timeoutSeconds * 1000, () => req.destroy(Object.assign(new Error(`no answer within ${timeoutSeconds} s`), { code: 'ETIMEDOUT' })));
+    req.once('error', reject);
+    req.end();
+  });
 }
 
 async function clientAuthenticationStep(config: ProviderConfig): Promise<{ detail: string; accessToken: string }> {
@@ -342,12 +365,14 @@ async function s3ProbeStep(env: Environment, config: ProviderConfig, credentials
   const prefix = (env.S3_PREFIX?.trim() ?? '').replace(/^(.+?)\/?$/, '$1/');
   const tier = env.S3_PERMISSIONS?.trim() as (typeof PERMISSION_TIERS)[number] | undefined;
   const { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } = await import('@aws-sdk/client-s3');
+  const proxyAgent = environmentProxyAgent();
   const client = new S3Client({
     region: config.region ?? env.AWS_REGION,
     credentials,
     forcePathStyle: env.S3_FORCE_PATH_STYLE === 'true',
     maxAttempts: 2,
-    requestHandler: { connectionTimeout: config.httpTimeoutSeconds * 1000, requestTimeout: config.httpTimeoutSeconds * 1000 },
+    // Through the proxy the environment names, as the exchange's STS client (NO_PROXY for a VPC endpoint).
+    requestHandler: { connectionTimeout: config.httpTimeoutSeconds * 1000, requestTimeout: config.httpTimeoutSeconds * 1000, httpAgent: proxyAgent, httpsAgent: proxyAgent },
   });
   // One fixed key per host: repeated runs overwrite it instead of leaving a trail.
   const key = `${prefix}.oidc-s3-doctor/${hostname().replace(/[^\w.-]/g, '_')}`;
