@@ -3,9 +3,14 @@
  * compete for the two cores), a table of each on stdout, and bench/RESULTS.md rewritten with the
  * figures, the machine, the date and how to reproduce them.
  *
- *   npm run bench                     # everything (about 15 minutes on 2 cores)
+ *   npm run bench                     # everything (about 15 minutes on 2 cores, plus OpenTofu's)
  *   npm run bench -- synth vending    # only some
  *   BENCH_RUNS=3 npm run bench        # fewer synth runs per figure (default 5)
+ *
+ * The OpenTofu suite runs only when `npm run tools:build` has put the pinned tools in the cache
+ * (building them takes the better part of an hour); otherwise it says so and is skipped. A suite
+ * that fails does not stop the others: its section says what failed, the file is still written,
+ * and the run exits 1.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -13,15 +18,17 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { benchAgentTools } from './agent-tools';
 import { benchClient } from './client';
+import { missingTools } from '../scripts/tools';
 import { benchServe } from './serve';
 import { round } from './harness';
 import { benchSynth, type SynthRow } from './synth';
+import { benchTofu, type TofuRow } from './tofu';
 import { benchUploads, type UploadFigures } from './uploads';
 import { benchVending } from './vending';
 
 type Figures = Record<string, number | string>;
 
-const SUITES = ['synth', 'vending', 'client', 'serve', 'uploads', 'agents'] as const;
+const SUITES = ['synth', 'vending', 'client', 'serve', 'uploads', 'agents', 'tofu'] as const;
 type Suite = (typeof SUITES)[number];
 
 interface Results {
@@ -31,6 +38,9 @@ interface Results {
   serve?: Figures;
   uploads?: UploadFigures;
   agents?: Figures;
+  tofu?: TofuRow[];
+  /** Why a suite has no figures: skipped (tools not built) or failed, one line each. */
+  notes: Partial<Record<Suite, string>>;
 }
 
 function machine(): string {
@@ -138,28 +148,105 @@ function resultsMarkdown(results: Results, started: Date, seconds: number, suite
     'the largest of any Node process in a run. Vending: the esbuild bundle against dynalite and the',
     'STS stand-in over loopback. Client: the built bundle against the local OAuth server and STS',
     'stand-in. Serve: the built bundle\'s `serve`, 50 keep-alive consumers in the benchmark process; its simulated hour scales sessions 1:30 (120 s for 3600 s).',
-    'stand-in. Uploads: `s3-ops upload`/`download` and `aws s3 cp` both ways, alternating against the',
+    'Uploads: `s3-ops upload`/`download` and `aws s3 cp` both ways, alternating against the',
     'same s3rver; the ratios are aws time / s3-ops time (above 1: s3-ops is faster).',
+    'OpenTofu: `tofu validate` and `tofu plan` of the servers stack with the pinned tools of',
+    '`npm run tools:build` and the stand-ins of `npm run verify:terraform`, medians of 3 runs.',
     '',
     '## Targets',
     '',
     table(targets(results)),
   ];
-  if (results.synth) sections.push('', '## Synth scaling', '', table(results.synth as unknown as Figures[]));
-  if (results.vending) sections.push('', '## Credential vending', '', figuresTable(results.vending));
-  if (results.client) sections.push('', '## Client', '', figuresTable(results.client));
-  if (results.serve) sections.push('', '## Credentials endpoint (serve)', '', figuresTable(results.serve));
-  if (results.uploads) {
-    sections.push('', '## Uploads and downloads', '', table(results.uploads.sizes));
-    sections.push('', '### Progress display', '', table([results.uploads.progress]));
+  for (const suite of suites) {
+    const note = results.notes[suite];
+    const body = note !== undefined ? [note] : sectionBody(results, suite);
+    if (body) sections.push('', `## ${SECTION_TITLES[suite]}`, '', ...body);
   }
-  if (results.agents) sections.push('', '## Agent tools', '', 'oidc-s3-mcp: spawned by the MCP SDK\'s stdio client on a warm credential cache, median of 10 starts to the first read_object result. Gateway Lambdas: the bundles in-process, 300 warm calls per tool after 20 warm-up, each through the interceptor (timed separately), against s3rver, dynalite and the STS stand-in.', '', figuresTable(results.agents));
   return `${sections.join('\n')}\n`;
 }
 
-const SECTION_TITLES: Readonly<Record<Suite, string>> = { synth: 'Synth scaling', vending: 'Credential vending', client: 'Client', serve: 'Credentials endpoint (serve)', uploads: 'Uploads', agents: 'Agent tools' };
+/** One suite's section under its title, from this run's figures. */
+function sectionBody(results: Results, suite: Suite): string[] | undefined {
+  switch (suite) {
+    case 'synth':
+      return results.synth && [table(results.synth as unknown as Figures[])];
+    case 'vending':
+      return results.vending && [figuresTable(results.vending)];
+    case 'client':
+      return results.client && [figuresTable(results.client)];
+    case 'serve':
+      return results.serve && [figuresTable(results.serve)];
+    case 'uploads':
+      return results.uploads && [table(results.uploads.sizes), '', '### Progress display', '', table([results.uploads.progress])];
+    case 'agents':
+      return (
+        results.agents && [
+          'oidc-s3-mcp: spawned by the MCP SDK\'s stdio client on a warm credential cache, median of 10 starts to the first read_object result. Gateway Lambdas: the bundles in-process, 300 warm calls per tool after 20 warm-up, each through the interceptor (timed separately), against s3rver, dynalite and the STS stand-in.',
+          '',
+          figuresTable(results.agents),
+        ]
+      );
+    case 'tofu':
+      return results.tofu && [table(results.tofu as unknown as Figures[])];
+  }
+}
+
+const SECTION_TITLES: Readonly<Record<Suite, string>> = {
+  synth: 'Synth scaling',
+  vending: 'Credential vending',
+  client: 'Client',
+  serve: 'Credentials endpoint (serve)',
+  uploads: 'Uploads and downloads',
+  agents: 'Agent tools',
+  tofu: 'OpenTofu scaling',
+};
 /** How each suite's rows in the Targets table begin. */
-const TARGET_PREFIXES: Readonly<Record<Suite, readonly string[]>> = { synth: ['auth0:', 'cognito:'], vending: ['vending:'], client: ['client:'], serve: ['serve:'], uploads: ['uploads:'], agents: ['agents:'] };
+const TARGET_PREFIXES: Readonly<Record<Suite, readonly string[]>> = { synth: ['auth0:', 'cognito:'], vending: ['vending:'], client: ['client:'], serve: ['serve:'], uploads: ['uploads:'], agents: ['agents:'], tofu: ['tofu:'] };
+
+/** The OpenTofu suite needs the pinned tools, which only `npm run tools:build` builds. */
+export const TOFU_SKIPPED = 'skipped: run npm run tools:build first';
+
+/** Runs one suite into `results`. */
+async function runSuite(suite: Suite, results: Results): Promise<void> {
+  switch (suite) {
+    case 'synth':
+      results.synth = await benchSynth({ runs: Number(process.env.BENCH_RUNS ?? 5) });
+      console.table(results.synth);
+      return;
+    case 'vending':
+      results.vending = await benchVending();
+      console.table(results.vending);
+      return;
+    case 'client':
+      results.client = await benchClient();
+      console.table(results.client);
+      return;
+    case 'serve':
+      results.serve = await benchServe();
+      console.table(results.serve);
+      return;
+    case 'uploads':
+      results.uploads = await benchUploads();
+      console.table(results.uploads.sizes);
+      console.table([results.uploads.progress]);
+      return;
+    case 'agents':
+      results.agents = await benchAgentTools();
+      console.table(results.agents);
+      return;
+    case 'tofu': {
+      const missing = missingTools();
+      if (missing.length > 0) {
+        results.notes.tofu = `${TOFU_SKIPPED} (not in the tools cache: ${missing.join(', ')})`;
+        process.stderr.write(`tofu: ${results.notes.tofu}\n`);
+        return;
+      }
+      results.tofu = await benchTofu({ runs: Number(process.env.BENCH_TOFU_RUNS ?? 3) });
+      console.table(results.tofu);
+      return;
+    }
+  }
+}
 
 /**
  * A run of some suites only: their sections (and their rows of the Targets table) replace those of
@@ -199,28 +286,19 @@ async function main(): Promise<void> {
   if (unknown.length > 0) throw new Error(`unknown benchmark ${unknown.join(', ')}; known: ${SUITES.join(', ')}`);
   const suites: Suite[] = asked.length > 0 ? (asked as Suite[]) : [...SUITES];
   const started = new Date();
-  const results: Results = {};
+  const results: Results = { notes: {} };
+  const failed: Suite[] = [];
   for (const suite of suites) {
     process.stderr.write(`== ${suite}\n`);
-    if (suite === 'synth') {
-      results.synth = await benchSynth({ runs: Number(process.env.BENCH_RUNS ?? 5) });
-      console.table(results.synth);
-    } else if (suite === 'vending') {
-      results.vending = await benchVending();
-      console.table(results.vending);
-    } else if (suite === 'client') {
-      results.client = await benchClient();
-      console.table(results.client);
-    } else if (suite === 'agents') {
-      results.agents = await benchAgentTools();
-      console.table(results.agents);
-    } else if (suite === 'serve') {
-      results.serve = await benchServe();
-      console.table(results.serve);
-    } else {
-      results.uploads = await benchUploads();
-      console.table(results.uploads.sizes);
-      console.table([results.uploads.progress]);
+    try {
+      await runSuite(suite, results);
+    } catch (error) {
+      // The other suites still run and the file is still written: one broken suite must not
+      // cost the figures of a quarter of an hour's run.
+      failed.push(suite);
+      const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
+      process.stderr.write(`${suite} failed: ${message}\n`);
+      results.notes[suite] = `failed: ${message.split('\n')[0]}`;
     }
   }
   const seconds = (Date.now() - started.getTime()) / 1000;
@@ -231,6 +309,10 @@ async function main(): Promise<void> {
   const partial = suites.length < SUITES.length && existsSync(file);
   writeFileSync(file, partial ? mergePartial(readFileSync(file, 'utf8'), fresh, suites, started, seconds) : fresh);
   process.stderr.write(`bench/RESULTS.md written (${round(seconds, 0)} s)\n`);
+  if (failed.length > 0) {
+    process.stderr.write(`failed suites: ${failed.join(', ')}\n`);
+    process.exitCode = 1;
+  }
 }
 
 main().catch((error: unknown) => {

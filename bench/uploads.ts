@@ -63,7 +63,10 @@ async function measure({ sizesMiB = [64, 512, 2048], rounds = 3, progressMiB = 5
           const { stdout } = await s3ops('upload', file, key);
           if (!stdout.includes('ETag verified')) throw new Error(`s3-ops upload said: ${stdout}`);
         },
-        download: (key: string, file: string) => s3ops('download', key, file),
+        download: async (key: string, file: string) => {
+          const { stdout } = await s3ops('download', key, file);
+          if (!stdout.includes('MD5 verified')) throw new Error(`s3-ops download said: ${stdout}`);
+        },
       },
       aws: {
         upload: (file: string, key: string) => awsCp(file, url(key)),

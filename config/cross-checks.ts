@@ -12,6 +12,11 @@ export function derivedTags(environment: string, projectName: string): Record<st
   return { Environment: environment, Project: projectName, ManagedBy: 'cdktf' };
 }
 
+function isEmpty(object: object): boolean {
+  for (const _ in object) return false;
+  return true;
+}
+
 /**
  * Per resource, the keys its tags end up with (default tags, then its own; an equal key
  * overrides), checked for keys equal but for case and for the 50-tag limit.
@@ -19,21 +24,27 @@ export function derivedTags(environment: string, projectName: string): Record<st
 export function mergedTagProblems(environment: string, foundation: FoundationSettings, servers: ServersSettings): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   const derived = derivedTags(environment, foundation.projectName);
-  const report = (file: string, key: string, value: unknown, keys: string[], already: Set<string>) => {
-    for (const rule of mergedTagsRule(keys)) {
+  const report = (file: string, key: () => string, value: unknown, rules: readonly string[], already: Set<string>) => {
+    for (const rule of rules) {
       if (already.has(rule)) continue;
       already.add(rule);
-      problems.push({ file, key, value, rule, fix: 'rename or drop tags so that every key is distinct regardless of case and at most 50 remain (Environment, Project and ManagedBy are added by the app)' });
+      problems.push({ file, key: key(), value, rule, fix: 'rename or drop tags so that every key is distinct regardless of case and at most 50 remain (Environment, Project and ManagedBy are added by the app)' });
     }
   };
   const foundationKeys = Object.keys({ ...derived, ...foundation.tags });
-  report(`environments/${environment}/foundation.json`, 'tags', foundation.tags, foundationKeys, new Set());
+  report(`environments/${environment}/foundation.json`, () => 'tags', foundation.tags, mergedTagsRule(foundationKeys), new Set());
   const common = Object.keys({ ...derived, ...servers.commonTags });
   const seen = new Set<string>();
-  report(`environments/${environment}/servers.json`, 'common_tags', servers.commonTags, common, seen);
+  const serversFile = `environments/${environment}/servers.json`;
+  report(serversFile, () => 'common_tags', servers.commonTags, mergedTagsRule(common), seen);
+  const commonObject = Object.fromEntries(common.map((k) => [k, '']));
+  // Every server without tags of its own ends up with the same keys: judged once, not per server.
+  let untagged: readonly string[] | undefined;
   for (const server of servers.servers) {
-    const keys = Object.keys({ ...Object.fromEntries(common.map((k) => [k, ''])), ...server.tags, Server: server.name });
-    report(`environments/${environment}/servers.json`, `servers[${JSON.stringify(server.name)}].tags`, server.tags, keys, new Set(seen));
+    const rules = isEmpty(server.tags)
+      ? (untagged ??= mergedTagsRule(Object.keys({ ...commonObject, Server: server.name })))
+      : mergedTagsRule(Object.keys({ ...commonObject, ...server.tags, Server: server.name }));
+    if (rules.length > 0) report(serversFile, () => `servers[${JSON.stringify(server.name)}].tags`, server.tags, rules, new Set(seen));
   }
   return problems;
 }

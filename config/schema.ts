@@ -27,6 +27,7 @@ import {
   tokenLifetimeRule,
   type NamedPrefix,
 } from './rules';
+import { parseServersFast } from './servers-fast-path';
 import { backendShape, foundationShape, serverShape, serversShape } from './shapes';
 import type { BackendConfig, FoundationSettings, ServerSettings, ServersSettings } from './types';
 import { keyPath, parseWithProblems, shapeKeys, valueAt } from './zod-problems';
@@ -198,7 +199,8 @@ export interface ServersFileInput {
 
 export function parseServers({ file, raw, namePrefix, identityProvider, bucketAccount = false }: ServersFileInput, problems: ConfigProblem[]): ServersSettings | undefined {
   const before = problems.length;
-  const parsed = parseWithProblems(serversShape, raw, file, problems);
+  // A file whose every value is valid needs no zod (config/servers-fast-path.ts); zod names the problems of any other.
+  const parsed = parseServersFast(raw) ?? parseWithProblems(serversShape, raw, file, problems);
   // Name and prefix rules are checked even when other keys are wrong, so that one run lists all.
   const rawServers = valueAt(raw, ['servers']);
   const entries =
@@ -228,34 +230,33 @@ export function parseServers({ file, raw, namePrefix, identityProvider, bucketAc
     });
   }
   if (!parsed) return undefined;
-  if (identityProvider === 'auth0') {
-    for (const [name, server] of Object.entries(parsed.servers)) {
-      if (server.max_session_duration < MIN_ROLE_MAX_SESSION_DURATION) {
-        problems.push({
-          file,
-          key: keyPath(['servers', name, 'max_session_duration']),
-          value: server.max_session_duration,
-          rule: `must be at least ${MIN_ROLE_MAX_SESSION_DURATION} seconds with identity_provider "auth0": the host asks STS for its session itself, IAM cannot set a role's maximum below ${MIN_ROLE_MAX_SESSION_DURATION} s and has no condition on the duration asked for, so a shorter limit could not be enforced; use ${MIN_ROLE_MAX_SESSION_DURATION} or more (hosts may still ask for less with OIDC_SESSION_DURATION_SECONDS)`,
-        });
-      }
-    }
-  }
   checkTagKeys(parsed.common_tags, file, 'common_tags', problems);
-  for (const [name, server] of Object.entries(parsed.servers)) {
-    checkTagKeys(server.tags, file, `${keyPath(['servers', name])}.tags`, problems);
+  // One pass over the servers (thousands, in large environments): the per-server rules, and the settings the stacks get.
+  const servers: ServerSettings[] = [];
+  for (const name in parsed.servers) {
+    const server = parsed.servers[name]!;
+    if (identityProvider === 'auth0' && server.max_session_duration < MIN_ROLE_MAX_SESSION_DURATION) {
+      problems.push({
+        file,
+        key: keyPath(['servers', name, 'max_session_duration']),
+        value: server.max_session_duration,
+        rule: `must be at least ${MIN_ROLE_MAX_SESSION_DURATION} seconds with identity_provider "auth0": the host asks STS for its session itself, IAM cannot set a role's maximum below ${MIN_ROLE_MAX_SESSION_DURATION} s and has no condition on the duration asked for, so a shorter limit could not be enforced; use ${MIN_ROLE_MAX_SESSION_DURATION} or more (hosts may still ask for less with OIDC_SESSION_DURATION_SECONDS)`,
+      });
+    }
+    // Most servers have no tags of their own: no key path to build for them.
+    if (Object.keys(server.tags).length > 0) checkTagKeys(server.tags, file, `${keyPath(['servers', name])}.tags`, problems);
+    servers.push({
+      name,
+      s3PathPrefix: server.s3_path_prefix,
+      s3Permissions: server.s3_permissions,
+      maxSessionDuration: server.max_session_duration,
+      enabled: server.enabled,
+      agentTools: server.agent_tools,
+      revokeSessionsIssuedBefore: server.revoke_sessions_issued_before,
+      tags: server.tags,
+    });
   }
   if (problems.length > before) return undefined;
-
-  const servers: ServerSettings[] = Object.entries(parsed.servers).map(([name, server]) => ({
-    name,
-    s3PathPrefix: server.s3_path_prefix,
-    s3Permissions: server.s3_permissions,
-    maxSessionDuration: server.max_session_duration,
-    enabled: server.enabled,
-    agentTools: server.agent_tools,
-    revokeSessionsIssuedBefore: server.revoke_sessions_issued_before,
-    tags: server.tags,
-  }));
   return { servers, commonTags: parsed.common_tags };
 }
 

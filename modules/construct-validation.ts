@@ -1,5 +1,11 @@
 import { Token } from 'cdktf';
 import type { Rule } from '../config/rules';
+import { plainString } from './token-markers';
+
+/** A value known only at apply time; strings that cannot hold a token are answered without a tokenizer (thousands of servers). */
+function unresolved(value: unknown): boolean {
+  return !(typeof value === 'string' && plainString(value)) && Token.isUnresolved(value);
+}
 
 /** Thrown at synth time when a construct receives values AWS or Auth0 would reject. */
 export class ConstructConfigError extends Error {
@@ -30,12 +36,12 @@ export class SettingChecks {
   }
 
   public integerInRange(setting: string, value: number | undefined, min: number, max: number, fix: string): this {
-    if (value === undefined || Token.isUnresolved(value)) return this;
+    if (value === undefined || unresolved(value)) return this;
     return this.require(Number.isInteger(value) && value >= min && value <= max, setting, value, `a whole number from ${min} to ${max}`, fix);
   }
 
   public matches(setting: string, value: string | undefined, pattern: RegExp, allowed: string, fix: string): this {
-    if (value === undefined || Token.isUnresolved(value)) return this;
+    if (value === undefined || unresolved(value)) return this;
     return this.require(pattern.test(value), setting, value, allowed, fix);
   }
 
@@ -44,13 +50,13 @@ export class SettingChecks {
    * ones the config schema uses, so a construct and the schema give the same verdict.
    */
   public follows<T>(setting: string, value: T | undefined, rule: Rule<T>, fix: string): this {
-    if (value === undefined || Token.isUnresolved(value)) return this;
+    if (value === undefined || unresolved(value)) return this;
     const broken = rule(value);
     return this.require(broken === undefined, setting, value, broken ?? '', fix);
   }
 
   public oneOf<T>(setting: string, value: T | undefined, allowed: readonly T[], fix: string): this {
-    if (value === undefined || Token.isUnresolved(value)) return this;
+    if (value === undefined || unresolved(value)) return this;
     return this.require(allowed.includes(value), setting, value, `one of ${allowed.join(', ')}`, fix);
   }
 

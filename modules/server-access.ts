@@ -20,6 +20,7 @@ import { serverRolePath, type PermissionTier, type ServerSettings } from '../con
 import type { SettingChecks } from './construct-validation';
 import { eachField, forField, instanceAttribute } from './hcl';
 import { toJson } from './policies/document';
+import { ResolvedOnceLocal } from './resolved-once-local';
 import { SERVER_PREFIX_TAG, SERVER_TIER_TAG } from './policies/bucket';
 import { disabledServerPolicy, s3AccessPolicy } from './policies/s3-access';
 
@@ -92,7 +93,8 @@ export function serverEntry(config: ServerAccessBaseConfig, server: ServerSettin
  * resource types iterate over it.
  */
 export function serversMap(scope: Construct, entries: Readonly<Record<string, ServerEntry>>): { local: TerraformLocal; iterator: MapTerraformIterator } {
-  const local = new TerraformLocal(scope, 'servers', entries);
+  // Resolved once rather than at each of cdktf's passes: it grows with the servers.
+  const local = new ResolvedOnceLocal(scope, 'servers', entries);
   local.overrideLogicalId('servers');
   return { local, iterator: TerraformIterator.fromMap(local.asAnyMap) };
 }

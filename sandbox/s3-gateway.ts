@@ -99,6 +99,8 @@ function sendError(req: IncomingMessage, res: ServerResponse, error: S3Error, re
   res.end(req.method === 'HEAD' ? undefined : body);
 }
 
+const MAX_SIGNING_SKEW_MS = 15 * 60 * 1000;
+
 /** `Credential=AKID/date/region/service/aws4_request, SignedHeaders=a;b, Signature=hex`. */
 function parseAuthorization(header: string): { accessKeyId: string; region: string; signedHeaders: string[]; signature: string } {
   const match = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/\d{8}\/([^/]+)\/s3\/aws4_request,\s*SignedHeaders=([^,]+),\s*Signature=([0-9a-f]{64})$/.exec(header.trim());
@@ -111,6 +113,10 @@ async function verifySignature(req: IncomingMessage, url: URL, session: IssuedSe
   const amzDate = req.headers['x-amz-date'];
   if (typeof amzDate !== 'string' || !/^\d{8}T\d{6}Z$/.test(amzDate)) throw new S3Error(403, 'AccessDenied', 'AWS authentication requires a valid Date or x-amz-date header');
   const signingDate = new Date(`${amzDate.slice(0, 4)}-${amzDate.slice(4, 6)}-${amzDate.slice(6, 11)}:${amzDate.slice(11, 13)}:${amzDate.slice(13, 15)}Z`);
+  // S3 refuses a signing time more than 15 minutes off its own clock (SigV4, "Authenticating Requests").
+  if (Math.abs(signingDate.getTime() - Date.now()) > MAX_SIGNING_SKEW_MS) {
+    throw new S3Error(403, 'RequestTimeTooSkewed', 'The difference between the request time and the current time is too large.');
+  }
   const headers: Record<string, string> = {};
   for (const name of auth.signedHeaders) {
     const value = req.headers[name];

@@ -256,6 +256,14 @@ function writeMirror(root: string, providers: readonly BuiltTool[]): { mirror: s
   return { mirror, cliConfig };
 }
 
+/** The tools of tools/tools.json that are not in the cache yet (empty: `ensureTools()` builds nothing). */
+export function missingTools(): string[] {
+  return Object.keys(readManifest()).filter((name) => {
+    const path = toolCachePath(name);
+    return !(existsSync(path) && statSync(path).size > 0);
+  });
+}
+
 /**
  * Builds every tool of tools/tools.json that is not cached yet and writes the mirror and the CLI
  * configuration. Errors: ToolsError `go_missing`, `proxy_unreachable` (only when something must be

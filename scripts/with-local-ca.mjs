@@ -10,9 +10,23 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const dir = mkdtempSync(join(tmpdir(), 'oidc-s3-local-ca-'));
-const openssl = (...args) => execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+const run = (command, args) => execFileSync(command, args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+// Certificates valid from a day ago (openssl 3.0 cannot backdate by itself, so under faketime when
+// it is installed), so that clients run under a clock set back (the clock-skew tests) trust them.
+let backdate = true;
+const openssl = (...args) => {
+  if (backdate) {
+    try {
+      return run('faketime', ['-f', '-1d', 'openssl', ...args]);
+    } catch (error) {
+      if (error.code !== 'ENOENT') throw error;
+      backdate = false;
+    }
+  }
+  return run('openssl', args);
+};
 
-openssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2',
+openssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '3',
   '-subj', '/CN=oidc-s3 local CA (throwaway)', '-keyout', 'ca.key', '-out', 'ca.pem',
   '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign');
 openssl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
@@ -20,7 +34,7 @@ openssl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
 writeFileSync(join(dir, 'server.ext'),
   'subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n');
 openssl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial',
-  '-days', '2', '-extfile', 'server.ext', '-out', 'server.pem');
+  '-days', '3', '-extfile', 'server.ext', '-out', 'server.pem');
 
 const [command, ...args] = process.argv.slice(2);
 const child = spawn(command, args, {

@@ -26,19 +26,30 @@ function size(document: object): number {
 
 /** The trust and inline policy of one server's role, as the constructs build them. */
 export function serverPolicySizes(config: EnvironmentConfig, server: ServerSettings): { trust: number; inline: number } {
+  return { trust: trustPolicySize(config, server.name), inline: inlinePolicySize(config, server) };
+}
+
+function inlinePolicySize(config: EnvironmentConfig, server: ServerSettings): number {
+  const settings = config.foundation;
+  return size(
+    server.enabled
+      ? s3AccessPolicy({
+          bucketArn: `arn:${partitionOf(settings.awsRegion)}:s3:::${settings.bucketName}`,
+          prefix: server.s3PathPrefix,
+          tier: server.s3Permissions,
+          revokeSessionsIssuedBefore: server.revokeSessionsIssuedBefore,
+          kmsKey: settings.kmsKeyArn === undefined ? undefined : { arn: settings.kmsKeyArn, region: settings.awsRegion },
+        })
+      : disabledServerPolicy(),
+  );
+}
+
+/** The trust policy's size: Auth0's names the server's client (at its longest), not the server, so it is the same for every server. */
+function trustPolicySize(config: EnvironmentConfig, serverName: string): number {
   const settings = config.foundation;
   const partition = partitionOf(settings.awsRegion);
   const prefix = namePrefix(config);
-  const inline = server.enabled
-    ? s3AccessPolicy({
-        bucketArn: `arn:${partition}:s3:::${settings.bucketName}`,
-        prefix: server.s3PathPrefix,
-        tier: server.s3Permissions,
-        revokeSessionsIssuedBefore: server.revokeSessionsIssuedBefore,
-        kmsKey: settings.kmsKeyArn === undefined ? undefined : { arn: settings.kmsKeyArn, region: settings.awsRegion },
-      })
-    : disabledServerPolicy();
-  const trust =
+  return size(
     settings.identityProvider === 'auth0'
       ? auth0WebIdentityTrust({
           oidcProviderArn: `arn:${partition}:iam::${ACCOUNT_ID}:oidc-provider/${settings.auth0Domain}/`,
@@ -48,21 +59,24 @@ export function serverPolicySizes(config: EnvironmentConfig, server: ServerSetti
         })
       : vendingLambdaTrust({
           vendingRoleArn: `arn:${partition}:iam::${ACCOUNT_ID}:role/${prefix}-credential-vending`,
-          serverName: server.name,
+          serverName,
           // The agent gateway's role may be trusted too: count it, as an upper bound.
           agentToolsRoleArn: `arn:${partition}:iam::${ACCOUNT_ID}:role/${prefix}-agent-tools`,
-        });
-  return { trust: size(trust), inline: size(inline) };
+        }),
+  );
 }
 
-function measure(
-  quota: QuotaDefinition,
-  quotas: Quotas,
-  figure: number,
-  where: { readonly file: string; readonly key: string; readonly subject: string },
-  problems: ConfigProblem[],
-): void {
+interface Where {
+  readonly file: string;
+  readonly key: string;
+  readonly subject: string;
+}
+
+/** `where(what)` is called only for a problem: thousands of servers need no message built. */
+function measure(quota: QuotaDefinition, quotas: Quotas, figure: number, whereOf: (what: string) => Where, what: string, problems: ConfigProblem[]): void {
   const limit = quotas[quota.field];
+  if (figure < limit * QUOTA_WARNING_RATIO) return;
+  const where = whereOf(what);
   const overrides = `quotas.${quota.key}`;
   if (figure > limit) {
     problems.push({
@@ -74,7 +88,7 @@ function measure(
       fix: quota.raise,
       docs: 'docs/CONFIGURATION.md#quotas',
     });
-  } else if (figure >= limit * QUOTA_WARNING_RATIO) {
+  } else {
     problems.push({
       code: 'QUOTA_NEAR',
       file: where.file,
@@ -101,17 +115,20 @@ export function checkQuotas(config: EnvironmentConfig): ConfigProblem[] {
   const isCognito = config.foundation.identityProvider === 'cognito';
   // One role per server, plus the vending Lambda's in a Cognito environment.
   const roles = servers.length + (isCognito ? 1 : 0);
-  measure(definition('iamRolesPerAccount'), quotas, roles, { file: serversFile, key: 'servers', subject: `${servers.length} servers need ${roles} roles` }, problems);
+  const counted = (subject: string) => () => ({ file: serversFile, key: 'servers', subject });
+  measure(definition('iamRolesPerAccount'), quotas, roles, counted(`${servers.length} servers need ${roles} roles`), '', problems);
   if (isCognito) {
-    measure(definition('cognitoAppClientsPerUserPool'), quotas, servers.length, { file: serversFile, key: 'servers', subject: `${servers.length} servers need ${servers.length} app clients` }, problems);
+    measure(definition('cognitoAppClientsPerUserPool'), quotas, servers.length, counted(`${servers.length} servers need ${servers.length} app clients`), '', problems);
   } else {
-    measure(definition('auth0ClientsPerTenant'), quotas, servers.length, { file: serversFile, key: 'servers', subject: `${servers.length} servers need ${servers.length} Auth0 applications` }, problems);
+    measure(definition('auth0ClientsPerTenant'), quotas, servers.length, counted(`${servers.length} servers need ${servers.length} Auth0 applications`), '', problems);
   }
+  const trustQuota = definition('roleTrustPolicyCharacters');
+  const inlineQuota = definition('roleInlinePolicyCharacters');
+  const auth0Trust = isCognito ? undefined : trustPolicySize(config, '');
   for (const server of servers) {
-    const sizes = serverPolicySizes(config, server);
     const where = (what: string) => ({ file: serversFile, key: `servers[${JSON.stringify(server.name)}]`, subject: `the role's ${what}` });
-    measure(definition('roleTrustPolicyCharacters'), quotas, sizes.trust, where('trust policy'), problems);
-    measure(definition('roleInlinePolicyCharacters'), quotas, sizes.inline, where('inline policy'), problems);
+    measure(trustQuota, quotas, auth0Trust ?? trustPolicySize(config, server.name), where, 'trust policy', problems);
+    measure(inlineQuota, quotas, inlinePolicySize(config, server), where, 'inline policy', problems);
   }
   return problems;
 }

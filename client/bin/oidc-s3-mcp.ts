@@ -12,6 +12,7 @@ import { runMain, warnTo } from '../cli/run-main';
 import { loadMcpConfig } from '../config/mcp-config';
 import { createMcpServer } from '../mcp/server';
 import { OidcCredentialProvider } from '../credentials/credential-provider';
+import { forConsumers } from '../credentials/aws-credentials';
 
 const PROGRAM = 'oidc-s3-mcp';
 
@@ -43,7 +44,7 @@ async function main(args: string[]): Promise<number> {
     region: config.s3.region ?? config.provider.region,
     forcePathStyle: config.forcePathStyle,
     credentials: async () => {
-      const c = await provider.getCredentials();
+      const c = forConsumers(await provider.getCredentials(), provider.clock);
       return { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey, sessionToken: c.sessionToken, expiration: c.expiration };
     },
   });

@@ -26,14 +26,16 @@ const USAGE = `usage: ${PROGRAM} <command> [options]
 
 commands (keys are relative to S3_PREFIX):
   upload <file> [key]        key defaults to the file's name; multipart above --part-size
-  download <key> [file]      file defaults to the key's last segment
+  download <key> [file]      file defaults to the key's last segment; ranged GETs of
+                             --part-size, 4 at a time, above it
   list [sub-prefix]          one line per object: size, last modified, key
   delete <key>
 
 options:
   --bucket NAME              default $S3_BUCKET
   --prefix PREFIX            default $S3_PREFIX
-  --part-size MIB            multipart part size and threshold (default 8, at least 5)
+  --part-size MIB            part size and threshold of multipart uploads and ranged
+                             downloads (default 8, at least 5)
   --env-file FILE            KEY=VALUE lines that override the environment
   --path-style               path-style addressing (S3-compatible servers)
 
@@ -93,8 +95,9 @@ async function main(args: string[]): Promise<number> {
       }
       case 'download': {
         const [key, file] = operands as [string, string | undefined];
-        const result = await downloadFile(target, key, file ?? basename(key));
-        say(`downloaded s3://${target.bucket}/${result.key} to ${file ?? basename(key)} (${result.bytes} bytes)`);
+        const result = await downloadFile(target, key, file ?? basename(key), partSize);
+        const check = result.verified ? `${result.verified} verified` : `not verified: ${result.unverified}`;
+        say(`downloaded s3://${target.bucket}/${result.key} to ${file ?? basename(key)} (${result.bytes} bytes in ${result.parts} part${result.parts === 1 ? '' : 's'}, ${check})`);
         break;
       }
       case 'list':

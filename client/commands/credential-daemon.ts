@@ -2,6 +2,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { loadProviderConfig } from '../config/provider-config';
 import type { Environment } from '../config/settings';
+import { onHostClock } from '../credentials/aws-credentials';
 import { OidcCredentialProvider } from '../credentials/credential-provider';
 import { UsageError } from '../errors';
 import type { Command } from './command';
@@ -31,7 +32,8 @@ export const credentialDaemon: Command = {
     /* eslint-enable @typescript-eslint/no-require-imports */
     return runRefreshLoop({
       refresh: async () => {
-        const credentials = await provider.getCredentials();
+        // The file's expiry comment and the schedule on this host's clock (see onHostClock).
+        const credentials = onHostClock(await provider.getCredentials(), provider.clock);
         writeProfile(file, profile, credentials);
         return credentials.expiration;
       },

@@ -10,8 +10,10 @@ export const getCredentials: Command = {
   usage: `  get-credentials                       print credential_process JSON on stdout`,
   options: {},
   async run({ env, warn }) {
-    const credentials = await new OidcCredentialProvider(loadProviderConfig(env), { warn, cacheOptional: true }).getCredentials();
-    writeStdout(`${JSON.stringify(toCredentialProcessJson(forConsumers(credentials)))}\n`);
+    const provider = new OidcCredentialProvider(loadProviderConfig(env), { warn, cacheOptional: true });
+    const credentials = await provider.getCredentials();
+    // Expiration on this host's clock, however far it is off the issuer's (see forConsumers).
+    writeStdout(`${JSON.stringify(toCredentialProcessJson(forConsumers(credentials, provider.clock)))}\n`);
     return 0;
   },
 };

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { loadProviderConfig } from '../config/provider-config';
-import { secondsLeft, type AwsCredentials } from '../credentials/aws-credentials';
+import { lifetimeLeftSeconds, onHostClock, type AwsCredentials } from '../credentials/aws-credentials';
 import { MIN_USABLE_SECONDS, OidcCredentialProvider } from '../credentials/credential-provider';
 import { runRefreshLoop } from '../credentials/refresh-loop';
 import { ConfigError, UsageError } from '../errors';
@@ -62,13 +62,15 @@ export const serve: Command = {
       );
       return inflight;
     };
-    const usable = (): AwsCredentials | undefined => (current && secondsLeft(current.expiration) > MIN_USABLE_SECONDS ? current : undefined);
+    // Judged at each request by the issuer's clock, so a step of the host clock while serving changes nothing.
+    const usable = (): AwsCredentials | undefined => (current && lifetimeLeftSeconds(current, provider.clock) > MIN_USABLE_SECONDS ? current : undefined);
 
     const endpoint = await startCredentialsEndpoint({
       port,
       address: options.address as string | undefined,
       token,
       credentials: async () => usable() ?? refresh(),
+      clock: provider.clock,
       log,
     });
     log(`listening on ${endpoint.url} (token file ${tokenFile}${token.created ? ', created' : ''})`);
@@ -77,7 +79,7 @@ export const serve: Command = {
     const code = await runRefreshLoop({
       // When the IdP is down the provider returns the still-valid credentials it has, and the
       // loop backs off (see runRefreshLoop) while requests keep getting them.
-      refresh: async () => (await refresh()).expiration,
+      refresh: async () => onHostClock(await refresh(), provider.clock).expiration,
       marginSeconds: provider.config.refreshMarginSeconds,
       once: false,
       signal: stop,

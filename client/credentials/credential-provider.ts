@@ -1,7 +1,8 @@
 import type { ProviderConfig } from '../config/provider-config';
 import { CredentialCache } from '../storage/credential-cache';
 import { CacheUnwritableError, CredentialError, describeError, unwritableCause } from '../errors';
-import { secondsLeft, type AwsCredentials, type CachedToken } from './aws-credentials';
+import { lifetimeLeftSeconds, onHostClock, secondsLeft, type AwsCredentials, type CachedToken } from './aws-credentials';
+import { clockSkewWarning, receiptOf, systemClock, type HostClock } from './issuer-clock';
 import type { LockOptions } from '../storage/cache-lock';
 
 // What only a refresh needs (the lock, the token request, the exchange and, through it, the
@@ -11,8 +12,8 @@ import type { LockOptions } from '../storage/cache-lock';
 /* eslint-disable @typescript-eslint/no-require-imports */
 const lock = () => require('../storage/cache-lock') as typeof import('../storage/cache-lock');
 const requestToken = (config: ProviderConfig) => (require('./token-request') as typeof import('./token-request')).requestToken(config);
-const exchangeToken = (config: ProviderConfig, accessToken: string) =>
-  (require('./token-exchange') as typeof import('./token-exchange')).exchangeToken(config, accessToken);
+const exchangeToken = (config: ProviderConfig, accessToken: string, clock: HostClock) =>
+  (require('./token-exchange') as typeof import('./token-exchange')).exchangeToken(config, accessToken, clock);
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 /** Cached credentials with less than this left are not served even when refreshing fails. */
@@ -22,8 +23,11 @@ export interface ProviderHooks {
   /** Where warnings go (stderr in the CLI). */
   readonly warn?: (message: string) => void;
   readonly requestToken?: (config: ProviderConfig) => Promise<CachedToken>;
-  readonly exchangeToken?: (config: ProviderConfig, accessToken: string) => Promise<AwsCredentials>;
+  /** Credentials with their `receipt` (see issuer-clock); stamped on arrival when they have none. */
+  readonly exchangeToken?: (config: ProviderConfig, accessToken: string, clock: HostClock) => Promise<AwsCredentials>;
   readonly lock?: LockOptions;
+  /** The host's clocks. @default systemClock */
+  readonly clock?: HostClock;
   /**
    * When the cache directory cannot be written, fetch and exchange without it (warning once)
    * instead of failing with CACHE_UNWRITABLE: right for get-credentials, wrong for the daemons.
@@ -35,15 +39,20 @@ export interface ProviderHooks {
  * Tokens and credentials with a shared on-disk cache. Reads take no lock; a refresh happens under
  * the cache lock and looks at the cache again first, so many processes starting at once make one
  * token request and one exchange. When a refresh fails, credentials that are still valid are
- * served with a warning: a flaky IdP must never be the reason logs stop flowing.
+ * served with a warning: a flaky IdP must never be the reason logs stop flowing. Sessions are
+ * judged by their issuer's clock (see issuer-clock), so a host clock minutes off neither serves
+ * an expired session nor drops a valid one, and a clock off by more than a minute is warned once.
  */
 export class OidcCredentialProvider {
   readonly cache: CredentialCache;
   private readonly warn: (message: string) => void;
   private readonly fetchToken: (config: ProviderConfig) => Promise<CachedToken>;
-  private readonly exchange: (config: ProviderConfig, accessToken: string) => Promise<AwsCredentials>;
+  private readonly exchange: (config: ProviderConfig, accessToken: string, clock: HostClock) => Promise<AwsCredentials>;
   private readonly lockOptions: LockOptions;
   private readonly cacheOptional: boolean;
+  readonly clock: HostClock;
+  /** Set once the clock offset has been warned, cleared when a later answer finds it within bounds. */
+  private skewWarned = false;
 
   constructor(
     readonly config: ProviderConfig,
@@ -57,6 +66,7 @@ export class OidcCredentialProvider {
     const holdMs = config.httpTimeoutSeconds * 4 * 1000;
     this.lockOptions = hooks.lock ?? { timeoutMs: holdMs + 5000, staleMs: holdMs + 30_000 };
     this.cacheOptional = hooks.cacheOptional ?? false;
+    this.clock = hooks.clock ?? systemClock;
   }
 
   /** For the daemons, before their first refresh: CACHE_UNWRITABLE now rather than retries forever. */
@@ -71,20 +81,28 @@ export class OidcCredentialProvider {
     }
   }
 
-  private isFresh(expiration: Date): boolean {
-    return secondsLeft(expiration) > this.config.refreshMarginSeconds;
+  private isFresh(credentials: AwsCredentials): boolean {
+    return lifetimeLeftSeconds(credentials, this.clock) > this.config.refreshMarginSeconds;
   }
 
+  private tokenIsFresh(token: CachedToken): boolean {
+    return secondsLeft(token.expiresAt, this.clock.now()) > this.config.refreshMarginSeconds;
+  }
+
+  /**
+   * The session as received, `expiration` by its issuer's clock, with its `receipt`: judge it with
+   * lifetimeLeftSeconds, hand it on with forConsumers or onHostClock (aws-credentials).
+   */
   async getCredentials(): Promise<AwsCredentials> {
     const cached = this.cache.readCredentials();
-    if (cached && this.isFresh(cached.expiration)) return cached;
+    if (cached && this.isFresh(cached)) return cached;
     try {
       this.cache.prepare();
       return await lock().withLock(
         this.cache.lockPath,
         async () => {
           const current = this.cache.readCredentials();
-          if (current && this.isFresh(current.expiration)) return current;
+          if (current && this.isFresh(current)) return current;
           const credentials = await this.exchangeWithFreshTokenRetry();
           this.cache.writeCredentials(credentials);
           return credentials;
@@ -97,11 +115,13 @@ export class OidcCredentialProvider {
         if (!this.cacheOptional) throw new CacheUnwritableError(this.config.cacheDir, unwritable);
         this.warn(`${new CacheUnwritableError(this.config.cacheDir, unwritable).message}; fetching credentials without a cache [CACHE_UNWRITABLE]`);
         const token = await this.fetchToken(this.config);
-        return this.exchange(this.config, token.accessToken);
+        const sentAt = this.clock.now();
+        return this.received(await this.exchange(this.config, token.accessToken, this.clock), sentAt);
       }
       const fallback = this.cache.readCredentials() ?? cached;
-      if (fallback && secondsLeft(fallback.expiration) > MIN_USABLE_SECONDS) {
-        this.warn(`refreshing credentials failed, serving cached ones valid until ${fallback.expiration.toISOString()}: ${describeError(error)}`);
+      if (fallback && lifetimeLeftSeconds(fallback, this.clock) > MIN_USABLE_SECONDS) {
+        const until = onHostClock(fallback, this.clock).expiration.toISOString();
+        this.warn(`refreshing credentials failed, serving cached ones valid until ${until}: ${describeError(error)}`);
         return fallback;
       }
       throw error;
@@ -111,14 +131,14 @@ export class OidcCredentialProvider {
   /** A token for the token daemon, from the cache while it has more than the margin left. */
   async getToken(): Promise<CachedToken> {
     const cached = this.cache.readToken();
-    if (cached && this.isFresh(cached.expiresAt)) return cached;
+    if (cached && this.tokenIsFresh(cached)) return cached;
     this.cache.prepare();
     return lock().withLock(this.cache.lockPath, () => this.tokenUnderLock(), this.lockOptions);
   }
 
   private async tokenUnderLock(): Promise<CachedToken & { readonly fromCache: boolean }> {
     const cached = this.cache.readToken();
-    if (cached && this.isFresh(cached.expiresAt)) return { ...cached, fromCache: true };
+    if (cached && this.tokenIsFresh(cached)) return { ...cached, fromCache: true };
     const token = await this.fetchToken(this.config);
     this.cache.writeToken(token);
     return { ...token, fromCache: false };
@@ -127,13 +147,24 @@ export class OidcCredentialProvider {
   /** A cached token the exchange refuses (revoked, key rotated) is replaced once. */
   private async exchangeWithFreshTokenRetry(): Promise<AwsCredentials> {
     const token = await this.tokenUnderLock();
+    const sentAt = this.clock.now();
     try {
-      return await this.exchange(this.config, token.accessToken);
+      return this.received(await this.exchange(this.config, token.accessToken, this.clock), sentAt);
     } catch (error) {
       if (!(error instanceof CredentialError && error.tokenRejected && token.fromCache)) throw error;
       this.cache.discardToken();
       const fresh = await this.tokenUnderLock();
-      return this.exchange(this.config, fresh.accessToken);
+      const resentAt = this.clock.now();
+      return this.received(await this.exchange(this.config, fresh.accessToken, this.clock), resentAt);
     }
+  }
+
+  /** Stamps a receipt on credentials that came without one (the host's clock trusted), and warns of a clock off. */
+  private received(credentials: AwsCredentials, sentAt: number): AwsCredentials {
+    const stamped = credentials.receipt ? credentials : { ...credentials, receipt: receiptOf(undefined, sentAt, this.clock) };
+    const warning = clockSkewWarning(stamped.receipt!, this.config.exchange === 'sts' ? 'STS' : 'the credential vending API');
+    if (warning && !this.skewWarned) this.warn(warning);
+    this.skewWarned = warning !== undefined;
+    return stamped;
   }
 }

@@ -3,10 +3,15 @@ import { CredentialError, firstLine } from '../errors';
 import { describeErrorBody, httpRequest, parseJson } from './http-request';
 import { environmentProxyAgent } from './proxy';
 import { fromCredentialProcessJson, type AwsCredentials } from './aws-credentials';
+import { receiptOf, systemClock, type HostClock } from './issuer-clock';
 
-/** Trades an access token for AWS credentials: STS for Auth0 (direct), the vending API for Cognito and Auth0 in vending mode. */
-export function exchangeToken(config: ProviderConfig, accessToken: string): Promise<AwsCredentials> {
-  return config.exchange === 'sts' ? assumeRoleWithWebIdentity(config, accessToken) : callVendingApi(config, accessToken);
+/**
+ * Trades an access token for AWS credentials: STS for Auth0 (direct), the vending API for Cognito
+ * and Auth0 in vending mode. The credentials carry their receipt, with the issuer's clock offset
+ * from the answer's `Date` header (STS and API Gateway always send one).
+ */
+export function exchangeToken(config: ProviderConfig, accessToken: string, clock: HostClock = systemClock): Promise<AwsCredentials> {
+  return config.exchange === 'sts' ? assumeRoleWithWebIdentity(config, accessToken, clock) : callVendingApi(config, accessToken, clock);
 }
 
 /** STS errors that mean "this token will never work", so a fresh token is worth one retry. */
@@ -19,8 +24,8 @@ export function roleSessionName(clientId: string): string {
   return `oidc-s3-${clientId}`.replace(/[^\w+=,.@-]/g, '-').slice(0, 64);
 }
 
-async function assumeRoleWithWebIdentity(config: Auth0DirectProviderConfig, accessToken: string): Promise<AwsCredentials> {
-  return (await webIdentityExchange(config, accessToken)).credentials;
+async function assumeRoleWithWebIdentity(config: Auth0DirectProviderConfig, accessToken: string, clock: HostClock): Promise<AwsCredentials> {
+  return (await webIdentityExchange(config, accessToken, clock)).credentials;
 }
 
 /** What STS said besides the credentials (for `doctor`): which audience and subject it matched. */
@@ -36,9 +41,11 @@ export interface WebIdentityExchange {
  * STS `AssumeRoleWithWebIdentity` with the host's token.
  * @throws CredentialError CREDENTIALS_REJECTED (`<Code>: <message>` of STS) or CREDENTIALS_UNAVAILABLE
  */
-export async function webIdentityExchange(config: Auth0DirectProviderConfig, accessToken: string): Promise<WebIdentityExchange> {
+export async function webIdentityExchange(config: Auth0DirectProviderConfig, accessToken: string, clock: HostClock = systemClock): Promise<WebIdentityExchange> {
   // Loaded on first use: a get-credentials answered from the cache never pays for the SDK.
-  const { AssumeRoleWithWebIdentityCommand, STSClient } = await import('@aws-sdk/client-sts');
+  // `require` as in credential-provider: the test runner's CommonJS transform cannot load import().
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { AssumeRoleWithWebIdentityCommand, STSClient } = require('@aws-sdk/client-sts') as typeof import('@aws-sdk/client-sts');
   // The SDK ignores HTTPS_PROXY and friends; this agent applies them per connection.
   const agent = environmentProxyAgent();
   // The SDK itself reads AWS_ENDPOINT_URL_STS (and the config file's endpoint_url), so a local
@@ -53,6 +60,19 @@ export async function webIdentityExchange(config: Auth0DirectProviderConfig, acc
       httpsAgent: agent,
     },
   });
+  // The SDK keeps response headers to itself: this step, around each attempt's send, notes the
+  // `Date` of the answer that carried the credentials and when its request left.
+  let answered: { date?: string; sentAt: number } | undefined;
+  sts.middlewareStack.add(
+    (next) => async (args) => {
+      const sentAt = clock.now();
+      const result = await next(args);
+      const headers = (result.response as { headers?: Record<string, string> }).headers;
+      answered = { date: headers?.date, sentAt };
+      return result;
+    },
+    { step: 'deserialize', name: 'oidcS3IssuerDate' },
+  );
   try {
     const answer = await sts.send(
       new AssumeRoleWithWebIdentityCommand({
@@ -67,7 +87,13 @@ export async function webIdentityExchange(config: Auth0DirectProviderConfig, acc
       throw new CredentialError('CREDENTIALS_RESPONSE_INVALID', 'STS answered AssumeRoleWithWebIdentity without complete credentials');
     }
     return {
-      credentials: { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: c.Expiration },
+      credentials: {
+        accessKeyId: c.AccessKeyId,
+        secretAccessKey: c.SecretAccessKey,
+        sessionToken: c.SessionToken,
+        expiration: c.Expiration,
+        receipt: receiptOf(answered?.date, answered?.sentAt ?? clock.now(), clock),
+      },
       audience: answer.Audience,
       subject: answer.SubjectFromWebIdentityToken,
       provider: answer.Provider,
@@ -96,7 +122,7 @@ function stsFailure(error: unknown, roleArn: string): CredentialError {
   );
 }
 
-async function callVendingApi(config: CognitoProviderConfig | Auth0VendingProviderConfig, accessToken: string): Promise<AwsCredentials> {
+async function callVendingApi(config: CognitoProviderConfig | Auth0VendingProviderConfig, accessToken: string, clock: HostClock): Promise<AwsCredentials> {
   const url = config.vendingUrl;
   const headers: Record<string, string> = { authorization: `Bearer ${accessToken}`, accept: 'application/json' };
   let body: string | undefined;
@@ -104,6 +130,7 @@ async function callVendingApi(config: CognitoProviderConfig | Auth0VendingProvid
     headers['content-type'] = 'application/json';
     body = JSON.stringify({ duration_seconds: config.sessionDurationSeconds });
   }
+  const sentAt = clock.now();
   const answer = await httpRequest(url, { method: 'POST', headers, body }, config.httpTimeoutSeconds);
   if ('failure' in answer) {
     throw new CredentialError('CREDENTIALS_UNAVAILABLE', `credential vending API ${url} unreachable: ${answer.failure}`);
@@ -122,5 +149,5 @@ async function callVendingApi(config: CognitoProviderConfig | Auth0VendingProvid
   if (!credentials) {
     throw new CredentialError('CREDENTIALS_RESPONSE_INVALID', `credential vending API ${url} answered 200 without credential_process JSON`);
   }
-  return credentials;
+  return { ...credentials, receipt: receiptOf(answer.date, sentAt, clock) };
 }

@@ -1,12 +1,14 @@
 import { lstatSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { connect as tlsConnect, type TLSSocket } from 'node:tls';
-import { isIP } from 'node:net';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type { TLSSocket } from 'node:tls';
 import { loadProviderConfig, type ProviderConfig } from '../config/provider-config';
 import type { Environment } from '../config/settings';
 import type { AwsCredentials } from '../credentials/aws-credentials';
 import { exchangeToken, webIdentityExchange } from '../credentials/token-exchange';
 import { requestToken } from '../credentials/token-request';
+import { environmentProxyAgent, proxyFor, type ProxyRoute } from '../credentials/proxy';
+import { CLOCK_SKEW_WARNING_SECONDS, S3_SIGNATURE_SKEW_LIMIT_SECONDS } from '../credentials/issuer-clock';
 import { ClientError, firstLine } from '../errors';
 import { readingFromAudienceError, readingFromSuccess, type AudienceReading } from './audience-reading';
 
@@ -121,18 +123,15 @@ async function tokenEndpointStep(config: ProviderConfig): Promise<string> {
   const url = new URL(config.tokenUrl);
   if (url.protocol === 'http:') return `${config.tokenUrl}: plain HTTP to this machine (allowed for loopback only; no TLS to check)`;
   const host = url.hostname.replace(/^\[|\]$/g, '');
-  const port = Number(url.port || 443);
-  const socket = await new Promise<TLSSocket>((resolve, reject) => {
-    const s = tlsConnect({ host, port, servername: isIP(host) ? undefined : host, timeout: config.httpTimeoutSeconds * 1000 });
-    s.once('secureConnect', () => resolve(s));
-    s.once('timeout', () => {
-      s.destroy();
-      reject(Object.assign(new Error(`no answer within ${config.httpTimeoutSeconds} s`), { code: 'ETIMEDOUT' }));
-    });
-    s.once('error', reject);
-  }).catch((error: NodeJS.ErrnoException) => {
+  // The route get-credentials takes: through the proxy of HTTPS_PROXY (CONNECT) unless NO_PROXY says otherwise.
+  const route = proxyFor(config.tokenUrl);
+  const via = route ? ` via proxy ${route.shown}` : '';
+  const socket = await tlsSession(url, route, config.httpTimeoutSeconds).catch((error: NodeJS.ErrnoException) => {
     const code = error.code ?? 'error';
-    const where = `${url.host}`;
+    const where = `${url.host}${via}`;
+    if (code === 'PROXY_REFUSED') {
+      return fail(`${config.tokenUrl}: the proxy ${route?.shown} refused to connect to ${url.host} (${error.message})`, 'the proxy does not let this host reach the token endpoint, or wants credentials (HTTP 407)', 'put user and password in the proxy URL, have the proxy allow the host, or name the host in NO_PROXY if it is reachable directly');
+    }
     if (['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET'].includes(code)) {
       return fail(
         `${config.tokenUrl}: cannot connect to ${where} (${code})`,
@@ -156,7 +155,32 @@ async function tokenEndpointStep(config: ProviderConfig): Promise<string> {
   const protocol = socket.getProtocol();
   socket.destroy();
   const daysLeft = Math.floor((new Date(certificate.valid_to).getTime() - Date.now()) / 86_400_000);
-  return `${url.host}: ${protocol}, certificate for ${certificate.subject?.CN ?? host} issued by ${certificate.issuer?.CN ?? certificate.issuer?.O ?? 'unknown'}, ${daysLeft} days left`;
+  return `${url.host}${via}: ${protocol}, certificate for ${certificate.subject?.CN ?? host} issued by ${certificate.issuer?.CN ?? certificate.issuer?.O ?? 'unknown'}, ${daysLeft} days left`;
+}
+
+/**
+ * A TLS session with the token endpoint's host, direct or through the proxy's CONNECT tunnel:
+ * a HEAD request whose answer (any status) proves the handshake, and whose socket holds the
+ * certificate. Rejects with the socket's error code (ECONNREFUSED, CERT_HAS_EXPIRED…), ETIMEDOUT,
+ * or PROXY_REFUSED when the proxy answered CONNECT with other than 200.
+ */
+function tlsSession(url: URL, route: ProxyRoute | undefined, timeoutSeconds: number): Promise<TLSSocket> {
+  return new Promise<TLSSocket>((resolve, reject) => {
+    const req = httpsRequest(url, { method: 'HEAD', agent: route?.agent ?? new HttpsAgent({ keepAlive: false }) }, (res) => {
+      const socket = res.socket as TLSSocket;
+      if (typeof socket.getPeerCertificate !== 'function') {
+        // https-proxy-agent replays a refused CONNECT's answer as the response, on a plain socket.
+        res.resume();
+        reject(Object.assign(new Error(`HTTP ${res.statusCode}`), { code: 'PROXY_REFUSED' }));
+        return;
+      }
+      res.resume();
+      resolve(socket);
+    });
+    req.setTimeout(timeoutSeconds * 1000, () => req.destroy(Object.assign(new Error(`no answer within ${timeoutSeconds} s`), { code: 'ETIMEDOUT' })));
+    req.once('error', reject);
+    req.end();
+  });
 }
 
 async function clientAuthenticationStep(config: ProviderConfig): Promise<{ detail: string; accessToken: string }> {
@@ -211,13 +235,15 @@ export function decodeClaims(token: string): TokenClaims | undefined {
   }
 }
 
-/** Tolerated difference between this host's clock and the IdP's. */
-const CLOCK_SKEW_SECONDS = 60;
 
 function claimsStep(config: ProviderConfig, token: string): { detail: string; claims: TokenClaims } {
   const claims = decodeClaims(token);
   if (!claims) return fail('the access token is not a JWT', 'the identity provider issues opaque tokens for this client', 'Auth0: the API (audience) must use RS256 JWTs; Cognito: use the user pool\'s token endpoint');
-  const now = Math.floor(Date.now() / 1000);
+  const hostNow = Math.floor(Date.now() / 1000);
+  // The token was just issued: its iat is the identity provider's now. Lifetimes are judged by
+  // that clock, as the client judges sessions by their issuer's (see credentials/issuer-clock).
+  const skew = typeof claims.iat === 'number' ? claims.iat - hostNow : 0;
+  const now = hostNow + skew;
   const aud = claims.aud === undefined ? [] : typeof claims.aud === 'string' ? [claims.aud] : claims.aud;
   const shown = [
     `iss ${claims.iss ?? '(none)'}`,
@@ -229,15 +255,16 @@ function claimsStep(config: ProviderConfig, token: string): { detail: string; cl
   ]
     .filter(Boolean)
     .join('; ');
-  if (typeof claims.iat === 'number' && Math.abs(claims.iat - now) > CLOCK_SKEW_SECONDS) {
-    const skew = claims.iat - now;
+  const issued = `issued ${Math.abs(skew)} s ${skew > 0 ? 'in the future' : 'in the past'} by this host's clock`;
+  const clockOff = `this host's clock is ${Math.abs(skew)} s ${skew > 0 ? 'behind' : 'ahead of'} the identity provider's`;
+  if (Math.abs(skew) > S3_SIGNATURE_SKEW_LIMIT_SECONDS) {
     fail(
-      `${shown}; issued ${Math.abs(skew)} s ${skew > 0 ? 'in the future' : 'in the past'} by this host's clock`,
-      `this host's clock is ${Math.abs(skew)} s ${skew > 0 ? 'behind' : 'ahead of'} the identity provider's; STS and the vending API refuse tokens outside their validity`,
+      `${shown}; ${issued}`,
+      `${clockOff}: S3 refuses requests signed more than ${S3_SIGNATURE_SKEW_LIMIT_SECONDS} s off its clock (RequestTimeTooSkewed), whatever the credentials`,
       'synchronise the clock: timedatectl set-ntp true (or chrony/ntpd)',
     );
   }
-  if (typeof claims.exp !== 'number' || claims.exp <= now) fail(`${shown}`, 'the token is already expired when it arrives', 'synchronise the clock (timedatectl set-ntp true)');
+  if (typeof claims.exp !== 'number' || claims.exp <= now) fail(`${shown}`, 'the token is already expired when it arrives', 'check the identity provider\'s token lifetime');
   if (config.idpType === 'auth0') {
     const expectedIssuer = `${new URL(config.tokenUrl).origin}/`;
     if (claims.iss !== expectedIssuer) {
@@ -265,6 +292,11 @@ function claimsStep(config: ProviderConfig, token: string): { detail: string; cl
       'tokens live no longer than the refresh margin, so every call fetches a new token',
       `lower OIDC_REFRESH_MARGIN_SECONDS below ${lifetime}, or raise the token lifetime at the identity provider`,
     );
+  }
+  // Off by more than a minute works (sessions are timed by their issuer's clock), but is worth
+  // fixing before it reaches S3's 15 minutes.
+  if (Math.abs(skew) > CLOCK_SKEW_WARNING_SECONDS) {
+    return { detail: `${shown}; ${issued}: ${clockOff}, which the client allows for; synchronise it (timedatectl set-ntp true) before it reaches ${S3_SIGNATURE_SKEW_LIMIT_SECONDS} s, where S3 refuses requests`, claims };
   }
   return { detail: shown, claims };
 }
@@ -342,12 +374,14 @@ async function s3ProbeStep(env: Environment, config: ProviderConfig, credentials
   const prefix = (env.S3_PREFIX?.trim() ?? '').replace(/^(.+?)\/?$/, '$1/');
   const tier = env.S3_PERMISSIONS?.trim() as (typeof PERMISSION_TIERS)[number] | undefined;
   const { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } = await import('@aws-sdk/client-s3');
+  const proxyAgent = environmentProxyAgent();
   const client = new S3Client({
     region: config.region ?? env.AWS_REGION,
     credentials,
     forcePathStyle: env.S3_FORCE_PATH_STYLE === 'true',
     maxAttempts: 2,
-    requestHandler: { connectionTimeout: config.httpTimeoutSeconds * 1000, requestTimeout: config.httpTimeoutSeconds * 1000 },
+    // Through the proxy the environment names, as the exchange's STS client (NO_PROXY for a VPC endpoint).
+    requestHandler: { connectionTimeout: config.httpTimeoutSeconds * 1000, requestTimeout: config.httpTimeoutSeconds * 1000, httpAgent: proxyAgent, httpsAgent: proxyAgent },
   });
   // One fixed key per host: repeated runs overwrite it instead of leaving a trail.
   const key = `${prefix}.oidc-s3-doctor/${hostname().replace(/[^\w.-]/g, '_')}`;

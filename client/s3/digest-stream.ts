@@ -4,37 +4,98 @@ import { crc32 } from 'node:zlib';
 
 // The hashing runs in a worker thread: MD5 on the main thread cost more than a third of an
 // upload's CPU and stalled the event loop that feeds the part requests (bench/uploads.ts). Each
-// byte goes through one MD5 (the whole content, what a single-part ETag is and what S3-compatible
-// servers such as s3rver report for multipart uploads too) and one CRC32 per part (zlib's, native
-// and several times cheaper than MD5), from which the checksum S3 reports for the object, single
-// or composite, is derived. A second MD5 per part, for the AWS multipart ETag, used to cost as
-// much again as the first. Self-contained source, so the bundles need no second file.
+// byte goes through what the caller asks for: one MD5 (the whole content, what a single-part
+// ETag is and what S3-compatible servers such as s3rver report for multipart uploads too), one
+// CRC32 per part (zlib's, native and several times cheaper than MD5), from which the checksum S3
+// reports for the object, single or composite, is derived, and a CRC64NVME of the whole (S3's
+// default full-object checksum; Node has no native one, so a table-driven one is built here). A
+// second MD5 per part, for the AWS multipart ETag, used to cost as much again as the first.
+// Self-contained source, so the bundles need no second file.
 const DIGEST_WORKER = `
-const { parentPort } = require('node:worker_threads');
+const { parentPort, workerData } = require('node:worker_threads');
 const { createHash } = require('node:crypto');
-const { crc32 } = require('node:zlib'); // Node 20.15+; without it only the MD5 is checked
-const whole = createHash('md5');
+const { crc32 } = require('node:zlib'); // Node 20.15+; without it no CRC32 is checked
+const whole = workerData.md5 ? createHash('md5') : undefined;
+const withCrc32 = workerData.crc32 && crc32 !== undefined;
 let part = 0;
 const parts = [];
+
+// CRC-64/NVME (reflected polynomial 0x9a6c9329ac4bc9b5, initial value and final XOR all ones),
+// slicing by 8, the 64-bit register kept as two 32-bit halves.
+let lo64 = 0xffffffff, hi64 = 0xffffffff;
+let tableLo, tableHi;
+if (workerData.crc64nvme) {
+  tableLo = new Uint32Array(256 * 8);
+  tableHi = new Uint32Array(256 * 8);
+  for (let n = 0; n < 256; n++) {
+    let lo = n, hi = 0;
+    for (let k = 0; k < 8; k++) {
+      const odd = lo & 1;
+      lo = ((lo >>> 1) | (hi << 31)) >>> 0;
+      hi = hi >>> 1;
+      if (odd) { lo = (lo ^ 0xac4bc9b5) >>> 0; hi = (hi ^ 0x9a6c9329) >>> 0; }
+    }
+    tableLo[n] = lo; tableHi[n] = hi;
+  }
+  for (let t = 1; t < 8; t++) {
+    for (let n = 0; n < 256; n++) {
+      const lo = tableLo[(t - 1) * 256 + n], hi = tableHi[(t - 1) * 256 + n];
+      const i = lo & 0xff;
+      tableLo[t * 256 + n] = (((lo >>> 8) | (hi << 24)) ^ tableLo[i]) >>> 0;
+      tableHi[t * 256 + n] = ((hi >>> 8) ^ tableHi[i]) >>> 0;
+    }
+  }
+}
+function crc64(bytes) {
+  let lo = lo64, hi = hi64, i = 0;
+  const end8 = bytes.length - (bytes.length % 8);
+  const TL = tableLo, TH = tableHi;
+  for (; i < end8; i += 8) {
+    const a = lo ^ (bytes[i] | (bytes[i + 1] << 8) | (bytes[i + 2] << 16) | (bytes[i + 3] << 24));
+    const b = hi ^ (bytes[i + 4] | (bytes[i + 5] << 8) | (bytes[i + 6] << 16) | (bytes[i + 7] << 24));
+    const i7 = 1792 + (a & 0xff), i6 = 1536 + ((a >>> 8) & 0xff), i5 = 1280 + ((a >>> 16) & 0xff), i4 = 1024 + (a >>> 24);
+    const i3 = 768 + (b & 0xff), i2 = 512 + ((b >>> 8) & 0xff), i1 = 256 + ((b >>> 16) & 0xff), i0 = b >>> 24;
+    lo = TL[i7] ^ TL[i6] ^ TL[i5] ^ TL[i4] ^ TL[i3] ^ TL[i2] ^ TL[i1] ^ TL[i0];
+    hi = TH[i7] ^ TH[i6] ^ TH[i5] ^ TH[i4] ^ TH[i3] ^ TH[i2] ^ TH[i1] ^ TH[i0];
+  }
+  for (; i < bytes.length; i++) {
+    const x = (lo ^ bytes[i]) & 0xff;
+    lo = ((lo >>> 8) | (hi << 24)) ^ TL[x];
+    hi = (hi >>> 8) ^ TH[x];
+  }
+  lo64 = lo >>> 0; hi64 = hi >>> 0;
+}
+
 parentPort.on('message', (message) => {
   if (message === 'cut') {
     parts.push(part);
     part = 0;
   } else if (message === 'end') {
-    parentPort.postMessage({ md5: whole.digest('hex'), partCrc32s: crc32 ? parts : undefined });
+    const crc64nvme = workerData.crc64nvme ? [(~hi64) >>> 0, (~lo64) >>> 0] : undefined;
+    parentPort.postMessage({ md5: whole && whole.digest('hex'), partCrc32s: withCrc32 ? parts : undefined, crc64nvme });
   } else {
-    whole.update(message);
-    if (crc32) part = crc32(message, part);
+    if (whole) whole.update(message);
+    if (withCrc32) part = crc32(message, part);
+    if (workerData.crc64nvme) crc64(message);
     parentPort.postMessage(message.byteLength);
   }
 });
 `;
 
 interface Digests {
-  /** Hex MD5 of the whole content. */
-  readonly md5: string;
-  /** CRC32 of each part, in order; undefined on a Node without `zlib.crc32`. */
+  /** Hex MD5 of the whole content, when asked for. */
+  readonly md5?: string;
+  /** CRC32 of each part, in order; undefined when not asked for or on a Node without `zlib.crc32`. */
   readonly partCrc32s?: readonly number[];
+  /** CRC64NVME of the whole content as [high, low] 32-bit words, when asked for. */
+  readonly crc64nvme?: readonly [number, number];
+}
+
+/** Which digests to compute. @default MD5 and per-part CRC32s */
+export interface DigestChoice {
+  readonly md5?: boolean;
+  readonly crc32?: boolean;
+  readonly crc64nvme?: boolean;
 }
 
 /** Bytes handed to the worker and not yet hashed, before the stream stops taking more. */
@@ -48,7 +109,7 @@ const MAX_IN_FLIGHT = 32 * 1024 * 1024;
  * for a multipart upload (AWS "COMPOSITE" checksums, in big-endian bytes).
  */
 export class DigestStream extends Transform {
-  private readonly worker = new Worker(DIGEST_WORKER, { eval: true });
+  private readonly worker: Worker;
   private readonly result: Promise<Digests>;
   private digests: Digests | undefined;
   private partFill = 0;
@@ -56,8 +117,17 @@ export class DigestStream extends Transform {
   private waiting: (() => void) | undefined;
   bytes = 0;
 
-  constructor(private readonly partSize = Number.POSITIVE_INFINITY) {
+  /**
+   * @param partSize bytes per part for the CRC32s (the multipart upload's part size).
+   *   @default Infinity (one part: the whole content's CRC32)
+   * @param choice which digests to compute. @default MD5 and CRC32
+   */
+  constructor(
+    private readonly partSize = Number.POSITIVE_INFINITY,
+    choice: DigestChoice = { md5: true, crc32: true },
+  ) {
     super();
+    this.worker = new Worker(DIGEST_WORKER, { eval: true, workerData: { md5: choice.md5 === true, crc32: choice.crc32 === true, crc64nvme: choice.crc64nvme === true } });
     this.result = new Promise((resolve, reject) => {
       this.worker.on('message', (message: number | Digests) => {
         if (typeof message !== 'number') return resolve(message);
@@ -116,8 +186,19 @@ export class DigestStream extends Transform {
 
   /** The hex MD5 of everything that went by: the ETag of a correct single-part object. */
   md5(): string {
-    if (!this.digests) throw new Error('md5() before the end of the stream');
+    if (!this.digests?.md5) throw new Error('md5() before the end of the stream, or not asked for');
     return this.digests.md5;
+  }
+
+  /** The CRC64NVME checksum (`x-amz-checksum-crc64nvme`, base64 of the big-endian 8 bytes), when asked for. */
+  crc64nvmeChecksum(): string | undefined {
+    if (!this.digests) throw new Error('crc64nvmeChecksum() before the end of the stream');
+    const words = this.digests.crc64nvme;
+    if (!words) return undefined;
+    const bytes = Buffer.alloc(8);
+    bytes.writeUInt32BE(words[0], 0);
+    bytes.writeUInt32BE(words[1], 4);
+    return bytes.toString('base64');
   }
 
   /**
@@ -144,14 +225,4 @@ export class DigestStream extends Transform {
 export function plainEtag(etag: string | undefined, serverSideEncryption: string | undefined): string | undefined {
   if (!etag || serverSideEncryption === 'aws:kms' || serverSideEncryption === 'aws:kms:dsse') return undefined;
   return etag.replace(/^"|"$/g, '').toLowerCase();
-}
-
-/** Counts the bytes going by, for a download whose ETag no MD5 can confirm (multipart, SSE-KMS). */
-export class ByteCounter extends Transform {
-  bytes = 0;
-
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    this.bytes += chunk.length;
-    callback(null, chunk);
-  }
 }

@@ -1,19 +1,17 @@
 import {
   DeleteObjectCommand,
-  GetObjectCommand,
   HeadObjectCommand,
   paginateListObjectsV2,
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { closeSync, createReadStream, createWriteStream, openSync, renameSync, rmSync, statSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
-import { basename, dirname, join } from 'node:path';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { closeSync, createReadStream, openSync, statSync } from 'node:fs';
+import { basename } from 'node:path';
 import type { PermissionTier } from '../config/settings';
-import { ByteCounter, DigestStream, plainEtag } from './digest-stream';
+import { DigestStream, plainEtag } from './digest-stream';
+import { downloadObject, type DownloadResult } from './download';
 import { S3OpsError, firstLine } from '../errors';
+export type { DownloadResult } from './download';
 import { ProgressBar } from './progress-bar';
 import type { CredentialChainLog } from './credential-chain-log';
 import { fileAccessError } from '../storage/file-access';
@@ -125,38 +123,13 @@ export async function uploadFile(target: S3Target, localPath: string, relativeKe
   return { key, bytes: digests.bytes, etag, etagVerified, crc32Verified: reported !== undefined && expected !== undefined };
 }
 
-/** Downloads to a temp file beside the target and renames it into place once complete and checked. */
-export async function downloadFile(target: S3Target, relativeKey: string, localPath: string): Promise<{ key: string; bytes: number }> {
+/**
+ * Downloads with parallel ranged GETs into a temp file beside the target, checked against S3's
+ * checksum or MD5 ETag, then renamed into place (client/s3/download.ts says what is checked).
+ */
+export async function downloadFile(target: S3Target, relativeKey: string, localPath: string, partSize = DEFAULT_PART_SIZE): Promise<DownloadResult> {
   const key = objectKey(target, relativeKey);
-  const answer = await guard('download', target, key, () =>
-    target.client.send(new GetObjectCommand({ Bucket: target.bucket, Key: key })),
-  );
-  const temp = join(dirname(localPath), `.${basename(localPath)}.${randomBytes(6).toString('hex')}.part`);
-  const etag = plainEtag(answer.ETag, answer.ServerSideEncryption);
-  // Only a single-part upload's ETag is the content's MD5; hashing any other object would cost
-  // a core's worth of MD5 for nothing to compare it with (a multipart or SSE-KMS object is
-  // checked by S3's own checksums, validated by the SDK where the object has a full-object one).
-  const md5Checkable = etag !== undefined && !etag.includes('-');
-  const digests = md5Checkable ? new DigestStream() : new ByteCounter();
-  const progress = new ProgressBar(`download ${basename(key)}`, answer.ContentLength);
-  digests.on('data', () => progress.update(digests.bytes));
-  try {
-    await pipeline(answer.Body as Readable, digests, createWriteStream(temp, { flags: 'wx' }));
-    progress.finish();
-    if (digests instanceof DigestStream && digests.md5() !== etag) {
-      throw new S3OpsError('INTEGRITY_CHECK_FAILED', `download of s3://${target.bucket}/${key}: content MD5 does not match ETag ${etag}`);
-    }
-    renameSync(temp, localPath);
-  } catch (error) {
-    rmSync(temp, { force: true });
-    if (error instanceof S3OpsError) throw error;
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'EACCES' || code === 'EPERM' || code === 'ENOTDIR' || code === 'EISDIR') {
-      throw new S3OpsError('LOCAL_FILE_UNWRITABLE', `download of s3://${target.bucket}/${key}: cannot write ${localPath} (${code}): the directory ${dirname(localPath)} must exist and be writable by this user`);
-    }
-    throw new S3OpsError('S3_OPERATION_FAILED', `download of s3://${target.bucket}/${key} to ${localPath} failed: ${firstLine(String((error as Error).message ?? error))}`);
-  }
-  return { key, bytes: digests.bytes };
+  return downloadObject({ client: target.client, bucket: target.bucket, key, localPath, partSize, guard: (call) => guard('download', target, key, call) });
 }
 
 export interface ListedObject {

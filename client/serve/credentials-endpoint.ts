@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { forConsumers, secondsLeft, type AwsCredentials } from '../credentials/aws-credentials';
+import { forConsumers, lifetimeLeftSeconds, type AwsCredentials } from '../credentials/aws-credentials';
+import { systemClock, type HostClock } from '../credentials/issuer-clock';
 import { MIN_USABLE_SECONDS } from '../credentials/credential-provider';
 import { describeError, UsageError } from '../errors';
 import type { AuthorizationToken } from './authorization-token';
@@ -17,6 +18,8 @@ export interface CredentialsEndpointOptions {
   readonly token: AuthorizationToken;
   /** Credentials still valid for at least MIN_USABLE_SECONDS, fetching them if need be. */
   readonly credentials: () => Promise<AwsCredentials>;
+  /** The host's clocks. @default systemClock */
+  readonly clock?: HostClock;
   /** One line per problem worth an operator's attention; never given a token. */
   readonly log: (message: string) => void;
 }
@@ -33,9 +36,9 @@ export interface CredentialsEndpoint {
  * JavaScript, botocore's ContainerProvider, the Go SDK's endpointcreds): the shape the ECS agent
  * serves, documented in the AWS SDKs and Tools reference, "Container credential provider".
  */
-export function containerCredentialsJson(real: AwsCredentials): Record<string, string> {
-  // Expiration a little early, as for credential_process (see forConsumers).
-  const credentials = forConsumers(real);
+export function containerCredentialsJson(real: AwsCredentials, clock: HostClock = systemClock): Record<string, string> {
+  // Expiration on this host's clock and a little early, as for credential_process (see forConsumers).
+  const credentials = forConsumers(real, clock);
   return {
     AccessKeyId: credentials.accessKeyId,
     SecretAccessKey: credentials.secretAccessKey,
@@ -80,8 +83,9 @@ export async function startCredentialsEndpoint(options: CredentialsEndpointOptio
     }
     try {
       const credentials = await options.credentials();
-      if (secondsLeft(credentials.expiration) <= MIN_USABLE_SECONDS) throw new Error('no valid credentials to serve');
-      return send(res, 200, containerCredentialsJson(credentials));
+      const clock = options.clock ?? systemClock;
+      if (lifetimeLeftSeconds(credentials, clock) <= MIN_USABLE_SECONDS) throw new Error('no valid credentials to serve');
+      return send(res, 200, containerCredentialsJson(credentials, clock));
     } catch (error) {
       const message = describeError(error);
       options.log(`answering 503: ${message}`);

@@ -11,6 +11,7 @@ import {
   type AwsCredentials,
   type CachedToken,
 } from '../credentials/aws-credentials';
+import type { Receipt } from '../credentials/issuer-clock';
 
 /**
  * Entries are named by a hash of everything that makes a token or a session different (IdP,
@@ -107,13 +108,22 @@ export class CredentialCache {
     rmSync(this.tokenPath, { force: true });
   }
 
+  /** The session as received: `Expiration` by the issuer's clock, and its receipt (see issuer-clock). */
   readCredentials(): AwsCredentials | undefined {
-    return this.read(this.credentialsPath, fromCredentialProcessJson);
+    return this.read(this.credentialsPath, (value) => {
+      const credentials = fromCredentialProcessJson(value);
+      if (!credentials) return undefined;
+      const received = (value as { Received?: unknown }).Received;
+      if (received === undefined) return credentials;
+      const receipt = parseReceipt(received);
+      return receipt ? { ...credentials, receipt } : undefined;
+    });
   }
 
   writeCredentials(credentials: AwsCredentials): void {
     this.prepare();
-    writeFileAtomic(this.credentialsPath, `${JSON.stringify(toCredentialProcessJson(credentials))}\n`);
+    const received = credentials.receipt ? { Received: formatReceipt(credentials.receipt) } : {};
+    writeFileAtomic(this.credentialsPath, `${JSON.stringify({ ...toCredentialProcessJson(credentials), ...received })}\n`);
   }
 
   /** A missing entry is a miss; a corrupt one is removed and reported as a miss, never fatal. */
@@ -147,4 +157,24 @@ export class CredentialCache {
     }
     return parsed;
   }
+}
+
+/** The receipt as the cache file stores it: `{"HostTime", "IssuerOffsetMs", "BootId"?, "SinceBootMs"?}`. */
+function formatReceipt(receipt: Receipt): Record<string, string | number> {
+  return {
+    HostTime: new Date(receipt.hostMs).toISOString(),
+    IssuerOffsetMs: receipt.issuerOffsetMs,
+    ...(receipt.boot ? { BootId: receipt.boot.bootId, SinceBootMs: receipt.boot.ms } : {}),
+  };
+}
+
+function parseReceipt(value: unknown): Receipt | undefined {
+  const v = value as { HostTime?: unknown; IssuerOffsetMs?: unknown; BootId?: unknown; SinceBootMs?: unknown } | null;
+  if (typeof v?.HostTime !== 'string' || typeof v.IssuerOffsetMs !== 'number' || !Number.isFinite(v.IssuerOffsetMs)) return undefined;
+  const hostMs = Date.parse(v.HostTime);
+  if (!Number.isFinite(hostMs)) return undefined;
+  const receipt = { hostMs, issuerOffsetMs: v.IssuerOffsetMs };
+  return typeof v.BootId === 'string' && typeof v.SinceBootMs === 'number' && Number.isFinite(v.SinceBootMs)
+    ? { ...receipt, boot: { bootId: v.BootId, ms: v.SinceBootMs } }
+    : receipt;
 }

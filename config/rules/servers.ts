@@ -11,6 +11,8 @@ import type { Rule } from './values';
 /** Role names of the vending Lambda and the agent gateway (`<project>-<env>-<name>`): no server may take them. */
 export const RESERVED_SERVER_NAMES = ['credential-vending', 'agent-tools', 'agent-interceptor', 'agent-gateway'] as const;
 
+const DOT_SEGMENT = /(?:^|\/)\.(?:\/|$)/;
+
 /** Why `prefix` cannot scope a server's policy; undefined when it can. */
 export const prefixRule: Rule<string> = (prefix) => {
   if (prefix.length < PREFIX_LENGTH.min || prefix.length > PREFIX_LENGTH.max) {
@@ -23,7 +25,8 @@ export const prefixRule: Rule<string> = (prefix) => {
   if (/[*?$]/.test(prefix)) {
     return 'must not contain "*", "?" or "$": they are IAM wildcards and policy variables, and would widen the policy';
   }
-  if (prefix.split('/').some((segment) => segment === '..' || segment === '.') || prefix.includes('..')) {
+  // A "." segment, or ".." anywhere (which covers ".." segments).
+  if (DOT_SEGMENT.test(prefix) || prefix.includes('..')) {
     return 'must not contain "." or ".." path segments or "..": a prefix names one folder, literally';
   }
   if (prefix.includes('//')) return 'must not contain "//" (an empty folder name)';

@@ -56,25 +56,26 @@ export function tierScopes(resourceServerIdentifier: string, tier: PermissionTie
   return SCOPE_NAMES[tier].map((scope) => `${resourceServerIdentifier}/${scope}`);
 }
 
+/** The organization boundary, merged into a statement's own conditions (none without a bucket account). */
+function boundaryCondition(bucketAccount: S3AccessPolicyInput['bucketAccount'], condition?: ConditionBlock): Pick<Statement, 'Condition'> {
+  if (bucketAccount === undefined) return condition === undefined ? {} : { Condition: condition };
+  const boundary = { 'aws:ResourceAccount': bucketAccount.accountId, 'aws:ResourceOrgID': bucketAccount.organizationId };
+  return { Condition: { ...condition, StringEquals: { ...condition?.StringEquals, ...boundary } } };
+}
+
 /**
  * The inline policy of a server's role: the tier's object actions under the prefix and, for
  * `full`, ListBucket restricted to keys under the prefix. Nothing on the bucket itself is ever
  * writable, and no wildcard action is used.
  */
 export function s3AccessPolicy({ bucketArn, prefix, tier, revokeSessionsIssuedBefore, kmsKey, bucketAccount }: S3AccessPolicyInput): PolicyDocument {
-  // The organization boundary, merged into a statement's own conditions (none without a bucket account).
-  const withBoundary = (condition?: ConditionBlock): Pick<Statement, 'Condition'> => {
-    if (bucketAccount === undefined) return condition === undefined ? {} : { Condition: condition };
-    const boundary = { 'aws:ResourceAccount': bucketAccount.accountId, 'aws:ResourceOrgID': bucketAccount.organizationId };
-    return { Condition: { ...condition, StringEquals: { ...condition?.StringEquals, ...boundary } } };
-  };
   const statements: Statement[] = [
     {
       Sid: 'ObjectsUnderOwnPrefix',
       Effect: 'Allow',
       Action: [...OBJECT_ACTIONS[tier]],
       Resource: `${bucketArn}/${prefix}*`,
-      ...withBoundary(),
+      ...boundaryCondition(bucketAccount),
     },
   ];
   if (tier === 'full') {
@@ -87,7 +88,7 @@ export function s3AccessPolicy({ bucketArn, prefix, tier, revokeSessionsIssuedBe
       // s3:prefix, or with the prefix minus its trailing `/` (which would also list a sibling
       // such as `web-010/`), does not match and is refused. s3:delimiter needs no condition: it
       // only groups keys the prefix already confines.
-      ...withBoundary({ StringLike: { 's3:prefix': `${prefix}*` } }),
+      ...boundaryCondition(bucketAccount, { StringLike: { 's3:prefix': `${prefix}*` } }),
     });
   }
   if (kmsKey !== undefined) {
@@ -96,7 +97,7 @@ export function s3AccessPolicy({ bucketArn, prefix, tier, revokeSessionsIssuedBe
       Effect: 'Allow',
       Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
       Resource: kmsKey.arn,
-      ...withBoundary({ StringEquals: { 'kms:ViaService': `s3.${kmsKey.region}.amazonaws.com` } }),
+      ...boundaryCondition(bucketAccount, { StringEquals: { 'kms:ViaService': `s3.${kmsKey.region}.amazonaws.com` } }),
     });
   }
   if (revokeSessionsIssuedBefore !== undefined) {

@@ -4,6 +4,8 @@ import { EXPIRATION_SAFETY_GAP_SECONDS, forConsumers, fromCredentialProcessJson,
 import { containerCredentialsJson } from '../../client/serve/credentials-endpoint';
 
 const NOW = Date.parse('2026-11-30T02:00:00Z');
+/** A host whose clock agrees with the issuer's (credentials without a receipt are judged by it). */
+const AT_NOW = { now: () => NOW, sinceBoot: () => undefined };
 const session = (expiresInSeconds: number): AwsCredentials => ({
   accessKeyId: 'ASIAEXAMPLE',
   secretAccessKey: 'secret',
@@ -17,14 +19,14 @@ test('the gap is 60 s', () => {
 
 test('an hour-long session is reported as ending 60 s early; everything else is unchanged', () => {
   const real = session(3600);
-  expect(forConsumers(real, NOW)).toEqual({ ...real, expiration: new Date('2026-11-30T02:59:00.000Z') });
+  expect(forConsumers(real, AT_NOW)).toEqual({ ...real, expiration: new Date('2026-11-30T02:59:00.000Z') });
   expect(real.expiration.toISOString()).toBe('2026-11-30T03:00:00.000Z');
 });
 
 test('credentials with 60 s or less left (served from the cache while the IdP is down) keep their real end', () => {
-  expect(forConsumers(session(60), NOW)).toEqual(session(60));
-  expect(forConsumers(session(30), NOW)).toEqual(session(30));
-  expect(forConsumers(session(61), NOW).expiration.toISOString()).toBe('2026-11-30T02:00:01.000Z');
+  expect(forConsumers(session(60), AT_NOW)).toEqual(session(60));
+  expect(forConsumers(session(30), AT_NOW)).toEqual(session(30));
+  expect(forConsumers(session(61), AT_NOW).expiration.toISOString()).toBe('2026-11-30T02:00:01.000Z');
 });
 
 test('the cache format keeps the real end (toCredentialProcessJson does not shift it)', () => {

@@ -54,6 +54,31 @@ describe('duplicate keys', () => {
     const { problems } = parse('{"a": 1, "a": 2, "b": {"c": 1, "c": 2}}');
     expect(problems.map((p) => p.key)).toEqual(['b.c', 'a']);
   });
+
+  // Files without duplicates are read by JSON.parse alone, which is accepted only when the text's
+  // members (colons outside strings) match the parsed keys: strings full of colons, quotes and
+  // escapes must not hide a duplicate or invent one.
+  test.each([
+    ['colons and escaped quotes inside strings', '{"a": "x:\\":y", "a": "b:c"}', 'a'],
+    ['a key that ends in an escaped backslash', '{"k\\\\": 1, "k\\\\": 2}', '["k\\\\"]'],
+    ['a duplicate __proto__ key', '{"__proto__": {"x": 1}, "__proto__": 2}', '__proto__'],
+    ['a duplicate inside an array of objects with string colons', '{"l": [{"u": "http://a:1/"}, {"u": "x", "u": "y"}]}', 'l[1].u'],
+  ])('a duplicate is still found: %s', (_name, text, key) => {
+    const { value, problems } = parse(text);
+    expect(value).toBeUndefined();
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatchObject({ code: 'DUPLICATE_KEY', key });
+  });
+
+  test.each([
+    ['colons, braces and escapes inside strings', '{"a": "x:{\\"b\\": 1}", "url": "https://h:443/p", "e": "\\\\"}', { a: 'x:{"b": 1}', url: 'https://h:443/p', e: '\\' }],
+    ['nested objects and arrays', '{"s": {"w": {"t": {"k": "v"}}}, "l": [{"a": 1}, {"a": 2}]}', { s: { w: { t: { k: 'v' } } }, l: [{ a: 1 }, { a: 2 }] }],
+    ['a __proto__ key once', '{"__proto__": {"x": 1}}', JSON.parse('{"__proto__": {"x": 1}}')],
+  ])('a file without duplicates is read whole: %s', (_name, text, expected) => {
+    const { value, problems } = parse(text);
+    expect(problems).toEqual([]);
+    expect(value).toEqual(expected);
+  });
 });
 
 describe('syntax errors give line, column, the text and a caret', () => {

@@ -1,0 +1,256 @@
+/**
+ * `s3-ops download`: parallel ranged GETs, as the AWS CLI downloads, written into a temp file
+ * beside the target at their offsets, checked, fsynced and renamed into place. The target is
+ * either the old file or the whole, checked new one, never a torn one.
+ *
+ * Part size and concurrency are chosen as for uploads: parts of the `--part-size` (8 MiB by
+ * default, grown in whole MiB so that no object needs more than 10,000), four in flight; an
+ * object of one part or less (zero and one byte included) is one plain GET.
+ *
+ * What is checked, first that applies (S3's own checksums are asked for with
+ * `x-amz-checksum-mode: ENABLED` on the HEAD that starts the download):
+ * 1. CRC64NVME (always a full-object checksum): computed over the assembled bytes.
+ * 2. CRC32, full-object, or composite (`<base64>-<parts>`, the CRC32 of the upload parts'
+ *    CRC32s): the parts' size is that of part 1 (HEAD with partNumber=1), and the composite is
+ *    rebuilt from the bytes cut at those boundaries.
+ * 3. An ETag that is the content's MD5 (a single-part upload without SSE-KMS, and every object
+ *    on S3-compatible servers such as s3rver).
+ * Otherwise (CRC32C or SHA checksums, a multipart ETag without a checksum, SSE-KMS) nothing is
+ * compared and the result says so; a single GET still lets the SDK validate a full-object
+ * checksum it knows. Every ranged GET carries `If-Match: <ETag>`, so an object replaced during
+ * the download fails it instead of mixing two versions. Source of the checksum forms:
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/checking-object-integrity.html
+ */
+import { GetObjectCommand, HeadObjectCommand, type HeadObjectCommandOutput } from '@aws-sdk/client-s3';
+import { randomBytes } from 'node:crypto';
+import { closeSync, fsyncSync, openSync, renameSync, rmSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { S3OpsError, firstLine } from '../errors';
+import { DigestStream, plainEtag, type DigestChoice } from './digest-stream';
+import { ProgressBar } from './progress-bar';
+
+/** Ranged GETs in flight, as uploads keep four parts in flight. */
+export const DOWNLOAD_CONCURRENCY = 4;
+/** S3's limit on the parts of one upload, kept for downloads so part sizes grow the same way. */
+const MAX_PARTS = 10_000;
+const MIB = 1024 * 1024;
+
+/** What was compared with what S3 reports, in the words the command prints. */
+export type DownloadCheck = 'CRC64NVME' | 'CRC32' | 'CRC32 composite' | 'MD5';
+
+export interface DownloadResult {
+  readonly key: string;
+  readonly bytes: number;
+  /** Ranged GETs made (1: a plain GET). */
+  readonly parts: number;
+  /** What was verified; undefined with `unverified` saying why nothing could be. */
+  readonly verified?: DownloadCheck;
+  readonly unverified?: string;
+}
+
+/** How the bytes will be checked, decided from the HEAD answer before any GET. */
+interface Plan {
+  readonly check?: DownloadCheck;
+  readonly expected?: string;
+  readonly digest?: DigestChoice;
+  /** Bytes per CRC32 part (the upload's part size) for a composite; else Infinity. */
+  readonly crcPartSize: number;
+  readonly unverified?: string;
+}
+
+export interface DownloadInput {
+  readonly client: import('@aws-sdk/client-s3').S3Client;
+  readonly bucket: string;
+  /** The full key. */
+  readonly key: string;
+  readonly localPath: string;
+  /** @default 8 MiB */
+  readonly partSize: number;
+  /** Runs one S3 call, turning its failure into an S3OpsError. */
+  readonly guard: <T>(call: () => Promise<T>) => Promise<T>;
+}
+
+/**
+ * Downloads `key` to `localPath`. Errors (S3OpsError): the guard's (S3_ACCESS_DENIED,
+ * S3_OPERATION_FAILED), INTEGRITY_CHECK_FAILED, LOCAL_FILE_UNWRITABLE; on any of them the temp
+ * file is removed and `localPath` is as it was.
+ */
+export async function downloadObject(input: DownloadInput): Promise<DownloadResult> {
+  const { client, bucket, key, localPath, guard } = input;
+  const where = `s3://${bucket}/${key}`;
+  const head = await guard(() => client.send(new HeadObjectCommand({ Bucket: bucket, Key: key, ChecksumMode: 'ENABLED' })));
+  const size = head.ContentLength ?? 0;
+  const partSize = Math.max(input.partSize, Math.ceil(size / MAX_PARTS / MIB) * MIB);
+  const ranged = size > partSize;
+  const parts = ranged ? Math.ceil(size / partSize) : 1;
+  const plan = await checkPlan(head, size, () => guard(() => client.send(new HeadObjectCommand({ Bucket: bucket, Key: key, PartNumber: 1 }))));
+
+  const temp = join(dirname(localPath), `.${basename(localPath)}.${randomBytes(6).toString('hex')}.part`);
+  let file: FileHandle;
+  try {
+    file = await open(temp, 'wx');
+  } catch (error) {
+    throw unwritable(error, where, localPath);
+  }
+  // Only the digests are wanted from the stream (the bytes are written by offset); none at all when nothing can be compared.
+  const digests = plan.check === undefined ? undefined : new DigestStream(plan.crcPartSize, plan.digest).resume();
+  const progress = new ProgressBar(`download ${basename(key)}`, size);
+  const abort = new AbortController();
+  let received = 0;
+  let failure: unknown;
+
+  // In-order hashing: parts finish in any order, the digests need them in order. A part may start
+  // only within a window past the next one to hash, so at most that many parts wait in memory.
+  const window = 2 * DOWNLOAD_CONCURRENCY;
+  const finished = new Map<number, Buffer>();
+  let nextToStart = 0;
+  let nextToHash = 0;
+  let wake: (() => void)[] = [];
+  const hashReady = async () => {
+    while (finished.has(nextToHash)) {
+      const bytes = finished.get(nextToHash)!;
+      finished.delete(nextToHash);
+      nextToHash++;
+      if (digests && !digests.write(bytes)) await new Promise<void>((resolve) => digests.once('drain', resolve));
+    }
+    const waiting = wake;
+    wake = [];
+    for (const resume of waiting) resume();
+  };
+
+  const fetchPart = async (index: number): Promise<Buffer> => {
+    const start = index * partSize;
+    const length = ranged ? Math.min(partSize, size - start) : size;
+    const answer = await guard(() =>
+      client.send(
+        new GetObjectCommand({
+          Bucket: bucket,
+          Key: key,
+          ...(ranged ? { Range: `bytes=${start}-${start + length - 1}`, IfMatch: head.ETag } : { ChecksumMode: 'ENABLED' }),
+        }),
+        { abortSignal: abort.signal },
+      ),
+    );
+    const bytes = Buffer.allocUnsafe(length);
+    let filled = 0;
+    for await (const chunk of answer.Body as Readable) {
+      const piece = chunk as Buffer;
+      if (filled + piece.length > length) throw new S3OpsError('S3_OPERATION_FAILED', `download of ${where}: S3 sent more than the ${length} bytes asked for at offset ${start}`);
+      piece.copy(bytes, filled);
+      filled += piece.length;
+      received += piece.length;
+      progress.update(received);
+    }
+    if (filled !== length) throw new S3OpsError('S3_OPERATION_FAILED', `download of ${where}: the answer for bytes ${start}-${start + length - 1} ended after ${filled} of ${length} bytes`);
+    await file.write(bytes, 0, length, start);
+    return bytes;
+  };
+
+  const worker = async () => {
+    while (failure === undefined && nextToStart < parts) {
+      if (nextToStart >= nextToHash + window) {
+        await new Promise<void>((resolve) => wake.push(resolve));
+        continue;
+      }
+      const index = nextToStart++;
+      const bytes = await fetchPart(index);
+      finished.set(index, bytes);
+      await hashReady();
+    }
+  };
+
+  try {
+    await Promise.all(
+      Array.from({ length: Math.min(DOWNLOAD_CONCURRENCY, parts) }, () =>
+        worker().catch((error: unknown) => {
+          // The first failure stops the rest: requests in flight are aborted, waiting workers woken.
+          failure ??= error;
+          abort.abort();
+          for (const resume of wake.splice(0)) resume();
+        }),
+      ),
+    );
+    if (failure !== undefined) throw failure;
+    if (digests) {
+      await new Promise<void>((resolve, reject) => {
+        digests.once('end', resolve);
+        digests.once('error', reject);
+        digests.end();
+      });
+    }
+    progress.finish();
+    await file.sync();
+    await file.close();
+    const actual = plan.check === undefined || !digests ? undefined : computed(plan.check, digests);
+    if (plan.check !== undefined && actual !== plan.expected) {
+      throw new S3OpsError('INTEGRITY_CHECK_FAILED', `download of ${where}: S3 reports ${plan.check} ${plan.expected}, the downloaded bytes give ${actual}; nothing was written to ${localPath}`);
+    }
+    renameSync(temp, localPath);
+    syncDirectory(dirname(localPath));
+  } catch (error) {
+    digests?.destroy();
+    await file.close().catch(() => undefined);
+    rmSync(temp, { force: true });
+    if (error instanceof S3OpsError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'EACCES' || code === 'EPERM' || code === 'ENOTDIR' || code === 'EISDIR' || code === 'EROFS') throw unwritable(error, where, localPath);
+    throw new S3OpsError('S3_OPERATION_FAILED', `download of ${where} to ${localPath} failed: ${firstLine(String((error as Error).message ?? error))}`);
+  }
+  return { key, bytes: size, parts, ...(plan.check ? { verified: plan.check } : { unverified: plan.unverified }) };
+}
+
+/** The checksum to compare, from what HEAD reports; `partOne` is asked only for a composite CRC32. */
+async function checkPlan(head: HeadObjectCommandOutput, size: number, partOne: () => Promise<HeadObjectCommandOutput>): Promise<Plan> {
+  if (head.ChecksumCRC64NVME) {
+    return { check: 'CRC64NVME', expected: head.ChecksumCRC64NVME, digest: { crc64nvme: true }, crcPartSize: Number.POSITIVE_INFINITY };
+  }
+  const crc = head.ChecksumCRC32;
+  if (crc && !crc.includes('-')) return { check: 'CRC32', expected: crc, digest: { crc32: true }, crcPartSize: Number.POSITIVE_INFINITY };
+  if (crc) {
+    const parts = Number(crc.slice(crc.indexOf('-') + 1));
+    const uploadPart = (await partOne()).ContentLength ?? 0;
+    // The composite is rebuilt only for equal parts (all but the last), as every SDK and the CLI upload.
+    if (uploadPart > 0 && Math.ceil(size / uploadPart) === parts) {
+      return { check: 'CRC32 composite', expected: crc, digest: { crc32: true }, crcPartSize: uploadPart };
+    }
+  }
+  const etag = plainEtag(head.ETag, head.ServerSideEncryption);
+  if (etag !== undefined && !etag.includes('-')) return { check: 'MD5', expected: etag, digest: { md5: true }, crcPartSize: Number.POSITIVE_INFINITY };
+  const reported = ['CRC32C', 'SHA1', 'SHA256'].filter((name) => head[`Checksum${name}` as keyof HeadObjectCommandOutput] !== undefined);
+  return {
+    crcPartSize: Number.POSITIVE_INFINITY,
+    unverified: reported.length > 0 ? `S3 reports only ${reported.join(', ')}, which s3-ops does not compute` : crc ? 'the CRC32 composite has parts of unequal size' : 'S3 reports no checksum and the ETag is not an MD5 (multipart or SSE-KMS)',
+  };
+}
+
+function computed(check: DownloadCheck, digests: DigestStream): string | undefined {
+  switch (check) {
+    case 'CRC64NVME':
+      return digests.crc64nvmeChecksum();
+    case 'CRC32':
+    case 'CRC32 composite':
+      return digests.crc32Checksum();
+    case 'MD5':
+      return digests.md5();
+  }
+}
+
+/** The rename is durable only once the directory's entry is on disk too. */
+function syncDirectory(dir: string): void {
+  let fd: number | undefined;
+  try {
+    fd = openSync(dir, 'r');
+    fsyncSync(fd);
+  } catch {
+    // Some file systems refuse fsync on a directory; the file itself is already synced.
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+function unwritable(error: unknown, where: string, localPath: string): S3OpsError {
+  const code = (error as NodeJS.ErrnoException).code ?? String(error);
+  return new S3OpsError('LOCAL_FILE_UNWRITABLE', `download of ${where}: cannot write ${localPath} (${code}): the directory ${dirname(localPath)} must exist and be writable by this user`);
+}
