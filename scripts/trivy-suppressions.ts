@@ -27,7 +27,7 @@ export const TRIVY_SUPPRESSIONS: readonly TrivySuppression[] = [
   {
     ruleId: 'AWS-0132',
     resource: /^aws_s3_bucket_server_side_encryption_configuration\.uploads_encryption_[0-9A-F]{8}$/,
-    environments: ['dev', 'prod', 'agents-auth0', 'agents-cognito', 'dev-cognito', 'prod-cognito', 'gen-auth0-5000', 'gen-cognito-5000', 'gen-auth0-200', 'gen-cognito-200', 'gen-auth0-direct'],
+    environments: ['dev', 'prod', 'agents-auth0', 'agents-cognito', 'dev-cognito', 'prod-cognito', 'gen-auth0-200', 'gen-cognito-200', 'gen-auth0-direct'],
     why:
       'SSE-S3 (AES256) is the default because a customer managed key is the account owner\'s to create and to govern ' +
       '(key policy, rotation, cost). Setting kms_key_arn makes the bucket SSE-KMS with that key and the bucket policy deny ' +
@@ -44,7 +44,7 @@ export const TRIVY_SUPPRESSIONS: readonly TrivySuppression[] = [
   {
     ruleId: 'AWS-0090',
     resource: /^aws_s3_bucket_versioning\.uploads_versioning_[0-9A-F]{8}$/,
-    environments: ['dev', 'agents-auth0', 'gen-auth0-5000', 'gen-auth0-200', 'gen-auth0-direct'],
+    environments: ['dev', 'agents-auth0', 'gen-auth0-200', 'gen-auth0-direct'],
     why:
       'These environments set bucket_versioning: false (a development bucket whose objects expire after days); ' +
       'versioning is then Suspended on purpose. prod and prod-logarchive set it true and trivy finds nothing there.',
