@@ -61,14 +61,14 @@ export async function trivyFindings(trivy: string, environment: string, stacks: 
   }));
 }
 
-/** The suppression that explains a finding, if any. */
-export function suppressionFor(finding: TrivyFinding, suppressions: readonly TrivySuppression[] = TRIVY_SUPPRESSIONS): TrivySuppression | undefined {
-  return suppressions.find((s) => s.ruleId === finding.ruleId && s.resource.test(finding.resource) && (s.environments === undefined || s.environments.includes(finding.environment)));
+/** The suppression that explains a finding in an environment with these foundation settings, if any. */
+export function suppressionFor(finding: TrivyFinding, foundation: Readonly<Record<string, unknown>>, suppressions: readonly TrivySuppression[] = TRIVY_SUPPRESSIONS): TrivySuppression | undefined {
+  return suppressions.find((s) => s.ruleId === finding.ruleId && s.resource.test(finding.resource) && (s.when === undefined || s.when(foundation)));
 }
 
 /** Problems for findings no suppression explains, one line each naming the check, the resource and trivy's resolution. */
-export function unexplainedFindings(findings: readonly TrivyFinding[]): string[] {
+export function unexplainedFindings(findings: readonly TrivyFinding[], foundation: Readonly<Record<string, unknown>>): string[] {
   return findings
-    .filter((finding) => !suppressionFor(finding))
+    .filter((finding) => !suppressionFor(finding, foundation))
     .map((f) => `trivy ${f.ruleId} (${f.severity}) ${f.summary}: ${f.environment}/${f.stack} ${f.resource} (main.tf:${f.line}); ${f.resolution}`);
 }

@@ -9,8 +9,11 @@ export interface TrivySuppression {
   readonly ruleId: string;
   /** The resource addresses it applies to (trivy's `resource`). */
   readonly resource: RegExp;
-  /** Only in these environments. @default every environment */
-  readonly environments?: readonly string[];
+  /**
+   * Only in environments whose foundation.json this accepts (the setting that makes the finding
+   * deliberate), e.g. `bucket_versioning: false`. @default every environment
+   */
+  readonly when?: (foundation: Readonly<Record<string, unknown>>) => boolean;
   /** Why the finding stands: what the check wants, and why we don't, or where it is met instead. */
   readonly why: string;
 }
@@ -27,9 +30,9 @@ export const TRIVY_SUPPRESSIONS: readonly TrivySuppression[] = [
   {
     ruleId: 'AWS-0132',
     resource: /^aws_s3_bucket_server_side_encryption_configuration\.uploads_encryption_[0-9A-F]{8}$/,
-    environments: ['dev', 'prod', 'agents-auth0', 'agents-cognito', 'dev-cognito', 'prod-cognito', 'gen-auth0-200', 'gen-cognito-200', 'gen-auth0-direct'],
+    when: (foundation) => foundation.kms_key_arn === undefined,
     why:
-      'SSE-S3 (AES256) is the default because a customer managed key is the account owner\'s to create and to govern ' +
+      'Only without kms_key_arn. SSE-S3 (AES256) is the default because a customer managed key is the account owner\'s to create and to govern ' +
       '(key policy, rotation, cost). Setting kms_key_arn makes the bucket SSE-KMS with that key and the bucket policy deny ' +
       'any other encryption (environments/prod-logarchive does, and trivy finds nothing there).',
   },
@@ -44,10 +47,10 @@ export const TRIVY_SUPPRESSIONS: readonly TrivySuppression[] = [
   {
     ruleId: 'AWS-0090',
     resource: /^aws_s3_bucket_versioning\.uploads_versioning_[0-9A-F]{8}$/,
-    environments: ['dev', 'agents-auth0', 'gen-auth0-200', 'gen-auth0-direct'],
+    when: (foundation) => foundation.bucket_versioning !== true,
     why:
-      'These environments set bucket_versioning: false (a development bucket whose objects expire after days); ' +
-      'versioning is then Suspended on purpose. prod and prod-logarchive set it true and trivy finds nothing there.',
+      'Environments that leave bucket_versioning false (development buckets whose objects expire after days) get ' +
+      'versioning Suspended on purpose; the prod environments set it true and trivy finds nothing there.',
   },
   {
     ruleId: 'AWS-0017',

@@ -320,7 +320,7 @@ async function main(only: readonly string[]): Promise<number> {
   const reports: StackReport[] = [];
   const trivy = tools.tools.find((tool) => tool.name === 'trivy-iac')?.path;
   if (!trivy) throw new ToolsError('bad_manifest', 'tools/tools.json has no "trivy-iac" entry');
-  const allFindings: TrivyFinding[] = [];
+  const allFindings: { finding: TrivyFinding; foundation: Record<string, unknown> }[] = [];
   try {
     const drift = await standInSchemaDrift(tools, env, join(projectDir, 'standin-schema'));
     const schemas = await providerSchemas(tools, env, join(projectDir, 'provider-schemas'));
@@ -353,8 +353,9 @@ async function main(only: readonly string[]): Promise<number> {
       if (!plan) continue;
       try {
         const findings = await trivyFindings(trivy, environment, stacks, schemas, join(projectDir, 'trivy', environment));
-        allFindings.push(...findings);
-        const problems = unexplainedFindings(findings);
+        const foundation = JSON.parse(readFileSync(join(projectDir, 'environments', environment, 'foundation.json'), 'utf8')) as Record<string, unknown>;
+        allFindings.push(...findings.map((finding) => ({ finding, foundation })));
+        const problems = unexplainedFindings(findings, foundation);
         reports.push({ environment, stack: '(trivy)', creates: 0, validateMs: 0, planMs: 0, problems });
         process.stderr.write(`${environment}: trivy ${findings.length} findings, ${problems.length} unexplained\n`);
       } catch (error) {
@@ -367,7 +368,7 @@ async function main(only: readonly string[]): Promise<number> {
         if (problem) reports.push({ environment, stack: stack.name, creates: 0, validateMs: 0, planMs: 0, problems: [problem] });
       }
     }
-    const stale = TRIVY_SUPPRESSIONS.filter((suppression) => !allFindings.some((finding) => suppressionFor(finding, [suppression])));
+    const stale = TRIVY_SUPPRESSIONS.filter((suppression) => !allFindings.some(({ finding, foundation }) => suppressionFor(finding, foundation, [suppression])));
     if (only.length === 0 && stale.length > 0) {
       reports.push({ environment: '-', stack: 'trivy suppressions', creates: 0, validateMs: 0, planMs: 0, problems: stale.map((s) => `${s.ruleId} on ${s.resource} matches no finding any more: remove it from scripts/trivy-suppressions.ts`) });
     }

@@ -1,5 +1,6 @@
 // The pure parts of verify:terraform: stack order, the outputs a dependant reads, per-type counts.
 import { ownAccountWideNames, outputsFromPlan, type StackInfo } from '../../scripts/terraform-check';
+import { suppressionFor, unexplainedFindings } from '../../scripts/trivy-scan';
 import { dependencyOrder, expectedCreates } from '../../scripts/verify-terraform';
 
 const stack = (name: string, json: Record<string, unknown>): StackInfo => ({ name, dir: `/tmp/${name}`, json });
@@ -69,5 +70,32 @@ describe('expectedCreates', () => {
     expect(Object.fromEntries(expectedCreates(stack('servers', json)))).toEqual({ aws_iam_role: 3, auth0_client_grant: 2, aws_s3_bucket: 1, aws_lambda_permission: 2 });
     const unknown = stack('servers', { resource: { aws_iam_role: { x: { for_each: '${aws_iam_role.other}' } } } });
     expect(() => expectedCreates(unknown)).toThrow(/servers: aws_iam_role\.x: for_each = "\$\{aws_iam_role\.other\}" is not a form verify:terraform can count/);
+  });
+});
+
+describe('trivy suppressions', () => {
+  const finding = {
+    environment: 'prod',
+    stack: 'foundation',
+    ruleId: 'AWS-0090',
+    longId: 'aws-s3-enable-versioning',
+    severity: 'MEDIUM',
+    summary: 'S3 Data should be versioned',
+    resource: 'aws_s3_bucket_versioning.uploads_versioning_E6D9BEE8',
+    resolution: 'Enable versioning',
+    line: 12,
+  };
+
+  it('explain a finding only where the setting that makes it deliberate is set', () => {
+    expect(suppressionFor(finding, { bucket_versioning: false })?.why).toMatch(/bucket_versioning false/);
+    expect(unexplainedFindings([finding], { bucket_versioning: false })).toEqual([]);
+    expect(unexplainedFindings([finding], { bucket_versioning: true })).toEqual([
+      'trivy AWS-0090 (MEDIUM) S3 Data should be versioned: prod/foundation aws_s3_bucket_versioning.uploads_versioning_E6D9BEE8 (main.tf:12); Enable versioning',
+    ]);
+  });
+
+  it('never explain a check on a resource they do not name', () => {
+    expect(unexplainedFindings([{ ...finding, resource: 'aws_s3_bucket_versioning.other_versioning_12345678' }], { bucket_versioning: false })).toHaveLength(1);
+    expect(unexplainedFindings([{ ...finding, ruleId: 'AWS-0086' }], {})).toHaveLength(1);
   });
 });
