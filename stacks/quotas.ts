@@ -101,6 +101,9 @@ function measure(quota: QuotaDefinition, quotas: Quotas, figure: number, whereOf
   }
 }
 
+/** Roles of the agent gateway: the tools Lambda's (foundation), the gateway's and the interceptor's. */
+const AGENT_GATEWAY_ROLES = 3;
+
 /**
  * Every quota the environment exceeds (QUOTA_EXCEEDED) or comes within 20 % of (QUOTA_NEAR).
  * Counts are per environment: environments that share an account or tenant share its quotas,
@@ -113,8 +116,11 @@ export function checkQuotas(config: EnvironmentConfig): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   const servers = config.servers.servers;
   const isCognito = config.foundation.identityProvider === 'cognito';
-  // One role per server, plus the vending Lambda's in a Cognito environment.
-  const roles = servers.length + (isCognito ? 1 : 0);
+  // One role per server; the vending Lambda's wherever there is a vending API (Cognito, or Auth0
+  // with auth0_exchange "vending"); and the agent tools Lambda's, the gateway's and the
+  // interceptor's with agent_gateway.
+  const vending = isCognito || (config.foundation.identityProvider === 'auth0' && config.foundation.auth0Exchange === 'vending');
+  const roles = servers.length + (vending ? 1 : 0) + (config.foundation.agentGateway ? AGENT_GATEWAY_ROLES : 0);
   const counted = (subject: string) => () => ({ file: serversFile, key: 'servers', subject });
   measure(definition('iamRolesPerAccount'), quotas, roles, counted(`${servers.length} servers need ${roles} roles`), '', problems);
   if (isCognito) {

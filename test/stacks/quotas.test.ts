@@ -72,6 +72,16 @@ test('79 % is quiet; the quota itself passes, one more fails', () => {
   expect(checkQuotas(quotasWith(78)).map((p) => p.code)).toEqual(['QUOTA_EXCEEDED']);
 });
 
+test('every role the environment deploys counts: the vending Lambda for Auth0 vending too, and the agent gateway three', () => {
+  const servers = Array.from({ length: 10 }, (_, i) => server(`h-${i}`, `h/${i}/`, 'write'));
+  const roleProblem = (identityProvider: 'auth0' | 'cognito', overrides: Record<string, unknown>) =>
+    checkQuotas(environmentConfig(identityProvider, servers, { quotas: { ...defaults(), iamRolesPerAccount: 10 }, ...overrides })).find((p) => p.key === 'servers')?.rule;
+  expect(roleProblem('auth0', { auth0Exchange: 'direct' })).toMatch(/^10 servers need 10 roles: 10 IAM roles in the account, 100 % of the quota of 10/);
+  expect(roleProblem('auth0', { auth0Exchange: 'vending' })).toMatch(/^10 servers need 11 roles: 11 IAM roles in the account, over the quota of 10/);
+  expect(roleProblem('cognito', {})).toMatch(/^10 servers need 11 roles/);
+  expect(roleProblem('cognito', { agentGateway: true })).toMatch(/^10 servers need 14 roles/);
+});
+
 function defaults() {
   return { iamRolesPerAccount: 1000, cognitoAppClientsPerUserPool: 1000, auth0ClientsPerTenant: 100, roleTrustPolicyCharacters: 2048, roleInlinePolicyCharacters: 10240, managedPolicyCharacters: 6144 };
 }
