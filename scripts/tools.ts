@@ -194,7 +194,7 @@ async function checkProxy(toolDir: string, spec: ToolSpec): Promise<void> {
 
 function buildTool(name: string, spec: ToolSpec, toolDir: string, target: string, log: (line: string) => void): number {
   const jobs = buildJobs();
-  log(`tools: building ${name} ${spec.version} (go build -p ${jobs}); the first build of the aws provider takes many minutes`);
+  log(`tools: building ${name} ${spec.version} (go build -p ${jobs}); a first build from an empty Go cache takes minutes (tools/README.md)`);
   const started = Date.now();
   const temporary = `${target}.partial-${process.pid}`;
   // A stable path for the trimmed source, so a rebuild finds its packages in Go's build cache.
