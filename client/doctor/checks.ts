@@ -8,6 +8,7 @@ import type { AwsCredentials } from '../credentials/aws-credentials';
 import { exchangeToken, webIdentityExchange } from '../credentials/token-exchange';
 import { requestToken } from '../credentials/token-request';
 import { environmentProxyAgent, proxyFor, type ProxyRoute } from '../credentials/proxy';
+import { CLOCK_SKEW_WARNING_SECONDS, S3_SIGNATURE_SKEW_LIMIT_SECONDS } from '../credentials/issuer-clock';
 import { ClientError, firstLine } from '../errors';
 import { readingFromAudienceError, readingFromSuccess, type AudienceReading } from './audience-reading';
 
@@ -234,13 +235,15 @@ export function decodeClaims(token: string): TokenClaims | undefined {
   }
 }
 
-/** Tolerated difference between this host's clock and the IdP's. */
-const CLOCK_SKEW_SECONDS = 60;
 
 function claimsStep(config: ProviderConfig, token: string): { detail: string; claims: TokenClaims } {
   const claims = decodeClaims(token);
   if (!claims) return fail('the access token is not a JWT', 'the identity provider issues opaque tokens for this client', 'Auth0: the API (audience) must use RS256 JWTs; Cognito: use the user pool\'s token endpoint');
-  const now = Math.floor(Date.now() / 1000);
+  const hostNow = Math.floor(Date.now() / 1000);
+  // The token was just issued: its iat is the identity provider's now. Lifetimes are judged by
+  // that clock, as the client judges sessions by their issuer's (see credentials/issuer-clock).
+  const skew = typeof claims.iat === 'number' ? claims.iat - hostNow : 0;
+  const now = hostNow + skew;
   const aud = claims.aud === undefined ? [] : typeof claims.aud === 'string' ? [claims.aud] : claims.aud;
   const shown = [
     `iss ${claims.iss ?? '(none)'}`,
@@ -252,15 +255,16 @@ function claimsStep(config: ProviderConfig, token: string): { detail: string; cl
   ]
     .filter(Boolean)
     .join('; ');
-  if (typeof claims.iat === 'number' && Math.abs(claims.iat - now) > CLOCK_SKEW_SECONDS) {
-    const skew = claims.iat - now;
+  const issued = `issued ${Math.abs(skew)} s ${skew > 0 ? 'in the future' : 'in the past'} by this host's clock`;
+  const clockOff = `this host's clock is ${Math.abs(skew)} s ${skew > 0 ? 'behind' : 'ahead of'} the identity provider's`;
+  if (Math.abs(skew) > S3_SIGNATURE_SKEW_LIMIT_SECONDS) {
     fail(
-      `${shown}; issued ${Math.abs(skew)} s ${skew > 0 ? 'in the future' : 'in the past'} by this host's clock`,
-      `this host's clock is ${Math.abs(skew)} s ${skew > 0 ? 'behind' : 'ahead of'} the identity provider's; STS and the vending API refuse tokens outside their validity`,
+      `${shown}; ${issued}`,
+      `${clockOff}: S3 refuses requests signed more than ${S3_SIGNATURE_SKEW_LIMIT_SECONDS} s off its clock (RequestTimeTooSkewed), whatever the credentials`,
       'synchronise the clock: timedatectl set-ntp true (or chrony/ntpd)',
     );
   }
-  if (typeof claims.exp !== 'number' || claims.exp <= now) fail(`${shown}`, 'the token is already expired when it arrives', 'synchronise the clock (timedatectl set-ntp true)');
+  if (typeof claims.exp !== 'number' || claims.exp <= now) fail(`${shown}`, 'the token is already expired when it arrives', 'check the identity provider\'s token lifetime');
   if (config.idpType === 'auth0') {
     const expectedIssuer = `${new URL(config.tokenUrl).origin}/`;
     if (claims.iss !== expectedIssuer) {
@@ -288,6 +292,11 @@ function claimsStep(config: ProviderConfig, token: string): { detail: string; cl
       'tokens live no longer than the refresh margin, so every call fetches a new token',
       `lower OIDC_REFRESH_MARGIN_SECONDS below ${lifetime}, or raise the token lifetime at the identity provider`,
     );
+  }
+  // Off by more than a minute works (sessions are timed by their issuer's clock), but is worth
+  // fixing before it reaches S3's 15 minutes.
+  if (Math.abs(skew) > CLOCK_SKEW_WARNING_SECONDS) {
+    return { detail: `${shown}; ${issued}: ${clockOff}, which the client allows for; synchronise it (timedatectl set-ntp true) before it reaches ${S3_SIGNATURE_SKEW_LIMIT_SECONDS} s, where S3 refuses requests`, claims };
   }
   return { detail: shown, claims };
 }

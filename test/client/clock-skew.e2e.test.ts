@@ -4,10 +4,11 @@
 // session that has ended by the real clock (ExpiredToken) and a signing time more than 15 min off
 // (RequestTimeTooSkewed), as S3 does. 60 s sessions, 20 s refresh margin: the case of issue #19,
 // where a host 45 s slow got eight ExpiredToken errors in a row after each session's end.
-import { readdirSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { localTls } from '../../sandbox/local-tls';
 import { cleanEnv, run } from './harness';
+import { startCommand } from './serve-process';
 import { startShortLivedHost, type ShortLivedHost } from './short-lived-host';
 
 const AUDIENCE = 'https://s3-uploader.skew.example';
@@ -26,6 +27,9 @@ const SHIFTS = [
   { name: '10 min fast', faketime: '+10m', seconds: 600 },
 ] as const;
 
+/** Debian's libfaketime, which the `faketime` wrapper preloads. */
+const LIBFAKETIME = '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1';
+
 let fixture: ShortLivedHost;
 
 beforeAll(async () => {
@@ -37,9 +41,9 @@ afterAll(async () => {
 });
 
 /** One shifted host: its own cache and env file, and an AWS config whose credential_process is the built client. */
-function shiftedHost(label: string): { envFile: string; awsConfig: string } {
+function shiftedHost(label: string, overrides: Record<string, string> = {}): { envFile: string; awsConfig: string } {
   const { host } = fixture;
-  const envFile = host.envFile({ OIDC_CACHE_DIR: join(host.home, `cache-${label}`) }, `${label}.env`);
+  const envFile = host.envFile({ OIDC_CACHE_DIR: join(host.home, `cache-${label}`), ...overrides }, `${label}.env`);
   const awsConfig = join(host.home, `aws-config-${label}`);
   writeFileSync(awsConfig, `[profile oidc-s3]\ncredential_process = ${process.execPath} -- ${host.bundles.provider} get-credentials --env-file ${envFile}\nregion = ${REGION}\n`);
   return { envFile, awsConfig };
@@ -81,6 +85,34 @@ test.each(SHIFTS)('$name: get-credentials warns once, with the measured offset a
   const session = fixture.sts.sessions.get((JSON.parse(first.stdout) as { AccessKeyId: string }).AccessKeyId)!;
   const onHostClock = session.expiration.getTime() + seconds * 1000;
   expect(Math.abs(expiration - onHostClock)).toBeLessThan(3000);
+}, 60_000);
+
+test("10 min slow: credential-daemon's file and serve's endpoint state the session's end on the host clock", async () => {
+  const { envFile } = shiftedHost('daemons');
+  const env = cleanEnv(fixture.host.home);
+  const file = join(fixture.host.home, 'daemon-credentials');
+  const daemon = await underFaketime('-10m', process.execPath, ['--', fixture.host.bundles.provider, 'credential-daemon', '--once', '--profile', 'skew', '--credentials-file', file, '--env-file', envFile], env);
+  expect(daemon.code).toBe(0);
+  const text = readFileSync(file, 'utf8');
+  const stated = Date.parse(/^# oidc-credential-provider: expires (\S+)$/m.exec(text)![1]!);
+  const keyId = /^aws_access_key_id = (\S+)$/m.exec(text)![1]!;
+  expect(Math.abs(stated - (fixture.sts.sessions.get(keyId)!.expiration.getTime() - 600_000))).toBeLessThan(3000);
+
+  const tokenFile = join(fixture.host.home, 'skew-serve.token');
+  // serve wants a margin of at least 40 s; its own cache, so that it measures the offset itself.
+  const serveEnvFile = shiftedHost('serve', { OIDC_REFRESH_MARGIN_SECONDS: '45' }).envFile;
+  // libfaketime preloaded by hand: the faketime wrapper would stay between us and serve, and not pass SIGTERM on.
+  const serve = startCommand(process.execPath, ['--', fixture.host.bundles.provider, 'serve', '--port', '0', '--token-file', tokenFile, '--env-file', serveEnvFile], { ...env, LD_PRELOAD: LIBFAKETIME, FAKETIME: '-10m' });
+  try {
+    const [, url] = await serve.waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+\/)/);
+    const answer = await fetch(url!, { headers: { authorization: readFileSync(tokenFile, 'utf8') } });
+    const body = (await answer.json()) as { AccessKeyId: string; Expiration: string };
+    // 60 s sessions: the real end, on the host clock (the 60 s gap would leave nothing).
+    expect(Math.abs(Date.parse(body.Expiration) - (fixture.sts.sessions.get(body.AccessKeyId)!.expiration.getTime() - 600_000))).toBeLessThan(3000);
+    expect(serve.stderr()).toMatch(/clock is 60\d s behind STS's/);
+  } finally {
+    expect(await serve.stop()).toBe(0);
+  }
 }, 60_000);
 
 const BOTO3_LOOP = `
