@@ -1,5 +1,6 @@
 // The real-consumer suites that install a Debian package, start the whole sandbox or drive
-// rclone, restic and the JS SDK through `serve` for half a minute each: they run as
+// rclone, restic and the JS SDK through `serve` across several sessions, or boto3 under a shifted
+// clock (faketime) for a minute and a half: they run as
 // `npm run verify:hosts` (and in .ci/run), so `npm test` stays under two minutes.
 const HOST_SUITES = ['/test/package/.*\\.test\\.ts$', '/test/client/clock-skew\\.e2e\\.test\\.ts$', '/test/sandbox/npm-start\\.e2e\\.test\\.ts$', '/test/client/s3-tools\\.e2e\\.test\\.ts$', '/test/client/serve\\.e2e\\.test\\.ts$'];
 const hostsOnly = process.env.OIDC_S3_TEST_SET === 'hosts';
