@@ -5,17 +5,31 @@
  *
  * Why: cdktf resolves every element's value in full several times per synth (a preparing pass,
  * each element's own `toTerraform()`, the merged stack), creating contexts and testing every
- * string against its token patterns each time. With 5,000 servers that was about 60 % of the
- * app's per-server synth time (bench/synth.ts under `node --cpu-prof`). Here cdktf's passes see
- * an empty map, and the real value is put in place after them: plain strings, numbers and
- * booleans are copied as they are, and every value holding a token (the bucket ARN inside each
- * server's policy) goes through cdktf's own resolver, so the JSON is the same byte for byte.
+ * string against its token patterns each time, and then writes the stack with
+ * json-stable-stringify, which sorts and concatenates in JavaScript. With 5,000 servers the
+ * passes were about 60 % of the app's per-server synth time and the writing another 15 %
+ * (bench/synth.ts under `node --cpu-prof`). Here cdktf's passes see an empty map, and the real
+ * value is put in place after them: plain strings, numbers and booleans are copied as they are,
+ * and every value holding a token (the bucket ARN inside each server's policy) goes through
+ * cdktf's own resolver. When the stack's synthesizer writes its file, the map is a placeholder
+ * there, replaced afterwards by the map rendered with Node's own JSON.stringify in exactly
+ * json-stable-stringify's form (sorted keys, two-space indent, its way of writing empty objects
+ * and lists). The JSON is the same byte for byte (test/modules/resolved-once-local.test.ts).
  */
-import { DefaultTokenResolver, StringConcat, TerraformLocal, TerraformStack, Token, Tokenization } from 'cdktf';
+import { DefaultTokenResolver, StringConcat, TerraformLocal, TerraformStack, Token, Tokenization, type IStackSynthesizer } from 'cdktf';
 import type { Construct } from 'constructs';
+import { randomUUID } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { STRING_TOKEN, plainString } from './token-markers';
 
 type Plain = Readonly<Record<string, unknown>>;
+
+/** What cdktf's synthesizer hands a stack's synthesizer (its `ISynthesisSession`, the parts used here). */
+interface Session {
+  readonly outdir: string;
+  readonly manifest: { forStack(stack: TerraformStack): { readonly synthesizedStackPath: string } };
+}
 
 export class ResolvedOnceLocal extends TerraformLocal {
   private readonly value: Plain;
@@ -27,15 +41,46 @@ export class ResolvedOnceLocal extends TerraformLocal {
   public constructor(scope: Construct, id: string, value: Plain) {
     super(scope, id, {});
     this.value = value;
+    const stack = TerraformStack.of(this);
+    // While the stack's synthesizer writes its file: the placeholder written instead of the map,
+    // and the map to put in its place.
+    let writing: { placeholder: string; resolved?: unknown } | undefined;
     // The stack's JSON is assembled by its toTerraform(), which both `app.synth()` and
     // `Testing.synth()` call: the value is filled in there, after cdktf's own passes.
-    const stack = TerraformStack.of(this);
     const assemble = stack.toTerraform.bind(stack);
     stack.toTerraform = () => {
       const tf = assemble() as { locals?: Record<string, unknown> };
-      tf.locals = { ...tf.locals, [this.friendlyUniqueId]: resolveLeaves(stack, this.value, new Map()) };
+      const state: ResolveState = { tokens: new Map(), arrayIndexKeys: false };
+      const resolved = resolveLeaves(stack, this.value, state);
+      // Keys such as "10" are ordered by the engine, not by insertion: json-stable-stringify renders those.
+      const deferred = writing !== undefined && !state.arrayIndexKeys;
+      if (deferred) writing!.resolved = resolved;
+      tf.locals = { ...tf.locals, [this.friendlyUniqueId]: deferred ? writing!.placeholder : resolved };
       return tf;
     };
+    const synthesizer = stack.synthesizer;
+    stack.synthesizer = {
+      synthesize: (session: Session) => {
+        writing = { placeholder: `resolved-once-local:${randomUUID()}` };
+        const { placeholder } = writing;
+        let resolved: unknown;
+        try {
+          synthesizer.synthesize(session as never);
+          resolved = writing.resolved;
+        } finally {
+          writing = undefined;
+        }
+        if (resolved === undefined) return; // HCL output, or keys only cdktf's writer orders right
+        const file = join(session.outdir, session.manifest.forStack(stack).synthesizedStackPath);
+        const text = readFileSync(file, 'utf8');
+        const at = text.indexOf(JSON.stringify(placeholder));
+        if (at === -1 || text.indexOf(JSON.stringify(placeholder), at + 1) !== -1) throw new Error(`ResolvedOnceLocal ${this.node.path}: its placeholder is not in ${file} exactly once`);
+        const lineStart = text.lastIndexOf('\n', at) + 1;
+        const indent = /^ */.exec(text.slice(lineStart, at))![0];
+        const rendered = stableJson(resolved).replace(/\n/g, `\n${indent}`);
+        writeFileSync(file, text.slice(0, at) + rendered + text.slice(at + JSON.stringify(placeholder).length));
+      },
+    } as IStackSynthesizer;
   }
 
   /** HCL output (not what this app writes) takes the ordinary path, with the whole value. */
@@ -53,13 +98,22 @@ export class ResolvedOnceLocal extends TerraformLocal {
  * spliced in (the same bucket ARN token sits in every server's policy); anything else (a number
  * token, a list, a string with Terraform's own `${…}`) is handed to cdktf's resolver whole.
  */
-function resolveLeaves(scope: TerraformStack, value: unknown, tokens: Map<string, unknown>): unknown {
+interface ResolveState {
+  /** Each distinct token, resolved once. */
+  readonly tokens: Map<string, unknown>;
+  /** A key that is an array index ("0", "10"): objects then keep such keys first, in numeric order. */
+  arrayIndexKeys: boolean;
+}
+
+const ARRAY_INDEX = /^(?:0|[1-9]\d{0,9})$/;
+
+function resolveLeaves(scope: TerraformStack, value: unknown, state: ResolveState): unknown {
   switch (typeof value) {
     case 'boolean':
     case 'undefined':
       return value;
     case 'string':
-      return plainString(value) ? value : spliceTokens(scope, value, tokens);
+      return plainString(value) ? value : spliceTokens(scope, value, state.tokens);
     case 'number':
       // A number token is a double near ±1e289 (cdktf's marker bits in the exponent).
       return Math.abs(value) < 1e280 || !Token.isUnresolved(value) ? value : resolveWithCdktf(scope, value);
@@ -69,15 +123,28 @@ function resolveLeaves(scope: TerraformStack, value: unknown, tokens: Map<string
       if (Object.getPrototypeOf(value) !== Object.prototype || typeof (value as { resolve?: unknown }).resolve === 'function') break;
       const object = value as Record<string, unknown>;
       const out: Record<string, unknown> = {};
-      for (const key in object) {
+      // Sorted, as the stack's writer orders them.
+      for (const key of Object.keys(object).sort()) {
         if (!plainString(key)) return resolveWithCdktf(scope, value);
-        const resolved = resolveLeaves(scope, object[key], tokens);
+        if (ARRAY_INDEX.test(key)) state.arrayIndexKeys = true;
+        const resolved = resolveLeaves(scope, object[key], state);
         if (resolved !== undefined) out[key] = resolved;
       }
       return out;
     }
   }
   return resolveWithCdktf(scope, value);
+}
+
+/**
+ * `value` (plain JSON data whose objects hold their keys in sorted order) as cdktf's writer,
+ * json-stable-stringify with `{ space: 2 }`, writes it: JSON.stringify's form, except that an
+ * empty object or list spans two lines, its closing bracket at the indentation of its opening
+ * line. JSON.stringify puts every value on a line of its own and a string never ends a line in
+ * a bracket, so a line ending in `{}` or `[]` (and a comma) is always an empty object or list.
+ */
+function stableJson(value: unknown): string {
+  return JSON.stringify(value, null, 2).replace(/^( *)(.*?)(\{\}|\[\])(,?)$/gm, (_, indent: string, before: string, empty: string, comma: string) => `${indent}${before}${empty[0]}\n${indent}${empty[1]}${comma}`);
 }
 
 const TOKEN_START = '${TfToken[';

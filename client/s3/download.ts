@@ -113,7 +113,8 @@ export async function downloadObject(input: DownloadInput): Promise<DownloadResu
       const bytes = finished.get(nextToHash)!;
       finished.delete(nextToHash);
       nextToHash++;
-      if (digests && !digests.write(bytes)) await new Promise<void>((resolve) => digests.once('drain', resolve));
+      // Written to disk already: the digests may take the bytes themselves rather than a copy.
+      if (digests && !digests.write(digests.handOver(bytes))) await new Promise<void>((resolve) => digests.once('drain', resolve));
     }
     const waiting = wake;
     wake = [];

@@ -2,13 +2,15 @@
 // value: tokens alone and inside strings (once or twice, the same or different ones), Terraform
 // expressions that cdktf escapes, number and list tokens, functions, nesting and undefined members.
 import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
-import { DataTerraformRemoteStateS3, Fn, TerraformLocal, TerraformOutput, TerraformStack, Testing, Token } from 'cdktf';
+import { App, DataTerraformRemoteStateS3, Fn, TerraformLocal, TerraformOutput, TerraformStack, Testing, Token } from 'cdktf';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ResolvedOnceLocal } from '../../modules/resolved-once-local';
 
 type LocalClass = typeof TerraformLocal | typeof ResolvedOnceLocal;
 
-function synthesize(Local: LocalClass): { json: string; tf: Record<string, unknown> } {
-  const stack = new TerraformStack(Testing.app(), 'stack');
+function build(Local: LocalClass, stack: TerraformStack, extra: Record<string, unknown> = {}): void {
   const bucket = new S3Bucket(stack, 'bucket', { bucket: 'b' });
   const remote = new DataTerraformRemoteStateS3(stack, 'foundation', { bucket: 'state', key: 'k', region: 'eu-west-1' });
   const arn = remote.getString('bucket_arn');
@@ -31,18 +33,45 @@ function synthesize(Local: LocalClass): { json: string; tf: Record<string, unkno
       nothing: null,
     };
   }
-  const local = new Local(stack, 'servers', entries);
+  const local = new Local(stack, 'servers', { ...entries, ...extra });
   local.overrideLogicalId('servers');
   new TerraformOutput(stack, 'first', { value: Fn.lookup(local.asAnyMap, 'srv-0', {}) });
+}
+
+function synthesize(Local: LocalClass): { json: string; tf: Record<string, unknown> } {
+  const stack = new TerraformStack(Testing.app(), 'stack');
+  build(Local, stack);
   return { json: Testing.synth(stack), tf: stack.toTerraform() as Record<string, unknown> };
 }
+
+/** The stack's cdk.tf.json as `app.synth()` writes it (cdktf's own writer, json-stable-stringify). */
+function written(Local: LocalClass, extra: Record<string, unknown>): string {
+  const outdir = mkdtempSync(join(tmpdir(), 'oidc-s3-resolved-once-'));
+  try {
+    const app = new App({ outdir, stackTraces: false, skipValidation: true });
+    build(Local, new TerraformStack(app, 'stack'), extra);
+    app.synth();
+    expect(readdirSync(join(outdir, 'stacks'))).toEqual(['stack']);
+    return readFileSync(join(outdir, 'stacks', 'stack', 'cdk.tf.json'), 'utf8');
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+/** What cdktf's writer makes of empty objects and lists, key order, nesting and awkward strings. */
+const AWKWARD = {
+  'b-server': { tags: {}, list: [], nested: { empty: {}, deeper: { list: [{}, [], 'x'] } }, text: 'ends in {}', other: 'ends in []', quote: 'a "quoted" {} line\nwith a newline', unicode: 'é€😀' },
+  'a-server': { Z: 1, a: 2, _: 3, 'é': 4, 'A b': 5, '-1': 6, '01': 7, 1.5: 8 },
+  empty: {},
+};
 
 describe('ResolvedOnceLocal', () => {
   it('writes the same JSON as a TerraformLocal holding the same value', () => {
     const plain = synthesize(TerraformLocal);
     const once = synthesize(ResolvedOnceLocal);
     expect(once.json).toBe(plain.json);
-    expect(JSON.stringify(once.tf)).toBe(JSON.stringify(plain.tf));
+    // Key order aside (cdktf's writer sorts keys), the same value.
+    expect(once.tf).toEqual(plain.tf);
     // The comparison is not vacuous: tokens were resolved into Terraform references.
     const servers = (once.tf.locals as Record<string, Record<string, Record<string, unknown>>>).servers!;
     expect(servers['srv-2']!.only_token).toBe('${data.terraform_remote_state.foundation.outputs.bucket_arn}');
@@ -51,5 +80,19 @@ describe('ResolvedOnceLocal', () => {
     expect(servers['srv-2']!.terraform_expression).toBe('${aws:username}/${data.terraform_remote_state.foundation.outputs.bucket_arn}');
     expect(servers['srv-2']!.number_token).toBe('${aws_s3_bucket.bucket.id}');
     expect(servers['srv-1']!.enabled).toBe(false);
+  });
+
+  it('writes the same cdk.tf.json through the app\'s synthesizer: empty objects and lists, key order, awkward strings', () => {
+    const plain = written(TerraformLocal, AWKWARD);
+    expect(written(ResolvedOnceLocal, AWKWARD)).toBe(plain);
+    expect(plain).toContain('"tags": {\n');
+    expect(plain).not.toContain('resolved-once-local:');
+  });
+
+  it('leaves keys that are array indexes ("10", "9") to cdktf\'s writer, which orders them as text', () => {
+    const numbered = { '10': { tags: {} }, '9': { tags: {} }, 'srv-x': {} };
+    const plain = written(TerraformLocal, numbered);
+    expect(written(ResolvedOnceLocal, numbered)).toBe(plain);
+    expect(plain.indexOf('"10": {')).toBeLessThan(plain.indexOf('"9": {'));
   });
 });
