@@ -47,7 +47,7 @@ export async function benchTofu(options: { counts?: readonly number[]; runs?: nu
   const rows: TofuRow[] = [];
   try {
     for (const environment of generated) {
-      const outdir = join(projectDir, 'out', environment.name);
+      const outdir = join(projectDir, `out-${environment.name}`);
       const stacks = await synthEnvironment(projectDir, environment.name, outdir);
       // One checked pass writes the overrides and the foundation state the servers stack reads.
       const checked = await checkEnvironment(tools, env, environment.name, stacks, { stsUrl: sts.url, stateDir: join(projectDir, 'state', environment.name) });
