@@ -155,7 +155,7 @@ function resultsMarkdown(results: Results, started: Date, seconds: number, suite
     'Plan time grows with the square of the servers: OpenTofu re-evaluates a resource\'s for_each for every',
     'instance it plans, walking the whole for_each value, and builds the whole referenced resource for every',
     '`resource[each.key]` reference (goroutine samples of a 500-server plan: evaluateForEachExpression and',
-    'evaluationStateData.GetResource). Hence 300 servers, not 5,000, here: 5,000 would take about an hour.',
+    'evaluationStateData.GetResource). Hence 300 servers, not 5,000, here: at that rate 4,999 would take hours (41 s at 300 Auth0 servers; 181 s at 500).',
     '',
     '## Targets',
     '',

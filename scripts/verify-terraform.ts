@@ -56,7 +56,7 @@ export const GENERATED: readonly GeneratedEnvironment[] = [
 /**
  * Maps larger than this are validated but not planned unless VERIFY_PLAN_ALL=1: OpenTofu
  * re-evaluates a resource's for_each for every instance it plans (plan time grows with the square
- * of the servers; bench/tofu.ts and bench/RESULTS.md), so 4,999 servers take about an hour on two
+ * of the servers; bench/tofu.ts and bench/RESULTS.md), so 4,999 servers would take hours on two
  * cores, more than CI affords.
  */
 export const PLANNED_SERVERS_LIMIT = 1000;
