@@ -207,7 +207,7 @@ function buildTool(name: string, spec: ToolSpec, toolDir: string, target: string
       throw new ToolsError('build_failed', `preparing the ${name} source failed: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
-  const result = go(['build', `-p=${jobs}`, '-trimpath', `-ldflags=-s -w${spec.ldflags ? ` ${spec.ldflags}` : ''}`, '-o', temporary, spec.package], buildDir);
+  const result = go(['build', `-p=${jobs}`, '-trimpath', '-buildvcs=false', `-ldflags=-s -w${spec.ldflags ? ` ${spec.ldflags}` : ''}`, '-o', temporary, spec.package], buildDir);
   if (spec.servicePackages) rmSync(sourceDir, { recursive: true, force: true });
   if (result.status !== 0) {
     rmSync(temporary, { force: true });
