@@ -144,6 +144,11 @@ export interface EnvironmentConfig {
   readonly backend: BackendConfig;
 }
 
+/** Whether the foundation deploys the vending API (its Lambda and role): Cognito, or Auth0 with `auth0_exchange: "vending"`. */
+export function hasVendingApi(foundation: FoundationSettings): boolean {
+  return foundation.identityProvider === 'cognito' || foundation.auth0Exchange === 'vending';
+}
+
 /** `<project>-<env>`: the prefix of every resource name. */
 export function namePrefix(config: Pick<EnvironmentConfig, 'environment' | 'foundation'>): string {
   return `${config.foundation.projectName}-${config.environment}`;

@@ -31,7 +31,7 @@ import {
   type TerraformJson,
 } from './terraform-check';
 import { ensureTools, REPO_ROOT, tofuEnv, ToolsError, type Tools } from './tools';
-import { schemaIndex, type SchemaIndex } from './hcl-render';
+import { schemaIndex } from './hcl-render';
 import { suppressionFor, trivyFindings, unexplainedFindings, type TrivyFinding } from './trivy-scan';
 import { TRIVY_SUPPRESSIONS } from './trivy-suppressions';
 
@@ -271,22 +271,17 @@ export async function checkEnvironment(
 
 /**
  * The auth0 stand-in must serve exactly the schema recorded in its schema.json (which the jest
- * test checks the bindings against): `tofu providers schema -json` of a configuration needing it.
+ * test checks the bindings against). `served` is `tofu providers schema -json` (providersSchema).
  */
-export async function standInSchemaDrift(tools: Tools, env: NodeJS.ProcessEnv, dir: string): Promise<string | undefined> {
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'main.tf.json'), JSON.stringify({ terraform: { required_providers: { auth0: { source: 'auth0/auth0' } } } }));
-  const init = await run(tools.tofu, ['init', '-input=false', '-no-color'], { cwd: dir, env });
-  if (init.code !== 0) return `auth0 stand-in: tofu init failed: ${init.stderr}`;
-  const shown = await run(tools.tofu, ['providers', 'schema', '-json'], { cwd: dir, env });
-  const served = (JSON.parse(shown.stdout) as TerraformJson).provider_schemas?.['registry.opentofu.org/auth0/auth0'];
+export function standInSchemaDrift(served: TerraformJson): string | undefined {
+  const auth0 = served.provider_schemas?.['registry.opentofu.org/auth0/auth0'];
   const recorded = JSON.parse(readFileSync(join(REPO_ROOT, 'tools/terraform-provider-auth0-standin/schema.json'), 'utf8')) as TerraformJson;
-  const same = JSON.stringify({ provider: served?.provider, resource_schemas: served?.resource_schemas }) === JSON.stringify({ provider: recorded.provider, resource_schemas: recorded.resource_schemas });
+  const same = JSON.stringify({ provider: auth0?.provider, resource_schemas: auth0?.resource_schemas }) === JSON.stringify({ provider: recorded.provider, resource_schemas: recorded.resource_schemas });
   return same ? undefined : 'auth0 stand-in: the schema it serves differs from tools/terraform-provider-auth0-standin/schema.json; rewrite the file from `tofu providers schema -json`';
 }
 
-/** Every pinned provider's schema (`tofu providers schema -json` of a configuration needing them all). */
-export async function providerSchemas(tools: Tools, env: NodeJS.ProcessEnv, dir: string): Promise<SchemaIndex> {
+/** Every pinned provider's schema: `tofu providers schema -json` of a configuration needing them all. */
+export async function providersSchema(tools: Tools, env: NodeJS.ProcessEnv, dir: string): Promise<TerraformJson> {
   mkdirSync(dir, { recursive: true });
   const required = Object.fromEntries(tools.tools.filter((tool) => tool.provider).map((tool) => [tool.provider!.split('/')[1]!, { source: tool.provider }]));
   writeFileSync(join(dir, 'main.tf.json'), JSON.stringify({ terraform: { required_providers: required } }));
@@ -294,7 +289,7 @@ export async function providerSchemas(tools: Tools, env: NodeJS.ProcessEnv, dir:
   if (init.code !== 0) throw new Error(`provider schemas: tofu init failed: ${init.stderr}`);
   const shown = await run(tools.tofu, ['providers', 'schema', '-json'], { cwd: dir, env });
   if (shown.code !== 0) throw new Error(`tofu providers schema failed: ${shown.stderr}`);
-  return schemaIndex(JSON.parse(shown.stdout));
+  return JSON.parse(shown.stdout) as TerraformJson;
 }
 
 async function cdktfDiff(projectDir: string, tools: Tools, env: NodeJS.ProcessEnv, environment: string, stack: string): Promise<string | undefined> {
@@ -323,8 +318,9 @@ async function main(only: readonly string[]): Promise<number> {
   if (!trivy) throw new ToolsError('bad_manifest', 'tools/tools.json has no "trivy-iac" entry');
   const allFindings: { finding: TrivyFinding; foundation: Record<string, unknown> }[] = [];
   try {
-    const drift = await standInSchemaDrift(tools, env, join(projectDir, 'standin-schema'));
-    const schemas = await providerSchemas(tools, env, join(projectDir, 'provider-schemas'));
+    const served = await providersSchema(tools, env, join(projectDir, 'provider-schemas'));
+    const drift = standInSchemaDrift(served);
+    const schemas = schemaIndex(served);
     if (drift) reports.push({ environment: '-', stack: 'auth0 stand-in', creates: 0, validateMs: 0, planMs: 0, problems: [drift] });
     const all = environmentsOf(projectDir);
     const unknown = only.filter((name) => !all.includes(name));

@@ -9,7 +9,7 @@ import type { ConfigProblem } from '../config/errors';
 import { partitionOf } from '../config/rules/values';
 import { DEFAULT_QUOTAS, QUOTAS, QUOTA_WARNING_RATIO, type QuotaDefinition, type Quotas } from '../config/rules/quotas';
 import type { EnvironmentConfig, ServerSettings } from '../config/types';
-import { namePrefix } from '../config/types';
+import { hasVendingApi, namePrefix } from '../config/types';
 import { toJson } from '../modules/policies/document';
 import { disabledServerPolicy, s3AccessPolicy } from '../modules/policies/s3-access';
 import { auth0WebIdentityTrust, vendingLambdaTrust } from '../modules/policies/server-trust';
@@ -119,8 +119,7 @@ export function checkQuotas(config: EnvironmentConfig): ConfigProblem[] {
   // One role per server; the vending Lambda's wherever there is a vending API (Cognito, or Auth0
   // with auth0_exchange "vending"); and the agent tools Lambda's, the gateway's and the
   // interceptor's with agent_gateway.
-  const vending = isCognito || (config.foundation.identityProvider === 'auth0' && config.foundation.auth0Exchange === 'vending');
-  const roles = servers.length + (vending ? 1 : 0) + (config.foundation.agentGateway ? AGENT_GATEWAY_ROLES : 0);
+  const roles = servers.length + (hasVendingApi(config.foundation) ? 1 : 0) + (config.foundation.agentGateway ? AGENT_GATEWAY_ROLES : 0);
   const counted = (subject: string) => () => ({ file: serversFile, key: 'servers', subject });
   measure(definition('iamRolesPerAccount'), quotas, roles, counted(`${servers.length} servers need ${roles} roles`), '', problems);
   if (isCognito) {

@@ -23,11 +23,12 @@
  */
 import { GetObjectCommand, HeadObjectCommand, type HeadObjectCommandOutput } from '@aws-sdk/client-s3';
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, renameSync, rmSync } from 'node:fs';
+import { renameSync, rmSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { S3OpsError, firstLine } from '../errors';
+import { syncDirectory } from '../storage/atomic-file';
 import { DigestStream, plainEtag, type DigestChoice } from './digest-stream';
 import { ProgressBar } from './progress-bar';
 
@@ -235,19 +236,6 @@ function computed(check: DownloadCheck, digests: DigestStream): string | undefin
       return digests.crc32Checksum();
     case 'MD5':
       return digests.md5();
-  }
-}
-
-/** The rename is durable only once the directory's entry is on disk too. */
-function syncDirectory(dir: string): void {
-  let fd: number | undefined;
-  try {
-    fd = openSync(dir, 'r');
-    fsyncSync(fd);
-  } catch {
-    // Some file systems refuse fsync on a directory; the file itself is already synced.
-  } finally {
-    if (fd !== undefined) closeSync(fd);
   }
 }
 

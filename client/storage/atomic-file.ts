@@ -43,10 +43,11 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
     rmSync(temp, { force: true });
     throw error;
   }
-  syncDir(dir);
+  syncDirectory(dir);
 }
 
-function syncDir(dir: string): void {
+/** fsync of a directory, so a rename or create in it survives a power cut; best effort where refused. */
+export function syncDirectory(dir: string): void {
   let fd: number | undefined;
   try {
     fd = openSync(dir, 'r');
