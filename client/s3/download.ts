@@ -91,7 +91,7 @@ export async function downloadObject(input: DownloadInput): Promise<DownloadResu
   const temp = join(dirname(localPath), `.${basename(localPath)}.${randomBytes(6).toString('hex')}.part`);
   let file: FileHandle;
   try {
-    file = await open(temp, 'wx');
+    file = await open(temp, 'wx+') // read too: the hashing worker reads the parts back;
   } catch (error) {
     throw unwritable(error, where, localPath);
   }
@@ -102,29 +102,25 @@ export async function downloadObject(input: DownloadInput): Promise<DownloadResu
   let received = 0;
   let failure: unknown;
 
-  // In-order hashing: parts finish in any order, the digests need them in order. A part may start
-  // only within a window past the next one to hash, so at most that many parts wait in memory.
-  const window = 2 * DOWNLOAD_CONCURRENCY;
-  const finished = new Map<number, Buffer>();
+  // In-order hashing: parts finish in any order, the digests need them in order. Each part is
+  // written where it belongs and then named to the hashing worker, which reads it back from the
+  // page cache itself: the bytes are neither copied nor kept on this thread.
+  const written = new Set<number>();
   let nextToStart = 0;
   let nextToHash = 0;
-  let wake: (() => void)[] = [];
-  const hashReady = async () => {
-    while (finished.has(nextToHash)) {
-      const bytes = finished.get(nextToHash)!;
-      finished.delete(nextToHash);
+  const partLength = (index: number) => (ranged ? Math.min(partSize, size - index * partSize) : size);
+  const hashWritten = (index: number) => {
+    written.add(index);
+    while (written.has(nextToHash)) {
+      written.delete(nextToHash);
+      digests?.hashFileRange(file.fd, nextToHash * partSize, partLength(nextToHash));
       nextToHash++;
-      // Written to disk already: the digests may take the bytes themselves rather than a copy.
-      if (digests && !digests.write(digests.handOver(bytes))) await new Promise<void>((resolve) => digests.once('drain', resolve));
     }
-    const waiting = wake;
-    wake = [];
-    for (const resume of waiting) resume();
   };
 
-  const fetchPart = async (index: number): Promise<Buffer> => {
+  const fetchPart = async (index: number): Promise<void> => {
     const start = index * partSize;
-    const length = ranged ? Math.min(partSize, size - start) : size;
+    const length = partLength(index);
     const answer = await guard(() =>
       client.send(
         new GetObjectCommand({
@@ -135,31 +131,26 @@ export async function downloadObject(input: DownloadInput): Promise<DownloadResu
         { abortSignal: abort.signal },
       ),
     );
-    const bytes = Buffer.allocUnsafe(length);
+    // The chunks as they came, written with one writev: no copy into a part buffer.
+    const chunks: Buffer[] = [];
     let filled = 0;
     for await (const chunk of answer.Body as Readable) {
       const piece = chunk as Buffer;
       if (filled + piece.length > length) throw new S3OpsError('S3_OPERATION_FAILED', `download of ${where}: S3 sent more than the ${length} bytes asked for at offset ${start}`);
-      piece.copy(bytes, filled);
+      chunks.push(piece);
       filled += piece.length;
       received += piece.length;
       progress.update(received);
     }
     if (filled !== length) throw new S3OpsError('S3_OPERATION_FAILED', `download of ${where}: the answer for bytes ${start}-${start + length - 1} ended after ${filled} of ${length} bytes`);
-    await file.write(bytes, 0, length, start);
-    return bytes;
+    await writeAt(file, chunks, start);
   };
 
   const worker = async () => {
     while (failure === undefined && nextToStart < parts) {
-      if (nextToStart >= nextToHash + window) {
-        await new Promise<void>((resolve) => wake.push(resolve));
-        continue;
-      }
       const index = nextToStart++;
-      const bytes = await fetchPart(index);
-      finished.set(index, bytes);
-      await hashReady();
+      await fetchPart(index);
+      hashWritten(index);
     }
   };
 
@@ -170,7 +161,6 @@ export async function downloadObject(input: DownloadInput): Promise<DownloadResu
           // The first failure stops the rest: requests in flight are aborted, waiting workers woken.
           failure ??= error;
           abort.abort();
-          for (const resume of wake.splice(0)) resume();
         }),
       ),
     );
@@ -236,6 +226,20 @@ function computed(check: DownloadCheck, digests: DigestStream): string | undefin
       return digests.crc32Checksum();
     case 'MD5':
       return digests.md5();
+  }
+}
+
+/** Writes `chunks` one after the other at `position`, in writevs of at most 512 buffers, short writes resumed. */
+async function writeAt(file: FileHandle, chunks: readonly Buffer[], position: number): Promise<void> {
+  for (let first = 0; first < chunks.length; first += 512) {
+    let batch = chunks.slice(first, first + 512);
+    let length = batch.reduce((sum, chunk) => sum + chunk.length, 0);
+    while (length > 0) {
+      const { bytesWritten } = await file.writev(batch, position);
+      position += bytesWritten;
+      length -= bytesWritten;
+      if (length > 0) batch = [Buffer.concat(batch).subarray(bytesWritten)];
+    }
   }
 }
 
