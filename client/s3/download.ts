@@ -3,9 +3,12 @@
  * beside the target at their offsets, checked, fsynced and renamed into place. The target is
  * either the old file or the whole, checked new one, never a torn one.
  *
- * Part size and concurrency are chosen as for uploads: parts of the `--part-size` (8 MiB by
- * default, grown in whole MiB so that no object needs more than 10,000), four in flight; an
- * object of one part or less (zero and one byte included) is one plain GET.
+ * Part size and concurrency are chosen as for uploads (client/s3/upload.ts): parts of the
+ * `--part-size` (8 MiB by default, grown in whole MiB so that no object needs more than 10,000),
+ * DOWNLOAD_CONCURRENCY (8) in flight; an object of one part or less (zero and one byte
+ * included) is one plain GET. Each part's chunks are kept as they came until the part is
+ * whole, then written with one writev (no copy into a part buffer), so memory is about
+ * concurrency × part size; the hashing worker reads the parts back from the temp file, in order.
  *
  * What is checked, first that applies (S3's own checksums are asked for with
  * `x-amz-checksum-mode: ENABLED` on the HEAD that starts the download):
@@ -32,8 +35,8 @@ import { syncDirectory } from '../storage/atomic-file';
 import { DigestStream, plainEtag, type DigestChoice } from './digest-stream';
 import { ProgressBar } from './progress-bar';
 
-/** Ranged GETs in flight, as uploads keep four parts in flight. */
-export const DOWNLOAD_CONCURRENCY = 4;
+/** Ranged GETs in flight, as many as upload parts (UPLOAD_CONCURRENCY, which says why 8). */
+export const DOWNLOAD_CONCURRENCY = 8;
 /** S3's limit on the parts of one upload, kept for downloads so part sizes grow the same way. */
 const MAX_PARTS = 10_000;
 const MIB = 1024 * 1024;
@@ -158,7 +161,7 @@ export async function downloadObject(input: DownloadInput): Promise<DownloadResu
     await Promise.all(
       Array.from({ length: Math.min(DOWNLOAD_CONCURRENCY, parts) }, () =>
         worker().catch((error: unknown) => {
-          // The first failure stops the rest: requests in flight are aborted, waiting workers woken.
+          // The first failure stops the rest: requests in flight are aborted.
           failure ??= error;
           abort.abort();
         }),

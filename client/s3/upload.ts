@@ -22,7 +22,8 @@
  * - The ETag, where it is the content's MD5 (one part without SSE-KMS, and multipart objects on
  *   S3-compatible servers such as s3rver, which ignore checksums), is compared with the MD5.
  * Source of the checksum forms: https://docs.aws.amazon.com/AmazonS3/latest/userguide/checking-object-integrity.html
- * A failed upload aborts the multipart upload, so no parts are left behind.
+ * A failed upload aborts the multipart upload once the parts in flight have finished, so no
+ * parts are left behind.
  */
 import {
   AbortMultipartUploadCommand,
@@ -85,7 +86,6 @@ export async function uploadObject(input: UploadInput): Promise<UploadResult> {
   const multipart = parts > 1;
   const progress = new ProgressBar(`upload ${basename(localPath)}`, size);
   const hasher = new PartHasher();
-  const abort = new AbortController();
   let file: FileHandle | undefined;
   let uploadId: string | undefined;
   try {
@@ -128,12 +128,12 @@ export async function uploadObject(input: UploadInput): Promise<UploadResult> {
         if (multipart) {
           const command = new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber: index + 1, Body: body, ContentLength: length, ...checksum });
           unsignedPayload(command);
-          const answer = await guard(() => client.send(command, { abortSignal: abort.signal }));
+          const answer = await guard(() => client.send(command));
           completed[index] = { PartNumber: index + 1, ETag: answer.ETag, ...(answer.ChecksumCRC32 ? { ChecksumCRC32: answer.ChecksumCRC32 } : checksum) };
         } else {
           const command = new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentLength: length, ...checksum });
           if (crc !== undefined) unsignedPayload(command);
-          single = await guard(() => client.send(command, { abortSignal: abort.signal }));
+          single = await guard(() => client.send(command));
         }
         sent += length;
         progress.update(sent);
@@ -151,9 +151,10 @@ export async function uploadObject(input: UploadInput): Promise<UploadResult> {
     await Promise.all(
       Array.from({ length: concurrency }, () =>
         worker().catch((error: unknown) => {
-          // The first failure stops the rest: requests in flight are aborted.
+          // The first failure stops the rest. Parts in flight are let finish rather than cut off:
+          // S3 may still store a part whose request was cut after the abort below, leaving it
+          // behind (https://docs.aws.amazon.com/AmazonS3/latest/API/API_AbortMultipartUpload.html).
           failure ??= error;
-          abort.abort();
         }),
       ),
     );
