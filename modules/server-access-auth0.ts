@@ -9,7 +9,7 @@ import { ClientGrant } from './auth0/client-grant';
 import { SettingChecks } from './construct-validation';
 import { toJson } from './policies/document';
 import { auth0WebIdentityTrust, vendingLambdaTrust } from './policies/server-trust';
-import { FOR_KEY, forEntriesWhere, forObject, instanceAttribute } from './hcl';
+import { EACH_KEY, FOR_KEY, forEntriesWhere, forObject, instanceAttribute } from './hcl';
 import { checkServers, clientRoleMappings, serverEntry, serverRoles, serversMap, sharedConfigurationFields, type ServerAccessBaseConfig, serverResourceName } from './server-access';
 
 export interface Auth0ServerAccessConfig extends ServerAccessBaseConfig {
@@ -94,7 +94,7 @@ export class Auth0ServerAccess extends Construct {
 
     this.client = new Client(this, 'client', {
       forEach: iterator,
-      name: serverResourceName(config.namePrefix, iterator),
+      name: serverResourceName(config.namePrefix),
       appType: 'non_interactive',
       grantTypes: ['client_credentials'],
     });
@@ -138,7 +138,7 @@ export class Auth0ServerAccess extends Construct {
         clientId: instanceAttribute(this.client, 'client_id'),
       });
     } else {
-      trust = vendingLambdaTrust({ vendingRoleArn: config.vending.vendingLambdaRoleArn, serverName: iterator.key });
+      trust = vendingLambdaTrust({ vendingRoleArn: config.vending.vendingLambdaRoleArn, serverName: EACH_KEY });
     }
     const { role } = serverRoles(this, iterator, config.namePrefix, toJson(trust), config.bucketAccount, suffix);
     if (config.vending !== undefined) {

@@ -8,7 +8,7 @@ import { SettingChecks } from './construct-validation';
 import { toJson } from './policies/document';
 import { tierScopes } from './policies/s3-access';
 import { vendingLambdaTrust } from './policies/server-trust';
-import { FOR_KEY, eachLookup, forJoinedLookup, forObject, instanceAttribute } from './hcl';
+import { EACH_KEY, FOR_KEY, eachLookup, forJoinedLookup, forObject, instanceAttribute } from './hcl';
 import { checkServers, clientRoleMappings, serverEntry, serverResourceName, serverRoles, serversMap, sharedConfigurationFields, type ServerAccessBaseConfig } from './server-access';
 
 export interface CognitoServerAccessConfig extends ServerAccessBaseConfig {
@@ -59,7 +59,7 @@ export class CognitoServerAccess extends Construct {
 
     this.client = new CognitoUserPoolClient(this, 'client', {
       forEach: iterator,
-      name: serverResourceName(config.namePrefix, iterator),
+      name: serverResourceName(config.namePrefix),
       userPoolId: config.userPoolId,
       generateSecret: true,
       allowedOauthFlows: ['client_credentials'],
@@ -75,7 +75,7 @@ export class CognitoServerAccess extends Construct {
     });
     this.client.overrideLogicalId(`server${suffix}`);
 
-    const trust = vendingLambdaTrust({ vendingRoleArn: config.vendingLambdaRoleArn, serverName: iterator.key, agentToolsRoleArn: config.agentToolsRoleArn });
+    const trust = vendingLambdaTrust({ vendingRoleArn: config.vendingLambdaRoleArn, serverName: EACH_KEY, agentToolsRoleArn: config.agentToolsRoleArn });
     const { role } = serverRoles(this, iterator, config.namePrefix, toJson(trust), config.bucketAccount, suffix);
 
     this.mapping = clientRoleMappings(this, iterator, config.clientRolesTableName, instanceAttribute(this.client, 'id'), role, suffix);

@@ -18,7 +18,7 @@ import type { Construct } from 'constructs';
 import { MIN_ROLE_MAX_SESSION_DURATION, nestedPrefixes, permissionTierRule, prefixRule, serverNameRule, sessionDurationRule } from '../config/rules';
 import { serverRolePath, type PermissionTier, type ServerSettings } from '../config/types';
 import type { SettingChecks } from './construct-validation';
-import { eachField, forField, instanceAttribute } from './hcl';
+import { EACH_KEY, eachField, forField, instanceAttribute } from './hcl';
 import { toJson } from './policies/document';
 import { ResolvedOnceLocal } from './resolved-once-local';
 import { SERVER_PREFIX_TAG, SERVER_TIER_TAG } from './policies/bucket';
@@ -136,8 +136,8 @@ export interface ServerRoles {
 }
 
 /** `<project>-<env>-<server>`: the name of a server's role and of its OAuth client. */
-export function serverResourceName(namePrefix: string, iterator: MapTerraformIterator): string {
-  return `${namePrefix}-${iterator.key}`;
+export function serverResourceName(namePrefix: string): string {
+  return `${namePrefix}-${EACH_KEY}`;
 }
 
 /**
@@ -147,24 +147,24 @@ export function serverResourceName(namePrefix: string, iterator: MapTerraformIte
 export function serverRoles(scope: Construct, iterator: MapTerraformIterator, namePrefix: string, assumeRolePolicy: string, bucketAccount?: ServerAccessBaseConfig['bucketAccount'], shardSuffix = ''): ServerRoles {
   // The bucket policy in the bucket's account grants by these tags; they come last, so neither a
   // server's own tags nor the common tags (default_tags, which resource tags override) replace them.
-  const grantTags = bucketAccount === undefined ? {} : { [SERVER_PREFIX_TAG]: eachField.string(iterator, 's3_path_prefix'), [SERVER_TIER_TAG]: eachField.string(iterator, 's3_permissions') };
+  const grantTags = bucketAccount === undefined ? {} : { [SERVER_PREFIX_TAG]: eachField.string('s3_path_prefix'), [SERVER_TIER_TAG]: eachField.string('s3_permissions') };
   const role = new IamRole(scope, 'role', {
     forEach: iterator,
-    name: serverResourceName(namePrefix, iterator),
+    name: serverResourceName(namePrefix),
     path: serverRolePath(namePrefix),
-    description: `S3 access of server ${iterator.key}`,
+    description: `S3 access of server ${EACH_KEY}`,
     assumeRolePolicy,
     // IAM's MaxSessionDuration cannot go below 3600 s: a shorter setting is enforced by whoever
     // asks for the session (the vending Lambda, or the host client's DurationSeconds).
-    maxSessionDuration: Fn.max([MIN_ROLE_MAX_SESSION_DURATION, eachField.number(iterator, 'max_session_duration')]),
-    tags: Fn.merge([eachField.stringMap(iterator, 'tags'), { Server: iterator.key, ...grantTags }]),
+    maxSessionDuration: Fn.max([MIN_ROLE_MAX_SESSION_DURATION, eachField.number('max_session_duration')]),
+    tags: Fn.merge([eachField.stringMap('tags'), { Server: EACH_KEY, ...grantTags }]),
   });
   role.overrideLogicalId(`server${shardSuffix}`);
   const policy = new IamRolePolicy(scope, 's3-access', {
     forEach: iterator,
     name: 's3-access',
     role: instanceAttribute(role, 'id'),
-    policy: eachField.string(iterator, 's3_policy'),
+    policy: eachField.string('s3_policy'),
   });
   policy.overrideLogicalId(`server_s3_access${shardSuffix}`);
   return { role, policy };
@@ -183,12 +183,12 @@ export function clientRoleMappings(scope: Construct, iterator: MapTerraformItera
     item: Fn.jsonencode({
       client_id: { S: clientId },
       role_arn: { S: instanceAttribute(role, 'arn') },
-      server_name: { S: iterator.key },
-      s3_path_prefix: { S: eachField.string(iterator, 's3_path_prefix') },
+      server_name: { S: EACH_KEY },
+      s3_path_prefix: { S: eachField.string('s3_path_prefix') },
       // The tier: the Lambda refuses tokens holding scopes beyond it.
-      s3_permissions: { S: eachField.string(iterator, 's3_permissions') },
-      enabled: { BOOL: eachField.boolean(iterator, 'enabled') },
-      max_session_duration: { N: Fn.tostring(eachField.number(iterator, 'max_session_duration')) },
+      s3_permissions: { S: eachField.string('s3_permissions') },
+      enabled: { BOOL: eachField.boolean('enabled') },
+      max_session_duration: { N: Fn.tostring(eachField.number('max_session_duration')) },
     }),
   });
   mapping.overrideLogicalId(`server_mapping${shardSuffix}`);
