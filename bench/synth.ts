@@ -6,6 +6,7 @@
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { suggestedShards } from '../config/rules';
 import { median, round, runChild } from './harness';
 
 const REPO = join(__dirname, '..');
@@ -27,7 +28,8 @@ function serversMap(count: number) {
     const name = `srv-${String(i).padStart(5, '0')}`;
     servers[name] = { s3_path_prefix: `hosts/${name}/`, s3_permissions: tiers[i % tiers.length] };
   }
-  return { servers, common_tags: { Project: 'bench' } };
+  // Spread over the shards the SLOW_PLAN warning asks for (1 up to 100 servers), as an operator of that many would.
+  return { servers, common_tags: { Project: 'bench' }, shards: suggestedShards(count) };
 }
 
 /** Quotas raised far enough for the largest map, as an account that size would have them. */

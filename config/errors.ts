@@ -16,6 +16,7 @@ export type ConfigProblemCode =
   | 'INVALID_VALUE'
   | 'QUOTA_EXCEEDED'
   | 'QUOTA_NEAR'
+  | 'SLOW_PLAN'
   | 'ENVIRONMENT_CLASH';
 
 /** One thing wrong with the configuration: where it is, what it holds, and the rule it breaks. */

@@ -4,7 +4,7 @@ import { ConfigError, type ConfigProblem } from './errors';
 import { environmentClashes, mergedTagProblems, type OtherEnvironment } from './cross-checks';
 import { parseHclCached } from './hcl';
 import { caretExcerpt, readConfigText, readJsonFile } from './json-file';
-import { directExchangeServersRule, environmentNameRule } from './rules';
+import { directExchangeServersRule, directExchangeShardsRule, environmentNameRule, shardSizeRule } from './rules';
 import { parseBackend, parseFoundation, parseServers } from './schema';
 import type { EnvironmentConfig } from './types';
 
@@ -16,7 +16,7 @@ export interface LoadEnvironmentOptions {
   /**
    * Checks of the validated config that need more than the files (the quota check, which
    * measures the policies the constructs build). Their problems join the list; QUOTA_NEAR ones
-   * are warnings, handed to `onWarnings` instead. @default none
+   * are warnings (as SLOW_PLAN ones), handed to `onWarnings` instead. @default none
    */
   readonly checks?: readonly ((config: EnvironmentConfig) => readonly ConfigProblem[])[];
   /** Receives the warnings (problems that do not stop synth). @default ignored */
@@ -25,7 +25,14 @@ export interface LoadEnvironmentOptions {
 
 /** Problems that are reported but do not stop synth. */
 export function isWarning(problem: ConfigProblem): boolean {
-  return problem.code === 'QUOTA_NEAR';
+  return problem.code === 'QUOTA_NEAR' || problem.code === 'SLOW_PLAN';
+}
+
+/** SLOW_PLAN, a warning, when the servers per shard would make a plan take minutes. */
+export function shardSizeProblems(config: EnvironmentConfig): ConfigProblem[] {
+  const { servers, shards } = config.servers;
+  const rule = shardSizeRule(shards)(servers.length);
+  return rule ? [{ code: 'SLOW_PLAN', file: `environments/${config.environment}/servers.json`, key: 'shards', value: shards, rule }] : [];
 }
 
 /** The folders of `environments/` that hold a `foundation.json`, sorted. */
@@ -149,6 +156,8 @@ export async function loadEnvironment({ rootDir, environment, checks = [], onWar
   if (foundation?.identityProvider === 'auth0' && foundation.auth0Exchange === 'direct' && servers) {
     const rule = directExchangeServersRule(servers.servers.filter((server) => server.enabled).length);
     if (rule) problems.push({ file: `environments/${environment}/servers.json`, key: 'servers', value: `${servers.servers.length} servers`, rule });
+    const shardsRule = directExchangeShardsRule(servers.shards);
+    if (shardsRule) problems.push({ file: `environments/${environment}/servers.json`, key: 'shards', value: servers.shards, rule: shardsRule });
   }
   if (foundation && servers && !foundation.agentGateway) {
     for (const server of servers.servers.filter((s) => s.agentTools)) {
@@ -163,12 +172,12 @@ export async function loadEnvironment({ rootDir, environment, checks = [], onWar
   if (foundation && servers) problems.push(...mergedTagProblems(environment, foundation, servers));
   if (foundation && backend) {
     const others = await otherEnvironments(rootDir, known.filter((name) => name !== environment));
-    problems.push(...environmentClashes({ environment, foundation, servers: servers ?? { servers: [], commonTags: {} }, backend }, others));
+    problems.push(...environmentClashes({ environment, foundation, servers: servers ?? { servers: [], commonTags: {}, shards: 1 }, backend }, others));
   }
 
   if (problems.length > 0 || !foundation || !servers || !backend) throw new ConfigError('CONFIG_INVALID', problems);
   const config: EnvironmentConfig = { environment, foundation, servers, backend };
-  const found = checks.flatMap((check) => check(config));
+  const found = [...shardSizeProblems(config), ...checks.flatMap((check) => check(config))];
   const warnings = found.filter(isWarning);
   if (warnings.length > 0) onWarnings?.(warnings);
   const errors = found.filter((problem) => !isWarning(problem));

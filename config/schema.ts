@@ -257,7 +257,7 @@ export function parseServers({ file, raw, namePrefix, identityProvider, bucketAc
     });
   }
   if (problems.length > before) return undefined;
-  return { servers, commonTags: parsed.common_tags };
+  return { servers, commonTags: parsed.common_tags, shards: parsed.shards };
 }
 
 export function parseBackend(file: string, raw: unknown, problems: ConfigProblem[]): BackendConfig | undefined {

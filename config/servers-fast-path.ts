@@ -8,14 +8,14 @@
  * test/config/servers-fast-path.test.ts holds the two to the same answer with generated files.
  */
 import type { z } from 'zod';
-import { DEFAULT_PERMISSION_TIER, DEFAULT_SESSION_DURATION_SECONDS, permissionTierRule, sessionDurationRule, tagValueRule, utcTimestampRule } from './rules';
+import { DEFAULT_PERMISSION_TIER, DEFAULT_SESSION_DURATION_SECONDS, SHARDS, permissionTierRule, sessionDurationRule, shardsRule, tagValueRule, utcTimestampRule } from './rules';
 import type { serversShape } from './shapes';
 import type { PermissionTier } from './types';
 
 type ServersFile = z.output<typeof serversShape>;
 type ServerFields = ServersFile['servers'][string];
 
-const SERVERS_FILE_KEYS = new Set(['servers', 'common_tags']);
+const SERVERS_FILE_KEYS = new Set(['servers', 'common_tags', 'shards']);
 const SERVER_KEYS = new Set(['s3_path_prefix', 's3_permissions', 'max_session_duration', 'enabled', 'agent_tools', 'revoke_sessions_issued_before', 'tags']);
 
 /** What JSON.parse returns for `{…}`, and what zod takes for an object or a record. */
@@ -78,5 +78,7 @@ export function parseServersFast(raw: unknown): ServersFile | undefined {
   }
   const commonTags = tagMap(raw.common_tags);
   if (!commonTags) return undefined;
-  return { servers, common_tags: commonTags };
+  const shards = raw.shards === undefined ? SHARDS.min : raw.shards;
+  if (typeof shards !== 'number' || Number.isNaN(shards) || shardsRule(shards) !== undefined) return undefined;
+  return { servers, common_tags: commonTags, shards };
 }

@@ -28,6 +28,8 @@ import {
   permissionTierRule,
   projectNameRule,
   regionRule,
+  SHARDS,
+  shardsRule,
   resourceServerIdentifierRule,
   sessionDurationRule,
   tagValueRule,
@@ -143,6 +145,7 @@ export const serversShape = z
       invalid_type_error: 'must be a map of server name to its settings',
     }),
     common_tags: tagMap.default({}),
+    shards: number('must be a whole number of shards').superRefine(followsRule(shardsRule)).default(SHARDS.min),
   })
   .strict();
 

@@ -134,6 +134,13 @@ export interface ServersSettings {
   readonly servers: readonly ServerSettings[];
   /** @default {} */
   readonly commonTags: Readonly<Record<string, string>>;
+  /**
+   * How many sets of per-server resource blocks the servers stack spreads the servers over
+   * (stacks/server-shards.ts), 1–256. Each server's shard follows from its name alone, so adding
+   * or removing a server never moves another; changing this setting moves most servers (see
+   * scripts/reshard-state.ts). @default 1 (blocks named `server`, as in every small environment)
+   */
+  readonly shards: number;
 }
 
 export interface EnvironmentConfig {

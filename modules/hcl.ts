@@ -6,7 +6,7 @@
  * so no two strings have to agree. OpenTofu's `validate` (verify:terraform) checks every
  * expression built here against the real providers.
  */
-import { ref, Token, type IResolvable, type MapTerraformIterator, type TerraformLocal, type TerraformResource } from 'cdktf';
+import { ref, Token, type IResolvable, type TerraformLocal, type TerraformResource } from 'cdktf';
 import type { ServerEntry } from './server-access';
 
 /** A field of one server's entry of `local.servers`. */
@@ -47,13 +47,31 @@ export function forJoinedLookup(separator: string, local: TerraformLocal, field:
   return ref(`join(${JSON.stringify(separator)}, local.${local.friendlyUniqueId}[val.${field}])`);
 }
 
-/** `each.value.<field>` as a string, number, boolean or string map: typed access to the current entry. */
+/**
+ * `each.key`: the current server's name inside a resource that iterates over a servers map.
+ *
+ * Why not `iterator.key`: cdktf's iterator renders `each.key` (and `each.value`) through a lazy
+ * value that creates a new reference each time it is resolved, and every reference captures the
+ * whole JavaScript stack (cdktf's Intrinsic). That is per attribute, per resolving pass, per
+ * shard: with 50 shards, two thirds of the app's synth time (`node --cpu-prof`, bench/synth.ts).
+ * These are created once; they render exactly what the iterator renders.
+ */
+export const EACH_KEY: string = Token.asString(ref('each.key'));
+
+/** `each.value.<field>` as a string, number, boolean or string map: typed access to the current entry (created once per field; see EACH_KEY). */
 export const eachField = {
-  string: (iterator: MapTerraformIterator, field: EntryField): string => iterator.getString(field),
-  number: (iterator: MapTerraformIterator, field: EntryField): number => iterator.getNumber(field),
-  boolean: (iterator: MapTerraformIterator, field: EntryField): IResolvable => iterator.getBoolean(field),
-  stringMap: (iterator: MapTerraformIterator, field: EntryField): Record<string, string> => iterator.getStringMap(field),
+  string: (field: EntryField): string => Token.asString(eachValue(field)),
+  number: (field: EntryField): number => Token.asNumber(eachValue(field)),
+  boolean: (field: EntryField): IResolvable => eachValue(field),
+  stringMap: (field: EntryField): Record<string, string> => Token.asStringMap(eachValue(field)),
 };
+
+const eachValues = new Map<EntryField, IResolvable>();
+function eachValue(field: EntryField): IResolvable {
+  let value = eachValues.get(field);
+  if (value === undefined) eachValues.set(field, (value = ref(`each.value.${field}`)));
+  return value;
+}
 
 /**
  * An HCL object `{ k = v, … }` as the value of a `for` expression. cdktf renders a plain object

@@ -32,7 +32,8 @@ interface Session {
 }
 
 export class ResolvedOnceLocal extends TerraformLocal {
-  private readonly value: Plain;
+  /** The map as given; resolved when the stack is written. */
+  public readonly value: Plain;
 
   /**
    * @param value a map of plain objects, strings, numbers and booleans; tokens may appear
@@ -41,46 +42,7 @@ export class ResolvedOnceLocal extends TerraformLocal {
   public constructor(scope: Construct, id: string, value: Plain) {
     super(scope, id, {});
     this.value = value;
-    const stack = TerraformStack.of(this);
-    // While the stack's synthesizer writes its file: the placeholder written instead of the map,
-    // and the map to put in its place.
-    let writing: { placeholder: string; resolved?: unknown } | undefined;
-    // The stack's JSON is assembled by its toTerraform(), which both `app.synth()` and
-    // `Testing.synth()` call: the value is filled in there, after cdktf's own passes.
-    const assemble = stack.toTerraform.bind(stack);
-    stack.toTerraform = () => {
-      const tf = assemble() as { locals?: Record<string, unknown> };
-      const state: ResolveState = { tokens: new Map(), arrayIndexKeys: false };
-      const resolved = resolveLeaves(stack, this.value, state);
-      // Keys such as "10" are ordered by the engine, not by insertion: json-stable-stringify renders those.
-      const deferred = writing !== undefined && !state.arrayIndexKeys;
-      if (deferred) writing!.resolved = resolved;
-      tf.locals = { ...tf.locals, [this.friendlyUniqueId]: deferred ? writing!.placeholder : resolved };
-      return tf;
-    };
-    const synthesizer = stack.synthesizer;
-    stack.synthesizer = {
-      synthesize: (session: Session) => {
-        writing = { placeholder: `resolved-once-local:${randomUUID()}` };
-        const { placeholder } = writing;
-        let resolved: unknown;
-        try {
-          synthesizer.synthesize(session as never);
-          resolved = writing.resolved;
-        } finally {
-          writing = undefined;
-        }
-        if (resolved === undefined) return; // HCL output, or keys only cdktf's writer orders right
-        const file = join(session.outdir, session.manifest.forStack(stack).synthesizedStackPath);
-        const text = readFileSync(file, 'utf8');
-        const at = text.indexOf(JSON.stringify(placeholder));
-        if (at === -1 || text.indexOf(JSON.stringify(placeholder), at + 1) !== -1) throw new Error(`ResolvedOnceLocal ${this.node.path}: its placeholder is not in ${file} exactly once`);
-        const lineStart = text.lastIndexOf('\n', at) + 1;
-        const indent = /^ */.exec(text.slice(lineStart, at))![0];
-        const rendered = stableJson(resolved).replace(/\n/g, `\n${indent}`);
-        writeFileSync(file, text.slice(0, at) + rendered + text.slice(at + JSON.stringify(placeholder).length));
-      },
-    } as IStackSynthesizer;
+    StackWriter.of(TerraformStack.of(this)).locals.push(this);
   }
 
   /** HCL output (not what this app writes) takes the ordinary path, with the whole value. */
@@ -89,6 +51,92 @@ export class ResolvedOnceLocal extends TerraformLocal {
     hcl.locals[this.friendlyUniqueId]!.value = this.value;
     return hcl;
   }
+}
+
+/**
+ * One per stack, however many ResolvedOnceLocals it holds (one per shard of the servers): the
+ * stack's JSON is assembled once with every local's placeholder, and its file is read, filled
+ * in and written once.
+ */
+class StackWriter {
+  private static readonly writers = new WeakMap<TerraformStack, StackWriter>();
+
+  public static of(stack: TerraformStack): StackWriter {
+    let writer = StackWriter.writers.get(stack);
+    if (writer === undefined) StackWriter.writers.set(stack, (writer = new StackWriter(stack)));
+    return writer;
+  }
+
+  public readonly locals: ResolvedOnceLocal[] = [];
+  /** While the stack's synthesizer writes its file: the placeholder written instead of each local's map, and the map to put in its place. */
+  private writing: Map<ResolvedOnceLocal, { readonly placeholder: string; resolved?: unknown }> | undefined;
+
+  private constructor(stack: TerraformStack) {
+    // The stack's JSON is assembled by its toTerraform(), which both `app.synth()` and
+    // `Testing.synth()` call: the values are filled in there, after cdktf's own passes.
+    const assemble = stack.toTerraform.bind(stack);
+    stack.toTerraform = () => {
+      const tf = assemble() as { locals?: Record<string, unknown> };
+      const locals: Record<string, unknown> = { ...tf.locals };
+      for (const local of this.locals) {
+        const state: ResolveState = { tokens: new Map(), arrayIndexKeys: false };
+        const resolved = resolveLeaves(stack, local.value, state);
+        // Keys such as "10" are ordered by the engine, not by insertion: json-stable-stringify renders those.
+        const deferred = this.writing?.get(local);
+        if (deferred !== undefined && !state.arrayIndexKeys) {
+          deferred.resolved = resolved;
+          locals[local.friendlyUniqueId] = deferred.placeholder;
+        } else {
+          if (deferred !== undefined) deferred.resolved = undefined;
+          locals[local.friendlyUniqueId] = resolved;
+        }
+      }
+      tf.locals = locals;
+      return tf;
+    };
+    const synthesizer = stack.synthesizer;
+    stack.synthesizer = {
+      synthesize: (session: Session) => {
+        const run = randomUUID();
+        const writing = new Map(this.locals.map((local, index) => [local, { placeholder: `resolved-once-local:${run}:${index}` }] as const));
+        this.writing = writing;
+        try {
+          synthesizer.synthesize(session as never);
+        } finally {
+          this.writing = undefined;
+        }
+        // Not filled in: HCL output, or keys only cdktf's writer orders right.
+        const placeholders = new Map([...writing.values()].flatMap((entry: { placeholder: string; resolved?: unknown }) => (entry.resolved === undefined ? [] : [[entry.placeholder, entry.resolved] as const])));
+        if (placeholders.size === 0) return;
+        const file = join(session.outdir, session.manifest.forStack(stack).synthesizedStackPath);
+        writeFileSync(file, fillPlaceholders(readFileSync(file, 'utf8'), placeholders, file));
+      },
+    } as IStackSynthesizer;
+  }
+}
+
+/**
+ * `text` (the stack's JSON as cdktf wrote it) with each placeholder string replaced by its map,
+ * rendered at the placeholder's indentation. Throws when a placeholder is not there exactly once.
+ */
+function fillPlaceholders(text: string, placeholders: ReadonlyMap<string, unknown>, file: string): string {
+  const found = [...placeholders].map(([placeholder, resolved]) => {
+    const quoted = JSON.stringify(placeholder);
+    const at = text.indexOf(quoted);
+    if (at === -1 || text.indexOf(quoted, at + 1) !== -1) throw new Error(`ResolvedOnceLocal: placeholder ${placeholder} is not in ${file} exactly once`);
+    return { at, length: quoted.length, resolved };
+  });
+  found.sort((a, b) => a.at - b.at);
+  const parts: string[] = [];
+  let position = 0;
+  for (const { at, length, resolved } of found) {
+    const lineStart = text.lastIndexOf('\n', at) + 1;
+    const indent = /^ */.exec(text.slice(lineStart, at))![0];
+    parts.push(text.slice(position, at), stableJson(resolved).replace(/\n/g, `\n${indent}`));
+    position = at + length;
+  }
+  parts.push(text.slice(position));
+  return parts.join('');
 }
 
 /**

@@ -9,7 +9,7 @@ import { ClientGrant } from './auth0/client-grant';
 import { SettingChecks } from './construct-validation';
 import { toJson } from './policies/document';
 import { auth0WebIdentityTrust, vendingLambdaTrust } from './policies/server-trust';
-import { FOR_KEY, forEntriesWhere, forObject, instanceAttribute } from './hcl';
+import { EACH_KEY, FOR_KEY, forEntriesWhere, forObject, instanceAttribute } from './hcl';
 import { checkServers, clientRoleMappings, serverEntry, serverRoles, serversMap, sharedConfigurationFields, type ServerAccessBaseConfig, serverResourceName } from './server-access';
 
 export interface Auth0ServerAccessConfig extends ServerAccessBaseConfig {
@@ -77,7 +77,8 @@ export class Auth0ServerAccess extends Construct {
   public constructor(scope: Construct, id: string, config: Auth0ServerAccessConfig) {
     super(scope, id);
     const direct = config.vending === undefined;
-    checkServers(new SettingChecks(`Auth0ServerAccess ${this.node.path}`), config.servers, config.namePrefix)
+    const suffix = config.shardSuffix ?? '';
+    checkServers(new SettingChecks(`Auth0ServerAccess ${this.node.path}`), config.servers, config.namePrefix, suffix)
       .follows('auth0Domain', config.auth0Domain, auth0DomainRule, 'set auth0_domain in foundation.json, e.g. "tenant.eu.auth0.com"')
       .require(!direct || (config.oidcProviderUrl ?? '').length > 0, 'oidcProviderUrl', config.oidcProviderUrl, 'the provider URL without https://, e.g. tenant.eu.auth0.com/', 'pass the foundation output oidc_provider_url')
       .follows(
@@ -86,23 +87,24 @@ export class Auth0ServerAccess extends Construct {
         (enabled) => (direct ? directExchangeServersRule(enabled) : undefined),
         'see docs/IMPLEMENTATION.md, "Auth0 exchange: two readings, two modes"',
       )
+      .require(!direct || suffix === '', 'shardSuffix', suffix, '"" in direct mode: the OIDC provider lists every enabled client, so one construct holds all servers', 'use one shard with auth0_exchange "direct"')
       .throwIfAny();
 
-    const { iterator, local } = serversMap(this, Object.fromEntries(config.servers.map((server) => [server.name, serverEntry(config, server)])));
+    const { iterator, local } = serversMap(this, Object.fromEntries(config.servers.map((server) => [server.name, serverEntry(config, server)])), suffix);
 
     this.client = new Client(this, 'client', {
       forEach: iterator,
-      name: serverResourceName(config.namePrefix, iterator),
+      name: serverResourceName(config.namePrefix),
       appType: 'non_interactive',
       grantTypes: ['client_credentials'],
     });
-    this.client.overrideLogicalId('server');
+    this.client.overrideLogicalId(`server${suffix}`);
     this.credentials = new ClientCredentials(this, 'credentials', {
       forEach: iterator,
       clientId: instanceAttribute(this.client, 'client_id'),
       authenticationMethod: 'client_secret_post',
     });
-    this.credentials.overrideLogicalId('server');
+    this.credentials.overrideLogicalId(`server${suffix}`);
     // Only enabled servers may obtain tokens for the API; a disabled server's role also denies everything.
     const enabledServers = TerraformIterator.fromMap(iterator.forExpressionForMap(FOR_KEY, forEntriesWhere('enabled')));
     this.grant = new ClientGrant(this, 'grant', {
@@ -111,7 +113,7 @@ export class Auth0ServerAccess extends Construct {
       audience: config.audience,
       scopes: [],
     });
-    this.grant.overrideLogicalId('server');
+    this.grant.overrideLogicalId(`server${suffix}`);
 
     let trust;
     if (config.vending === undefined) {
@@ -136,11 +138,11 @@ export class Auth0ServerAccess extends Construct {
         clientId: instanceAttribute(this.client, 'client_id'),
       });
     } else {
-      trust = vendingLambdaTrust({ vendingRoleArn: config.vending.vendingLambdaRoleArn, serverName: iterator.key });
+      trust = vendingLambdaTrust({ vendingRoleArn: config.vending.vendingLambdaRoleArn, serverName: EACH_KEY });
     }
-    const { role } = serverRoles(this, iterator, config.namePrefix, toJson(trust), config.bucketAccount);
+    const { role } = serverRoles(this, iterator, config.namePrefix, toJson(trust), config.bucketAccount, suffix);
     if (config.vending !== undefined) {
-      this.mapping = clientRoleMappings(this, iterator, config.vending.clientRolesTableName, instanceAttribute(this.client, 'client_id'), role);
+      this.mapping = clientRoleMappings(this, iterator, config.vending.clientRolesTableName, instanceAttribute(this.client, 'client_id'), role, suffix);
     }
 
     this.serverConfigurations = TerraformIterator.fromMap(local.asAnyMap).forExpressionForMap(FOR_KEY, forObject({

@@ -8,7 +8,7 @@ import { SettingChecks } from './construct-validation';
 import { toJson } from './policies/document';
 import { tierScopes } from './policies/s3-access';
 import { vendingLambdaTrust } from './policies/server-trust';
-import { FOR_KEY, eachLookup, forJoinedLookup, forObject, instanceAttribute } from './hcl';
+import { EACH_KEY, FOR_KEY, eachLookup, forJoinedLookup, forObject, instanceAttribute } from './hcl';
 import { checkServers, clientRoleMappings, serverEntry, serverResourceName, serverRoles, serversMap, sharedConfigurationFields, type ServerAccessBaseConfig } from './server-access';
 
 export interface CognitoServerAccessConfig extends ServerAccessBaseConfig {
@@ -47,18 +47,19 @@ export class CognitoServerAccess extends Construct {
 
   public constructor(scope: Construct, id: string, config: CognitoServerAccessConfig) {
     super(scope, id);
-    checkServers(new SettingChecks(`CognitoServerAccess ${this.node.path}`), config.servers, config.namePrefix)
+    const suffix = config.shardSuffix ?? '';
+    checkServers(new SettingChecks(`CognitoServerAccess ${this.node.path}`), config.servers, config.namePrefix, suffix)
       .follows('accessTokenValiditySeconds', config.accessTokenValiditySeconds, tokenLifetimeRule('cognito'), 'set token_lifetime_seconds in foundation.json to 300–86400 for Cognito')
       .throwIfAny();
 
-    const { iterator, local } = serversMap(this, Object.fromEntries(config.servers.map((server) => [server.name, serverEntry(config, server)])));
+    const { iterator, local } = serversMap(this, Object.fromEntries(config.servers.map((server) => [server.name, serverEntry(config, server)])), suffix);
     // Scopes follow from the tier: one small map, looked up per server, rather than a list in every entry.
     const scopesByTier = new TerraformLocal(this, 'tier_scopes', Object.fromEntries(PERMISSION_TIERS.map((tier) => [tier, tierScopes(config.resourceServerIdentifier, tier)])));
-    scopesByTier.overrideLogicalId('tier_scopes');
+    scopesByTier.overrideLogicalId(`tier_scopes${suffix}`);
 
     this.client = new CognitoUserPoolClient(this, 'client', {
       forEach: iterator,
-      name: serverResourceName(config.namePrefix, iterator),
+      name: serverResourceName(config.namePrefix),
       userPoolId: config.userPoolId,
       generateSecret: true,
       allowedOauthFlows: ['client_credentials'],
@@ -72,12 +73,12 @@ export class CognitoServerAccess extends Construct {
       preventUserExistenceErrors: 'ENABLED',
       enableTokenRevocation: true,
     });
-    this.client.overrideLogicalId('server');
+    this.client.overrideLogicalId(`server${suffix}`);
 
-    const trust = vendingLambdaTrust({ vendingRoleArn: config.vendingLambdaRoleArn, serverName: iterator.key, agentToolsRoleArn: config.agentToolsRoleArn });
-    const { role } = serverRoles(this, iterator, config.namePrefix, toJson(trust), config.bucketAccount);
+    const trust = vendingLambdaTrust({ vendingRoleArn: config.vendingLambdaRoleArn, serverName: EACH_KEY, agentToolsRoleArn: config.agentToolsRoleArn });
+    const { role } = serverRoles(this, iterator, config.namePrefix, toJson(trust), config.bucketAccount, suffix);
 
-    this.mapping = clientRoleMappings(this, iterator, config.clientRolesTableName, instanceAttribute(this.client, 'id'), role);
+    this.mapping = clientRoleMappings(this, iterator, config.clientRolesTableName, instanceAttribute(this.client, 'id'), role, suffix);
 
     this.serverConfigurations = TerraformIterator.fromMap(local.asAnyMap).forExpressionForMap(FOR_KEY, forObject({
       ...sharedConfigurationFields(config, 'cognito', role, this.client, 'id'),

@@ -18,7 +18,7 @@ import type { Construct } from 'constructs';
 import { MIN_ROLE_MAX_SESSION_DURATION, nestedPrefixes, permissionTierRule, prefixRule, serverNameRule, sessionDurationRule } from '../config/rules';
 import { serverRolePath, type PermissionTier, type ServerSettings } from '../config/types';
 import type { SettingChecks } from './construct-validation';
-import { eachField, forField, instanceAttribute } from './hcl';
+import { EACH_KEY, eachField, forField, instanceAttribute } from './hcl';
 import { toJson } from './policies/document';
 import { ResolvedOnceLocal } from './resolved-once-local';
 import { SERVER_PREFIX_TAG, SERVER_TIER_TAG } from './policies/bucket';
@@ -43,6 +43,12 @@ export interface ServerAccessBaseConfig {
    * there keys on (modules/policies/bucket.ts). @default undefined (same account)
    */
   readonly bucketAccount?: { readonly accountId: string; readonly organizationId: string };
+  /**
+   * Suffix of this construct's block names and locals (`aws_iam_role.server_07`,
+   * `local.servers_07`), so that several constructs share one stack, each over its own shard of
+   * the servers (stacks/server-shards.ts): `_` and digits. @default "" (`server`, `servers`)
+   */
+  readonly shardSuffix?: string;
 }
 
 /**
@@ -92,10 +98,10 @@ export function serverEntry(config: ServerAccessBaseConfig, server: ServerSettin
  * A local rather than a literal in each `for_each`, so the map is written once however many
  * resource types iterate over it.
  */
-export function serversMap(scope: Construct, entries: Readonly<Record<string, ServerEntry>>): { local: TerraformLocal; iterator: MapTerraformIterator } {
+export function serversMap(scope: Construct, entries: Readonly<Record<string, ServerEntry>>, shardSuffix = ''): { local: TerraformLocal; iterator: MapTerraformIterator } {
   // Resolved once rather than at each of cdktf's passes: it grows with the servers.
   const local = new ResolvedOnceLocal(scope, 'servers', entries);
-  local.overrideLogicalId('servers');
+  local.overrideLogicalId(`servers${shardSuffix}`);
   return { local, iterator: TerraformIterator.fromMap(local.asAnyMap) };
 }
 
@@ -130,37 +136,37 @@ export interface ServerRoles {
 }
 
 /** `<project>-<env>-<server>`: the name of a server's role and of its OAuth client. */
-export function serverResourceName(namePrefix: string, iterator: MapTerraformIterator): string {
-  return `${namePrefix}-${iterator.key}`;
+export function serverResourceName(namePrefix: string): string {
+  return `${namePrefix}-${EACH_KEY}`;
 }
 
 /**
  * Per server: the role `<project>-<env>-<server>` (under the environment's role path) trusting `assumeRolePolicy` (a JSON document
  * that may refer to `each.key` and sibling instances) and its inline S3 policy from the map.
  */
-export function serverRoles(scope: Construct, iterator: MapTerraformIterator, namePrefix: string, assumeRolePolicy: string, bucketAccount?: ServerAccessBaseConfig['bucketAccount']): ServerRoles {
+export function serverRoles(scope: Construct, iterator: MapTerraformIterator, namePrefix: string, assumeRolePolicy: string, bucketAccount?: ServerAccessBaseConfig['bucketAccount'], shardSuffix = ''): ServerRoles {
   // The bucket policy in the bucket's account grants by these tags; they come last, so neither a
   // server's own tags nor the common tags (default_tags, which resource tags override) replace them.
-  const grantTags = bucketAccount === undefined ? {} : { [SERVER_PREFIX_TAG]: eachField.string(iterator, 's3_path_prefix'), [SERVER_TIER_TAG]: eachField.string(iterator, 's3_permissions') };
+  const grantTags = bucketAccount === undefined ? {} : { [SERVER_PREFIX_TAG]: eachField.string('s3_path_prefix'), [SERVER_TIER_TAG]: eachField.string('s3_permissions') };
   const role = new IamRole(scope, 'role', {
     forEach: iterator,
-    name: serverResourceName(namePrefix, iterator),
+    name: serverResourceName(namePrefix),
     path: serverRolePath(namePrefix),
-    description: `S3 access of server ${iterator.key}`,
+    description: `S3 access of server ${EACH_KEY}`,
     assumeRolePolicy,
     // IAM's MaxSessionDuration cannot go below 3600 s: a shorter setting is enforced by whoever
     // asks for the session (the vending Lambda, or the host client's DurationSeconds).
-    maxSessionDuration: Fn.max([MIN_ROLE_MAX_SESSION_DURATION, eachField.number(iterator, 'max_session_duration')]),
-    tags: Fn.merge([eachField.stringMap(iterator, 'tags'), { Server: iterator.key, ...grantTags }]),
+    maxSessionDuration: Fn.max([MIN_ROLE_MAX_SESSION_DURATION, eachField.number('max_session_duration')]),
+    tags: Fn.merge([eachField.stringMap('tags'), { Server: EACH_KEY, ...grantTags }]),
   });
-  role.overrideLogicalId('server');
+  role.overrideLogicalId(`server${shardSuffix}`);
   const policy = new IamRolePolicy(scope, 's3-access', {
     forEach: iterator,
     name: 's3-access',
     role: instanceAttribute(role, 'id'),
-    policy: eachField.string(iterator, 's3_policy'),
+    policy: eachField.string('s3_policy'),
   });
-  policy.overrideLogicalId('server_s3_access');
+  policy.overrideLogicalId(`server_s3_access${shardSuffix}`);
   return { role, policy };
 }
 
@@ -169,7 +175,7 @@ export function serverRoles(scope: Construct, iterator: MapTerraformIterator, na
  * (DESIGN.md, Vending API): the server's OAuth client id (`clientId`, an expression over
  * `each.key`) → its role, name, prefix, kill switch and session limit.
  */
-export function clientRoleMappings(scope: Construct, iterator: MapTerraformIterator, tableName: string, clientId: string, role: IamRole): DynamodbTableItem {
+export function clientRoleMappings(scope: Construct, iterator: MapTerraformIterator, tableName: string, clientId: string, role: IamRole, shardSuffix = ''): DynamodbTableItem {
   const mapping = new DynamodbTableItem(scope, 'mapping', {
     forEach: iterator,
     tableName,
@@ -177,15 +183,15 @@ export function clientRoleMappings(scope: Construct, iterator: MapTerraformItera
     item: Fn.jsonencode({
       client_id: { S: clientId },
       role_arn: { S: instanceAttribute(role, 'arn') },
-      server_name: { S: iterator.key },
-      s3_path_prefix: { S: eachField.string(iterator, 's3_path_prefix') },
+      server_name: { S: EACH_KEY },
+      s3_path_prefix: { S: eachField.string('s3_path_prefix') },
       // The tier: the Lambda refuses tokens holding scopes beyond it.
-      s3_permissions: { S: eachField.string(iterator, 's3_permissions') },
-      enabled: { BOOL: eachField.boolean(iterator, 'enabled') },
-      max_session_duration: { N: Fn.tostring(eachField.number(iterator, 'max_session_duration')) },
+      s3_permissions: { S: eachField.string('s3_permissions') },
+      enabled: { BOOL: eachField.boolean('enabled') },
+      max_session_duration: { N: Fn.tostring(eachField.number('max_session_duration')) },
     }),
   });
-  mapping.overrideLogicalId('server_mapping');
+  mapping.overrideLogicalId(`server_mapping${shardSuffix}`);
   return mapping;
 }
 
@@ -195,7 +201,8 @@ export function clientRoleMappings(scope: Construct, iterator: MapTerraformItera
  * because a construct can be given settings that never went through the config loader. Every
  * problem is collected.
  */
-export function checkServers(checks: SettingChecks, servers: readonly ServerSettings[], namePrefix: string): SettingChecks {
+export function checkServers(checks: SettingChecks, servers: readonly ServerSettings[], namePrefix: string, shardSuffix = ''): SettingChecks {
+  checks.matches('shardSuffix', shardSuffix, /^(?:_\d{1,3})?$/, '"" or "_" and up to 3 digits (stacks/server-shards.ts)', 'name shards with shardSuffix() of stacks/server-shards.ts');
   const seen = new Set<string>();
   const nameRule = serverNameRule(namePrefix);
   for (const server of servers) {

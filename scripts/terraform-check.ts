@@ -14,7 +14,7 @@ import { REPO_ROOT, tofuEnv, type Tools } from './tools';
 const NOT_COPIED = new Set(['.git', 'node_modules', 'cdktf.out', 'dist', 'environments', 'coverage']);
 
 /** Settings every generated server map mixes, so the large maps exercise every per-server branch. */
-export function generatedServersMap(count: number): { servers: Record<string, unknown>; common_tags: Record<string, string> } {
+export function generatedServersMap(count: number, shards = 1): { servers: Record<string, unknown>; common_tags: Record<string, string>; shards?: number } {
   const tiers = ['write', 'read-write', 'full'];
   const servers: Record<string, unknown> = {};
   for (let i = 0; i < count; i++) {
@@ -26,7 +26,7 @@ export function generatedServersMap(count: number): { servers: Record<string, un
     if (i % 50 === 4) server.enabled = false;
     servers[name] = server;
   }
-  return { servers, common_tags: { Project: 'oidc-s3-verify' } };
+  return { servers, common_tags: { Project: 'oidc-s3-verify' }, ...(shards === 1 ? {} : { shards }) };
 }
 
 export interface GeneratedEnvironment {
@@ -40,6 +40,8 @@ export interface GeneratedEnvironment {
    */
   readonly foundation?: Readonly<Record<string, unknown>>;
   readonly servers: number;
+  /** servers.json `shards`. @default 1 */
+  readonly shards?: number;
 }
 
 /**
@@ -73,7 +75,7 @@ export function prepareProject(generated: readonly GeneratedEnvironment[]): stri
     mkdirSync(target, { recursive: true });
     const foundation = JSON.parse(readFileSync(join(REPO_ROOT, 'environments', env.foundationFrom, 'foundation.json'), 'utf8')) as Record<string, unknown>;
     writeFileSync(join(target, 'foundation.json'), JSON.stringify(ownAccountWideNames({ ...foundation, ...env.foundation }, env.name), null, 1));
-    writeFileSync(join(target, 'servers.json'), JSON.stringify(generatedServersMap(env.servers), null, 1));
+    writeFileSync(join(target, 'servers.json'), JSON.stringify(generatedServersMap(env.servers, env.shards), null, 1));
   }
   return dir;
 }

@@ -34,6 +34,7 @@ import { ensureTools, REPO_ROOT, tofuEnv, ToolsError, type Tools } from './tools
 import { schemaIndex } from './hcl-render';
 import { suppressionFor, trivyFindings, unexplainedFindings, type TrivyFinding } from './trivy-scan';
 import { TRIVY_SUPPRESSIONS } from './trivy-suppressions';
+import { suggestedShards } from '../config/rules';
 
 /** Quotas raised as a platform with thousands of hosts would have them (see config/rules/quotas.ts). */
 export const LARGE_QUOTAS = { iam_roles_per_account: 5000, cognito_app_clients_per_user_pool: 10_000, auth0_clients_per_tenant: 10_000 } as const;
@@ -46,8 +47,8 @@ export const LARGE_QUOTAS = { iam_roles_per_account: 5000, cognito_app_clients_p
  * exchange at its limit of 99 enabled servers (101, of which 2 disabled).
  */
 export const GENERATED: readonly GeneratedEnvironment[] = [
-  { name: 'gen-auth0-4999', foundationFrom: 'dev', foundation: { auth0_exchange: 'vending', quotas: LARGE_QUOTAS }, servers: 4999 },
-  { name: 'gen-cognito-4999', foundationFrom: 'dev-cognito', foundation: { quotas: LARGE_QUOTAS }, servers: 4999 },
+  { name: 'gen-auth0-4999', foundationFrom: 'dev', foundation: { auth0_exchange: 'vending', quotas: LARGE_QUOTAS }, servers: 4999, shards: suggestedShards(4999) },
+  { name: 'gen-cognito-4999', foundationFrom: 'dev-cognito', foundation: { quotas: LARGE_QUOTAS }, servers: 4999, shards: suggestedShards(4999) },
   { name: 'gen-auth0-200', foundationFrom: 'dev', foundation: { auth0_exchange: 'vending', quotas: LARGE_QUOTAS }, servers: 200 },
   { name: 'gen-cognito-200', foundationFrom: 'dev-cognito', servers: 200 },
   { name: 'gen-auth0-direct', foundationFrom: 'dev', foundation: { auth0_exchange: 'direct', quotas: LARGE_QUOTAS }, servers: 101 },

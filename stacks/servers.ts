@@ -1,4 +1,4 @@
-import { TerraformOutput, TerraformStack, type IResolvable } from 'cdktf';
+import { Fn, TerraformOutput, TerraformStack, type IResolvable } from 'cdktf';
 import type { Construct } from 'constructs';
 import { namePrefix, type EnvironmentConfig } from '../config/types';
 import { Auth0Provider } from '../modules/auth0/provider';
@@ -6,6 +6,7 @@ import { Auth0ServerAccess } from '../modules/server-access-auth0';
 import { CognitoServerAccess } from '../modules/server-access-cognito';
 import { useAwsProvider } from './aws-provider';
 import { foundationRemoteState, useS3Backend, type FoundationOutput } from './backend';
+import { shardServers } from './server-shards';
 
 export interface ServersStackProps {
   /** The validated environment: its servers map and the foundation settings it builds on. */
@@ -13,10 +14,10 @@ export interface ServersStackProps {
 }
 
 /**
- * The servers stack: one server-access construct over the whole servers map, reading the
- * foundation's outputs (the contract between the stacks) through `terraform_remote_state`.
- * Outputs `server_configurations` and `server_secrets`, whose keys the host-config renderer
- * relies on.
+ * The servers stack: one server-access construct per shard of the servers map (one shard unless
+ * servers.json sets `shards`; stacks/server-shards.ts), reading the foundation's outputs (the
+ * contract between the stacks) through `terraform_remote_state`. Outputs `server_configurations`
+ * and `server_secrets` over every shard, whose keys the host-config renderer relies on.
  */
 export class ServersStack extends TerraformStack {
   public constructor(scope: Construct, id: string, props: ServersStackProps) {
@@ -28,8 +29,8 @@ export class ServersStack extends TerraformStack {
     useAwsProvider(this, config, config.servers.commonTags);
     const foundation = foundationRemoteState(this, config.backend, config.environment);
     const output = (name: FoundationOutput) => foundation.getString(name);
+    const shards = shardServers(config.servers.servers, config.servers.shards);
     const base = {
-      servers: config.servers.servers,
       namePrefix: namePrefix(config),
       bucketArn: output('bucket_arn'),
       bucketName: output('bucket_name'),
@@ -39,13 +40,15 @@ export class ServersStack extends TerraformStack {
       ...(settings.bucketAccount === undefined ? {} : { bucketAccount: { accountId: output('bucket_account_id'), organizationId: output('organization_id') } }),
     };
 
-    let access: { serverConfigurations: IResolvable; serverSecrets: IResolvable };
+    let accesses: { serverConfigurations: IResolvable; serverSecrets: IResolvable }[];
     if (settings.identityProvider === 'auth0') {
       // No arguments: the provider reads AUTH0_DOMAIN / AUTH0_CLIENT_ID / AUTH0_CLIENT_SECRET at plan time.
       new Auth0Provider(this, 'auth0');
       const vending = settings.auth0Exchange === 'vending';
-      const auth0 = new Auth0ServerAccess(this, 'server-access', {
+      accesses = shards.map(({ suffix, servers }) => new Auth0ServerAccess(this, `server-access${suffix}`, {
         ...base,
+        servers,
+        shardSuffix: suffix,
         auth0Domain: settings.auth0Domain,
         audience: output('audience'),
         ...(vending
@@ -61,17 +64,20 @@ export class ServersStack extends TerraformStack {
               existingOidcProviderArn: settings.existingOidcProviderArn,
               additionalAudiences: settings.additionalOidcAudiences,
             }),
-      });
-      if (auth0.oidcProviderArn !== undefined) {
+      }));
+      // Direct mode has one shard (config/rules: directExchangeShardsRule).
+      const oidcProviderArn = accesses.length === 1 ? (accesses[0] as Auth0ServerAccess).oidcProviderArn : undefined;
+      if (oidcProviderArn !== undefined) {
         new TerraformOutput(this, 'oidc_provider_arn', {
-          value: auth0.oidcProviderArn,
+          value: oidcProviderArn,
           description: 'IAM OIDC provider the server roles trust (client ID list: the API identifier and every enabled server client)',
         });
       }
-      access = auth0;
     } else {
-      access = new CognitoServerAccess(this, 'server-access', {
+      accesses = shards.map(({ suffix, servers }) => new CognitoServerAccess(this, `server-access${suffix}`, {
         ...base,
+        servers,
+        shardSuffix: suffix,
         userPoolId: output('cognito_user_pool_id'),
         resourceServerIdentifier: output('resource_server_identifier'),
         vendingLambdaRoleArn: output('credential_vending_lambda_role_arn'),
@@ -80,15 +86,17 @@ export class ServersStack extends TerraformStack {
         tokenEndpoint: output('cognito_token_endpoint'),
         credentialVendingUrl: output('credential_vending_api_url'),
         agentToolsRoleArn: settings.agentGateway ? output('agent_tools_role_arn') : undefined,
-      });
+      }));
     }
+    // One map over every shard: the outputs' shape does not depend on how the servers are spread.
+    const overShards = (maps: IResolvable[]): IResolvable => (maps.length === 1 ? maps[0]! : Fn.merge(maps));
 
     new TerraformOutput(this, 'server_configurations', {
-      value: access.serverConfigurations,
+      value: overShards(accesses.map((access) => access.serverConfigurations)),
       description: 'Per server: what its host configuration needs (role, client id, prefix, tier, bucket, region, token endpoint, audience or vending URL and scopes).',
     });
     new TerraformOutput(this, 'server_secrets', {
-      value: access.serverSecrets,
+      value: overShards(accesses.map((access) => access.serverSecrets)),
       sensitive: true,
       description: "Per server: its OAuth client secret. Read with `cdktf output servers --outputs-file <f> --outputs-file-include-sensitive-outputs`.",
     });

@@ -61,3 +61,17 @@ export const PREFIX_LENGTH = { min: 2, max: 512 } as const;
  */
 export const MAX_CLIENT_IDS_PER_OIDC_PROVIDER = 100;
 export const MAX_DIRECT_EXCHANGE_SERVERS = MAX_CLIENT_IDS_PER_OIDC_PROVIDER - 1;
+
+/**
+ * servers.json `shards`: how many sets of per-server resource blocks the servers stack spreads
+ * its servers over. Our limit, not a service's: OpenTofu's plan time grows with the square of
+ * the instances of one `for_each` block (it re-evaluates the block's for_each, and rebuilds a
+ * referenced block whole, for every instance it plans; bench/RESULTS.md, "OpenTofu scaling"),
+ * so blocks of about SERVERS_PER_SHARD servers keep a plan linear in the servers. 256 shards of
+ * 100 hold far more servers than one account's 5,000 roles.
+ */
+export const SHARDS = { min: 1, max: 256 } as const;
+/** Servers per shard that a plan handles in seconds (about 8 s for 100; bench/RESULTS.md). */
+export const SERVERS_PER_SHARD = 100;
+/** Beyond this many servers in one shard, a plan takes minutes (3 min at 500): a warning names the fix. */
+export const SLOW_PLAN_SERVERS_PER_SHARD = 500;

@@ -4,9 +4,9 @@
  * server-access constructs both call these.
  */
 import { PERMISSION_TIERS, type PermissionTier } from '../types';
-import { MAX_CLIENT_IDS_PER_OIDC_PROVIDER, MAX_DIRECT_EXCHANGE_SERVERS, MAX_ROLE_NAME_LENGTH, PREFIX_LENGTH } from './limits';
+import { MAX_CLIENT_IDS_PER_OIDC_PROVIDER, MAX_DIRECT_EXCHANGE_SERVERS, MAX_ROLE_NAME_LENGTH, PREFIX_LENGTH, SERVERS_PER_SHARD, SHARDS, SLOW_PLAN_SERVERS_PER_SHARD } from './limits';
 import { PREFIX_CHARACTERS, SERVER_NAME } from './patterns';
-import type { Rule } from './values';
+import { wholeNumberRule, type Rule } from './values';
 
 /** Role names of the vending Lambda and the agent gateway (`<project>-<env>-<name>`): no server may take them. */
 export const RESERVED_SERVER_NAMES = ['credential-vending', 'agent-tools', 'agent-interceptor', 'agent-gateway'] as const;
@@ -81,6 +81,35 @@ export function nestedPrefixes(entries: readonly NamedPrefix[]): { inner: NamedP
   }
   return found;
 }
+
+/** servers.json `shards`: a whole number from SHARDS.min to SHARDS.max. */
+export const shardsRule: Rule<number> = wholeNumberRule('shards', SHARDS.min, SHARDS.max);
+
+/**
+ * The shards a map of `servers` needs so that no plan takes minutes: one per SERVERS_PER_SHARD
+ * servers, at least 1, at most SHARDS.max.
+ */
+export function suggestedShards(servers: number): number {
+  return Math.min(SHARDS.max, Math.max(SHARDS.min, Math.ceil(servers / SERVERS_PER_SHARD)));
+}
+
+/**
+ * A warning (not an error: the plan is right, only slow) when the servers per shard make
+ * OpenTofu's plan take minutes; the phrase names the figure and the setting that fixes it.
+ */
+export function shardSizeRule(shards: number): Rule<number> {
+  return (servers) =>
+    servers / shards <= SLOW_PLAN_SERVERS_PER_SHARD
+      ? undefined
+      : `${servers} servers in ${shards === 1 ? 'one shard' : `${shards} shards, about ${Math.ceil(servers / shards)} each`}: OpenTofu's plan time grows with the square of a shard's servers (minutes beyond ${SLOW_PLAN_SERVERS_PER_SHARD}); set "shards": ${suggestedShards(servers)} in servers.json (about ${SERVERS_PER_SHARD} servers each) and move the state once with \`npm run reshard-state\` (docs/OPERATIONS.md, "Thousands of servers")`;
+}
+
+/**
+ * Auth0's direct exchange keeps its servers in one shard: its OIDC provider lists every enabled
+ * client, and it has at most 99 of them, which one shard plans in seconds.
+ */
+export const directExchangeShardsRule: Rule<number> = (shards) =>
+  shards === 1 ? undefined : `must be 1 with auth0_exchange "direct": its IAM OIDC provider lists every enabled server's client (at most ${MAX_DIRECT_EXCHANGE_SERVERS}), which one shard plans in seconds; remove "shards", or set "auth0_exchange": "vending" in foundation.json`;
 
 /**
  * Auth0's direct exchange: how many servers may be enabled (see MAX_DIRECT_EXCHANGE_SERVERS).

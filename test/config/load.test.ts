@@ -265,6 +265,49 @@ describe('auth0_exchange', () => {
   });
 });
 
+describe('shards', () => {
+  const vending = { ...auth0Foundation, auth0_exchange: 'vending' };
+  const many = (count: number, shards?: number) => ({
+    servers: Object.fromEntries(Array.from({ length: count }, (_, i) => [`h-${i}`, { s3_path_prefix: `h/${i}/` }])),
+    ...(shards === undefined ? {} : { shards }),
+  });
+
+  test('defaults to 1; a whole number from 1 to 256 is read', async () => {
+    expect((await loadEnvironment({ rootDir: writeRepo({}), environment: 'dev' })).servers.shards).toBe(1);
+    expect((await loadEnvironment({ rootDir: writeRepo({ foundation: vending, servers: { ...threeServers, shards: 256 } }), environment: 'dev' })).servers.shards).toBe(256);
+  });
+
+  test.each([0, 257, 2.5, -1])('%p is refused, naming the range', async (shards) => {
+    await expectProblem({ foundation: vending, servers: { ...threeServers, shards } }, 'servers.json', 'shards', shards, /^must be a whole number of shards from 1 to 256$/);
+  });
+
+  test('a string is refused as a wrong type', async () => {
+    await expectProblem({ foundation: vending, servers: { ...threeServers, shards: '3' } }, 'servers.json', 'shards', '3', /^must be a whole number of shards/);
+  });
+
+  test('auth0 direct keeps one shard: more are refused, naming the reason and "vending"', async () => {
+    await expectProblem({ servers: { ...threeServers, shards: 2 } }, 'servers.json', 'shards', 2, /^must be 1 with auth0_exchange "direct": its IAM OIDC provider lists every enabled server's client .*set "auth0_exchange": "vending" in foundation\.json/);
+  });
+
+  test('more than 500 servers per shard is a SLOW_PLAN warning naming the shards to set; synth goes on', async () => {
+    const warned: ConfigProblem[] = [];
+    const config = await loadEnvironment({ rootDir: writeRepo({ foundation: vending, servers: many(1201) }), environment: 'dev', onWarnings: (w) => warned.push(...w) });
+    expect(config.servers.servers).toHaveLength(1201);
+    expect(warned).toEqual([
+      expect.objectContaining({
+        code: 'SLOW_PLAN',
+        file: 'environments/dev/servers.json',
+        key: 'shards',
+        value: 1,
+        rule: expect.stringMatching(/^1201 servers in one shard: OpenTofu's plan time grows with the square of a shard's servers \(minutes beyond 500\); set "shards": 13 in servers\.json \(about 100 servers each\)/),
+      }),
+    ]);
+    const quiet: ConfigProblem[] = [];
+    await loadEnvironment({ rootDir: writeRepo({ foundation: vending, servers: many(1201, 3) }), environment: 'dev', onWarnings: (w) => quiet.push(...w) });
+    expect(quiet).toEqual([]);
+  });
+});
+
 describe('backend.hcl', () => {
   it('is read with an HCL parser, locking settings passed through', async () => {
     const config = await loadEnvironment({ rootDir: writeRepo({}), environment: 'dev' });

@@ -33,6 +33,7 @@ const serversFile = fc
     {
       servers: fc.oneof(fc.dictionary(fc.constantFrom('web-01', 'web-02', 'db', '__proto__'), fc.oneof(server, anyJson), { maxKeys: 3 }), anyJson),
       common_tags: optional(fc.oneof(tags, anyJson)),
+      shards: optional(fc.oneof(fc.constantFrom(1, 2, 50, 256, 0, 257, 2.5, -1), anyJson)),
       extra: optional(fc.constant(1)),
     },
     { requiredKeys: [] },
@@ -108,6 +109,7 @@ describe('servers.json without zod', () => {
         { name: 'web-02', s3PathPrefix: 'web-02/', s3Permissions: 'write', maxSessionDuration: 3600, enabled: false, agentTools: false, revokeSessionsIssuedBefore: '2026-11-22T18:00:00Z', tags: {} },
       ],
       commonTags: { Owner: 'ops' },
+      shards: 1,
     });
     // One wrong value: the fast path steps aside and zod names it.
     const wrong = { servers: { 'web-01': { s3_path_prefix: 'web-01/', max_session_duration: 60 } } };

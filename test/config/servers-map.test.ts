@@ -129,6 +129,6 @@ describe('server settings', () => {
   });
 
   it('an empty map is a valid (empty) fleet', () => {
-    expect(parse({ servers: {} })).toEqual({ problems: [], result: { servers: [], commonTags: {} } });
+    expect(parse({ servers: {} })).toEqual({ problems: [], result: { servers: [], commonTags: {}, shards: 1 } });
   });
 });

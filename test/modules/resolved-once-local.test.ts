@@ -89,6 +89,28 @@ describe('ResolvedOnceLocal', () => {
     expect(plain).not.toContain('resolved-once-local:');
   });
 
+  it('fills in several locals of one stack (one per shard) in one write, each at its place, deferred or not', () => {
+    const writtenMany = (Local: LocalClass) => {
+      const outdir = mkdtempSync(join(tmpdir(), 'oidc-s3-resolved-once-'));
+      try {
+        const app = new App({ outdir, stackTraces: false, skipValidation: true });
+        const stack = new TerraformStack(app, 'stack');
+        build(Local, stack);
+        const remote = new DataTerraformRemoteStateS3(stack, 'other', { bucket: 'state', key: 'k2', region: 'eu-west-1' });
+        const shards = [AWKWARD, { '10': { arn: remote.getString('x') }, '9': {} }, { 'srv-z': { arn: remote.getString('y'), tags: {} } }];
+        shards.forEach((value, index) => new Local(stack, `shard-${index}`, value).overrideLogicalId(`servers_${index}`));
+        app.synth();
+        return readFileSync(join(outdir, 'stacks', 'stack', 'cdk.tf.json'), 'utf8');
+      } finally {
+        rmSync(outdir, { recursive: true, force: true });
+      }
+    };
+    const plain = writtenMany(TerraformLocal);
+    expect(writtenMany(ResolvedOnceLocal)).toBe(plain);
+    expect(plain).toContain('"servers_2": {\n');
+    expect(plain).toContain('${data.terraform_remote_state.other.outputs.y}');
+  });
+
   it('leaves keys that are array indexes ("10", "9") to cdktf\'s writer, which orders them as text', () => {
     const numbered = { '10': { tags: {} }, '9': { tags: {} }, 'srv-x': {} };
     const plain = written(TerraformLocal, numbered);

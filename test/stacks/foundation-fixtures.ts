@@ -19,7 +19,7 @@ export function environmentConfig({ environment, identityProvider, foundation = 
   return {
     environment,
     backend: { bucket: 'oidc-s3-terraform-state', region: 'eu-west-1', encrypt: true, useLockfile: true },
-    servers: { servers: [], commonTags: {} },
+    servers: { servers: [], commonTags: {}, shards: 1 },
     foundation: foundationSettings(identityProvider, {
       awsRegion: 'eu-west-1',
       projectName,

@@ -19,7 +19,7 @@ export const COMMON_TAGS = { Project: 'oidc-s3-uploader', CostCenter: 'ops' };
 /** Foundation overrides for either provider; keys of the other provider are dropped. */
 export type FoundationOverrides = Partial<Omit<Auth0FoundationSettings, 'identityProvider'> & Omit<CognitoFoundationSettings, 'identityProvider'>>;
 
-export function environmentConfig(identityProvider: IdentityProvider, servers: readonly ServerSettings[], overrides: FoundationOverrides = {}): EnvironmentConfig {
+export function environmentConfig(identityProvider: IdentityProvider, servers: readonly ServerSettings[], overrides: FoundationOverrides = {}, shards = 1): EnvironmentConfig {
   const { auth0Domain, audience, auth0Exchange, cognitoDomainPrefix, resourceServerIdentifier, ...common } = {
       awsRegion: 'eu-west-1',
       projectName: 'oidc-s3',
@@ -50,7 +50,7 @@ export function environmentConfig(identityProvider: IdentityProvider, servers: r
     environment: 'dev',
     backend: { bucket: 'oidc-s3-tfstate', region: 'eu-west-1', encrypt: true, useLockfile: true },
     foundation,
-    servers: { servers, commonTags: COMMON_TAGS },
+    servers: { servers, commonTags: COMMON_TAGS, shards },
   };
 }
 
