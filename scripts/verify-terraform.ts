@@ -248,7 +248,14 @@ export async function checkEnvironment(
   env: NodeJS.ProcessEnv,
   environment: string,
   stacks: readonly StackInfo[],
-  standIns: { readonly stsUrl: string; readonly stateDir: string; readonly plan?: boolean },
+  standIns: {
+    readonly stsUrl: string;
+    readonly stateDir: string;
+    /** @default true */
+    readonly plan?: boolean;
+    /** Stacks only validated, whatever `plan` says (no dependant may read them). @default [] */
+    readonly validateOnly?: readonly string[];
+  },
   onReport: (report: StackReport) => void = () => undefined,
 ): Promise<StackReport[]> {
   const readKeys = new Set(stacks.flatMap((stack) => Object.values((stack.json.data?.terraform_remote_state ?? {}) as Record<string, TerraformJson>).map((remote) => remote.config?.key as string)));
@@ -258,7 +265,7 @@ export async function checkEnvironment(
     let report: StackReport & { plan?: TerraformJson };
     try {
       writeOverrides(stack, { stsUrl: standIns.stsUrl }, stateFiles);
-      report = await checkStack(tools, env, environment, stack, { plan: standIns.plan ?? true });
+      report = await checkStack(tools, env, environment, stack, { plan: (standIns.plan ?? true) && !(standIns.validateOnly ?? []).includes(stack.name) });
     } catch (error) {
       report = { environment, stack: stack.name, creates: 0, validateMs: 0, planMs: 0, problems: [`not checked: ${error instanceof Error ? error.message : String(error)}`] };
     }
