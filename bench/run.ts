@@ -7,6 +7,11 @@
  *   npm run bench -- synth vending    # only some
  *   BENCH_RUNS=3 npm run bench        # fewer synth runs per figure (default 5)
  *
+ * Each section's first line names the run that measured it and the 1-minute load average as the
+ * section started (a busy machine shows). A run of some suites replaces only their sections (and
+ * Targets rows) in the existing file; its introduction lists every section measured by a later run
+ * than the one that wrote the file, each with that run (bench/results-file.ts).
+ *
  * The OpenTofu suite runs only when `npm run tools:build` has put the pinned tools in the cache
  * (building them takes the better part of an hour); otherwise it says so and is skipped. A suite
  * that fails does not stop the others: its section says what failed, the file is still written,
@@ -14,13 +19,14 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { benchAgentTools } from './agent-tools';
 import { benchClient } from './client';
 import { missingTools } from '../scripts/tools';
 import { benchServe } from './serve';
 import { round } from './harness';
+import { benchCommand, introduction, mergePartial, provenanceLine, type RunStamp, type SectionStart, type SuiteHeadings } from './results-file';
 import { benchSynth, type SynthRow } from './synth';
 import { benchTofu, type TofuRow } from './tofu';
 import { benchUploads, type UploadFigures } from './uploads';
@@ -41,6 +47,8 @@ interface Results {
   tofu?: TofuRow[];
   /** Why a suite has no figures: skipped (tools not built) or failed, one line each. */
   notes: Partial<Record<Suite, string>>;
+  /** When each suite started and the machine's load then, for its section's first line. */
+  starts: Partial<Record<Suite, SectionStart>>;
 }
 
 function machine(): string {
@@ -138,12 +146,11 @@ function targets(results: Results): Figures[] {
   return rows;
 }
 
-function resultsMarkdown(results: Results, started: Date, seconds: number, suites: readonly Suite[]): string {
+function resultsMarkdown(results: Results, run: RunStamp, suites: readonly Suite[]): string {
   const sections: string[] = [
     '# Benchmark results',
     '',
-    `Written by \`npm run bench\` on ${started.toISOString()} (${round(seconds, 0)} s). Every figure below`,
-    'comes from that one run, so ratios compare measurements taken side by side.',
+    introduction(run, []),
     '',
     '## Machine',
     '',
@@ -153,7 +160,7 @@ function resultsMarkdown(results: Results, started: Date, seconds: number, suite
     '',
     '```bash',
     'npm ci',
-    `npm run bench${suites.length === SUITES.length ? '' : ` -- ${suites.join(' ')}`}`,
+    run.command,
     '```',
     '',
     'Synth: medians of 5 runs after a warm-up (`BENCH_RUNS`), on a copy of the repository with',
@@ -171,6 +178,9 @@ function resultsMarkdown(results: Results, started: Date, seconds: number, suite
     'evaluationStateData.GetResource); 300 servers in one shard show it. Spread over shards of about 100 (servers.json',
     '`shards`, docs/OPERATIONS.md "Thousands of servers"), it grows with the servers: the 1,000 and 4,999 rows.',
     '',
+    'Each section\'s first line names the run that measured it and the 1-minute load average as the section',
+    'started: above the number of cores, processes were waiting for one, and figures taken then are slower.',
+    '',
     '## Targets',
     '',
     table(targets(results)),
@@ -178,7 +188,7 @@ function resultsMarkdown(results: Results, started: Date, seconds: number, suite
   for (const suite of suites) {
     const note = results.notes[suite];
     const body = note !== undefined ? [note] : sectionBody(results, suite);
-    if (body) sections.push('', `## ${SECTION_TITLES[suite]}`, '', ...body);
+    if (body) sections.push('', `## ${SECTION_TITLES[suite]}`, '', provenanceLine(run, results.starts[suite]), '', ...body);
   }
   return `${sections.join('\n')}\n`;
 }
@@ -220,6 +230,8 @@ const SECTION_TITLES: Readonly<Record<Suite, string>> = {
 };
 /** How each suite's rows in the Targets table begin. */
 const TARGET_PREFIXES: Readonly<Record<Suite, readonly string[]>> = { synth: ['auth0:', 'cognito:'], vending: ['vending:'], client: ['client:'], serve: ['serve:'], uploads: ['uploads:'], agents: ['agents:'], tofu: ['tofu:'] };
+/** Every suite's headings, in the order of the file. */
+const HEADINGS: Readonly<Record<Suite, SuiteHeadings>> = Object.fromEntries(SUITES.map((suite) => [suite, { title: SECTION_TITLES[suite], targetPrefixes: TARGET_PREFIXES[suite] }])) as Record<Suite, SuiteHeadings>;
 
 /** The OpenTofu suite needs the pinned tools, which only `npm run tools:build` builds. */
 export const TOFU_SKIPPED = 'skipped: run npm run tools:build first';
@@ -266,48 +278,20 @@ async function runSuite(suite: Suite, results: Results): Promise<void> {
   }
 }
 
-/**
- * A run of some suites only: their sections (and their rows of the Targets table) replace those of
- * the existing RESULTS.md, the rest stays as the earlier run wrote it, and a line says which
- * sections were rerun when.
- */
-function mergePartial(existing: string, fresh: string, suites: readonly Suite[], started: Date, seconds: number): string {
-  const blocks = (text: string) => text.split(/\n(?=## )/);
-  const title = (block: string) => /^## (.+)/.exec(block)?.[1]?.trim();
-  const freshBlocks = new Map(blocks(fresh).map((b) => [title(b), b.trimEnd()] as const));
-  const rerun = new Set(suites.map((suite) => SECTION_TITLES[suite]));
-  const prefixes = suites.flatMap((suite) => TARGET_PREFIXES[suite]);
-  const out = blocks(existing).map((block) => {
-    const name = title(block);
-    if (name === undefined) {
-      const note = `Sections rerun by \`npm run bench -- ${suites.join(' ')}\` on ${started.toISOString()} (${round(seconds, 0)} s): ${[...rerun].join(', ')}; the rest comes from the run above.`;
-      return `${block.replace(/\nSections rerun by [^\n]*(?:\n[^\n#][^\n]*)*/g, '').trimEnd()}\n\n${note}`;
-    }
-    if (name === 'Targets') {
-      const oldRows = block.split('\n').filter((line) => line.startsWith('| ') && !line.startsWith('| target') && !prefixes.some((p) => line.startsWith(`| ${p}`)));
-      const newRows = (freshBlocks.get('Targets') ?? '').split('\n').filter((line) => line.startsWith('| ') && !line.startsWith('| target') && !line.startsWith('| ---'));
-      return ['## Targets', '', '| target | measured | met |', '| --- | --- | --- |', ...oldRows.filter((l) => !l.startsWith('| ---')), ...newRows].join('\n');
-    }
-    if (rerun.has(name)) {
-      rerun.delete(name);
-      return freshBlocks.get(name) ?? block;
-    }
-    return block.trimEnd();
-  });
-  for (const name of rerun) if (freshBlocks.has(name)) out.push(freshBlocks.get(name)!);
-  return `${out.join('\n\n').replace(/\n{3,}/g, '\n\n').trimEnd()}\n`;
-}
-
 async function main(): Promise<void> {
   const asked = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));
   const unknown = asked.filter((name) => !(SUITES as readonly string[]).includes(name));
   if (unknown.length > 0) throw new Error(`unknown benchmark ${unknown.join(', ')}; known: ${SUITES.join(', ')}`);
   const suites: Suite[] = asked.length > 0 ? (asked as Suite[]) : [...SUITES];
   const started = new Date();
-  const results: Results = { notes: {} };
+  const results: Results = { notes: {}, starts: {} };
   const failed: Suite[] = [];
   for (const suite of suites) {
-    process.stderr.write(`== ${suite}\n`);
+    // The 1-minute load average as the suite starts, so a reader can tell figures taken on a busy
+    // machine (other builds, other benchmarks) from an idle one's.
+    const start: SectionStart = { started: new Date().toISOString(), loadAverage: loadavg()[0]!, cores: cpus().length };
+    results.starts[suite] = start;
+    process.stderr.write(`== ${suite} (1-minute load average ${start.loadAverage.toFixed(2)} on ${start.cores} cores)\n`);
     try {
       await runSuite(suite, results);
     } catch (error) {
@@ -323,9 +307,10 @@ async function main(): Promise<void> {
   const summary = targets(results);
   console.table(summary);
   const file = join(__dirname, 'RESULTS.md');
-  const fresh = resultsMarkdown(results, started, seconds, suites);
+  const run: RunStamp = { command: benchCommand(suites.length === SUITES.length ? 'all' : suites), started: started.toISOString(), seconds: round(seconds, 0) };
+  const fresh = resultsMarkdown(results, run, suites);
   const partial = suites.length < SUITES.length && existsSync(file);
-  writeFileSync(file, partial ? mergePartial(readFileSync(file, 'utf8'), fresh, suites, started, seconds) : fresh);
+  writeFileSync(file, partial ? mergePartial(readFileSync(file, 'utf8'), fresh, suites, HEADINGS) : fresh);
   process.stderr.write(`bench/RESULTS.md written (${round(seconds, 0)} s)\n`);
   if (failed.length > 0) {
     process.stderr.write(`failed suites: ${failed.join(', ')}\n`);

@@ -9,6 +9,7 @@
 // Run directly: `npx tsx bench/serve.ts`.
 import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
+import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import { percentile, round } from './harness';
 import { benchMain, note, runWorker } from './local-servers';
@@ -23,13 +24,28 @@ export async function benchServe(): Promise<Figures> {
   return runWorker<Figures>(__filename, {});
 }
 
-function get(agent: Agent, url: URL, token: string): Promise<number> {
-  return new Promise((resolve, reject) => {
+/** When each keep-alive socket last finished a request: how long a failed request's socket had been idle. */
+const lastUsed = new WeakMap<Socket, number>();
+
+/**
+ * One GET: the status, or for a request that got no answer, what happened (error code, whether
+ * the agent had reused an idle socket, and for how long it had been idle), so a failure is counted
+ * and explained rather than ending the run.
+ */
+function get(agent: Agent, url: URL, token: string): Promise<number | string> {
+  return new Promise((resolve) => {
     const req = request(url, { agent, headers: { authorization: token } }, (res) => {
+      const socket = res.socket; // gone from res once the answer ends and the socket is back in the pool
       res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
+      res.on('end', () => {
+        lastUsed.set(socket, performance.now());
+        resolve(res.statusCode ?? 0);
+      });
     });
-    req.on('error', reject);
+    req.on('error', (error: NodeJS.ErrnoException) => {
+      const idle = req.socket && lastUsed.has(req.socket) ? `, idle ${round((performance.now() - lastUsed.get(req.socket)!) / 1000, 2)} s` : '';
+      resolve(`${error.message}${error.code ? ` (${error.code})` : ''} (${req.reusedSocket ? 'reused keep-alive socket' : 'new socket'}${idle})`);
+    });
     req.end();
   });
 }
@@ -67,13 +83,23 @@ async function measure(): Promise<Figures> {
     const latencies: number[] = [];
     let failures = 0;
     let hourFailures = 0;
+    const failureKinds = new Map<string, number>();
+    const tally = (answer: number | string) => {
+      const kind = typeof answer === 'number' ? `HTTP ${answer}` : answer.replace(/, idle [\d.]+ s/, '');
+      if (!failureKinds.has(kind)) note(`serve: request failed: ${answer}`);
+      failureKinds.set(kind, (failureKinds.get(kind) ?? 0) + 1);
+    };
     const end = performance.now() + THROUGHPUT_SECONDS * 1000;
     const started = performance.now();
     await Promise.all(
       Array.from({ length: CONSUMERS }, async () => {
         while (performance.now() < end) {
           const t = performance.now();
-          if ((await get(agent, target, token)) !== 200) failures += 1;
+          const answer = await get(agent, target, token);
+          if (answer !== 200) {
+            failures += 1;
+            tally(answer);
+          }
           latencies.push(performance.now() - t);
         }
       }),
@@ -88,8 +114,12 @@ async function measure(): Promise<Figures> {
     await Promise.all(
       Array.from({ length: CONSUMERS }, async () => {
         while (performance.now() < hourEnd) {
-          if ((await get(agent, target, token)) === 200) served += 1;
-          else hourFailures += 1;
+          const answer = await get(agent, target, token);
+          if (answer === 200) served += 1;
+          else {
+            hourFailures += 1;
+            tally(answer);
+          }
           await new Promise((resolve) => setTimeout(resolve, 100));
         }
       }),
@@ -109,6 +139,7 @@ async function measure(): Promise<Figures> {
       simulated_hour_token_requests: tokenRequests,
       simulated_hour_sts_exchanges: exchanges,
       served_per_token_request: tokenRequests > 0 ? round(served / tokenRequests, 0) : `${served} (no token request)`,
+      ...(failureKinds.size > 0 ? { failures: [...failureKinds].map(([kind, count]) => `${count} × ${kind}`).join('; ') } : {}),
     };
   } finally {
     await serve.stop();

@@ -57,7 +57,8 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
  * Starts the container-credentials endpoint: `GET` with `Authorization: <token>` (the whole
  * header value is the token, as the SDKs send it) answers 200 and the credentials; no header 401,
  * a wrong one 403, another method 405, credentials that cannot be had 503. Error bodies are
- * `{"Code","Message"}`, the fields the SDKs copy into their error.
+ * `{"Code","Message"}`, the fields the SDKs copy into their error. Idle keep-alive connections
+ * stay open until the consumer closes them (no `Keep-Alive: timeout` is announced).
  * @throws UsageError when `address` is not 127.0.0.1 or `port` is out of range
  */
 export async function startCredentialsEndpoint(options: CredentialsEndpointOptions): Promise<CredentialsEndpoint> {
@@ -98,7 +99,16 @@ export async function startCredentialsEndpoint(options: CredentialsEndpointOptio
     req.resume();
     handle(req, res).catch((error: unknown) => send(res, 500, { Code: 'InternalError', Message: describeError(error) }));
   });
-  server.keepAliveTimeout = 5000;
+  // Idle keep-alive connections are never closed here: the consumer closes its own, which cannot
+  // race, as it never sends on a socket it has closed. A server closing an idle connection races
+  // every consumer that reuses it: a request sent as the server's FIN is on its way, or before the
+  // consumer's event loop has read it, gets no answer ("socket hang up", ECONNRESET). With Node's
+  // default (keepAliveTimeout 5 s, sockets closed after 6 s idle) the benchmark's pool, with no
+  // idle timeout of its own (http.Agent({ keepAlive: true })), reused sockets after up to 5.98 s
+  // idle and lost that race when the machine stalled it; urllib3's pool under botocore has no idle
+  // timeout either. An idle socket costs a descriptor, on loopback only; a local process can
+  // already hold connections open by never sending a request.
+  server.keepAliveTimeout = 0;
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) =>
       reject(error.code === 'EADDRINUSE' ? new UsageError(`port ${port} on ${address} is in use: pick another with --port`) : error),

@@ -3,6 +3,7 @@
 // AWS_CONTAINER_CREDENTIALS_FULL_URI + AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE across a refresh of
 // short-lived credentials and an identity-provider outage.
 import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
 import { join } from 'node:path';
 import type { OAuthServer } from '../../sandbox/oauth-server';
 import type { LocalS3 } from '../../sandbox/s3rver';
@@ -109,6 +110,43 @@ test('listens on 127.0.0.1 only: another address is refused', async () => {
     'oidc-credential-provider: serve listens on 127.0.0.1 only (refused "0.0.0.0"): credentials must not be reachable from another machine [USAGE]\n',
   );
 });
+
+test('a keep-alive consumer that comes back to an idle connection gets its answer: serve never closes idle connections under it', async () => {
+  const tokenFile = join(host.home, 'keep-alive.token');
+  const { serve: server, url } = await serve(['--token-file', tokenFile]);
+  const token = readFileSync(tokenFile, 'utf8');
+  // A pool with no idle timeout of its own, as the SDKs and apps create one (and as urllib3 keeps
+  // botocore's): it reuses an idle socket for as long as it has not seen the server close it.
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const get = () =>
+    new Promise<{ status: number; reused: boolean; keepAliveHint?: string }>((resolve, reject) => {
+      const req = request(url, { agent, headers: { authorization: token } }, (res) => {
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, reused: req.reusedSocket, keepAliveHint: res.headers['keep-alive'] as string | undefined }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  try {
+    const first = await get();
+    expect({ status: first.status, reused: first.reused }).toEqual({ status: 200, reused: false });
+    // The consumer's event loop is busy (a loaded machine, a long synchronous task) past the moment
+    // Node's default server would have closed the idle connection (keepAliveTimeout 5 s, closed
+    // at 6 s): any FIN arrives while the consumer cannot read it, so its next request goes out on
+    // that socket. Before the fix this request failed with "socket hang up" (ECONNRESET) every
+    // time; that was the full benchmark's failure. Atomics.wait blocks without spinning a core.
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 7000);
+    const second = await get();
+    expect({ status: second.status, reused: second.reused }).toEqual({ status: 200, reused: true });
+    // No idle timeout is announced either (Node's and undici's pools close their sockets a second
+    // before an announced one): there is none.
+    expect([first.keepAliveHint, second.keepAliveHint]).toEqual([undefined, undefined]);
+  } finally {
+    agent.destroy();
+  }
+  expect(await server.stop()).toBe(0);
+  expect(server.stderr()).not.toContain(token);
+}, 30_000);
 
 /** Uploads every 400 ms for `seconds` through the SDK's default chain; prints counts, no secrets. */
 const SDK_CONSUMER = `
