@@ -15,21 +15,21 @@ const COPIED = ['main.ts', 'cdktf.json', 'package.json', 'tsconfig.json', 'backe
 export interface SynthRow {
   readonly provider: 'auth0' | 'cognito';
   readonly servers: number;
+  readonly shards: number;
   readonly appMs: number;
   readonly appPeakRssMiB: number;
   readonly cdktfMs: number;
   readonly cdktfPeakRssMiB: number;
 }
 
-function serversMap(count: number) {
+function serversMap(count: number, shards: number) {
   const servers: Record<string, unknown> = {};
   const tiers = ['write', 'read-write', 'full'];
   for (let i = 0; i < count; i++) {
     const name = `srv-${String(i).padStart(5, '0')}`;
     servers[name] = { s3_path_prefix: `hosts/${name}/`, s3_permissions: tiers[i % tiers.length] };
   }
-  // Spread over the shards the SLOW_PLAN warning asks for (1 up to 100 servers), as an operator of that many would.
-  return { servers, common_tags: { Project: 'bench' }, shards: suggestedShards(count) };
+  return { servers, common_tags: { Project: 'bench' }, shards };
 }
 
 /** Quotas raised far enough for the largest map, as an account that size would have them. */
@@ -38,23 +38,38 @@ const BENCH_QUOTAS = { iam_roles_per_account: 10_000, cognito_app_clients_per_us
 // Auth0 in vending mode at every count: direct mode stops at 99 enabled servers (the OIDC provider's
 // client ID list), so only vending mode scales to thousands and the ratios compare like with like.
 // Each Auth0 environment its own tenant: one account holds one IAM OIDC provider per issuer.
-function foundation(provider: 'auth0' | 'cognito', count: number) {
+function foundation(provider: 'auth0' | 'cognito', name: string) {
   return provider === 'auth0'
-    ? { identity_provider: 'auth0', aws_region: 'eu-west-1', auth0_domain: `bench-${count}.eu.auth0.com`, auth0_exchange: 'vending', object_expiration_days: 10, quotas: BENCH_QUOTAS }
+    ? { identity_provider: 'auth0', aws_region: 'eu-west-1', auth0_domain: `bench-${name}.eu.auth0.com`, auth0_exchange: 'vending', object_expiration_days: 10, quotas: BENCH_QUOTAS }
     : { identity_provider: 'cognito', aws_region: 'eu-west-1', object_expiration_days: 10, quotas: BENCH_QUOTAS };
 }
 
-/** A copy of the app whose environments are `<a|c>-<count>`, sharing this checkout's node_modules. */
-export function prepareProject(counts: readonly number[]): string {
+/** One generated map: its servers and the shards they are spread over. */
+export interface SynthSize {
+  readonly servers: number;
+  readonly shards: number;
+}
+
+/**
+ * 10 to 5,000 servers spread over the shards the SLOW_PLAN warning asks for (one per 100 servers),
+ * as an operator of that many would, and 5,000 in one shard (what earlier runs measured).
+ */
+export const SYNTH_SIZES: readonly SynthSize[] = [...[10, 100, 1000, 5000].map((servers) => ({ servers, shards: suggestedShards(servers) })), { servers: 5000, shards: 1 }];
+
+const environmentName = (provider: 'auth0' | 'cognito', { servers, shards }: SynthSize) => `${provider[0]}-${servers}-${shards}`;
+
+/** A copy of the app whose environments are `<a|c>-<servers>-<shards>`, sharing this checkout's node_modules. */
+export function prepareProject(sizes: readonly SynthSize[]): string {
   const dir = mkdtempSync(join(tmpdir(), 'oidc-s3-bench-synth-'));
   for (const entry of COPIED) cpSync(join(REPO, entry), join(dir, entry), { recursive: true });
   symlinkSync(join(REPO, 'node_modules'), join(dir, 'node_modules'));
   for (const provider of ['auth0', 'cognito'] as const) {
-    for (const count of counts) {
-      const env = join(dir, 'environments', `${provider[0]}-${count}`);
+    for (const size of sizes) {
+      const name = environmentName(provider, size);
+      const env = join(dir, 'environments', name);
       mkdirSync(env, { recursive: true });
-      writeFileSync(join(env, 'foundation.json'), JSON.stringify(foundation(provider, count)));
-      writeFileSync(join(env, 'servers.json'), JSON.stringify(serversMap(count)));
+      writeFileSync(join(env, 'foundation.json'), JSON.stringify(foundation(provider, name)));
+      writeFileSync(join(env, 'servers.json'), JSON.stringify(serversMap(size.servers, size.shards)));
     }
   }
   return dir;
@@ -67,25 +82,25 @@ async function measure(run: () => Promise<{ ms: number; peakRssMiB: number }>, r
   return { ms: median(samples.map((s) => s.ms)), peakRssMiB: Math.max(...samples.map((s) => s.peakRssMiB)) };
 }
 
-export async function benchSynth(options: { counts?: readonly number[]; runs?: number } = {}): Promise<SynthRow[]> {
-  const counts = options.counts ?? [10, 100, 1000, 5000];
+export async function benchSynth(options: { sizes?: readonly SynthSize[]; runs?: number } = {}): Promise<SynthRow[]> {
+  const sizes = options.sizes ?? SYNTH_SIZES;
   const runs = options.runs ?? 5;
-  const dir = prepareProject(counts);
+  const dir = prepareProject(sizes);
   // The app exactly as cdktf.json runs it, without the CLI around it.
   const [appCommand, ...appArgs] = (JSON.parse(readFileSync(join(dir, 'cdktf.json'), 'utf8')) as { app: string }).app.split(' ');
   const cdktf = join(dir, 'node_modules/.bin/cdktf');
   const rows: SynthRow[] = [];
   try {
     for (const provider of ['auth0', 'cognito'] as const) {
-      for (const count of counts) {
-        const environment = `${provider[0]}-${count}`;
+      for (const size of sizes) {
+        const environment = environmentName(provider, size);
         const env = { ENVIRONMENT: environment, CHECKPOINT_DISABLE: '1', CI: 'true', CDKTF_OUTDIR: join(dir, 'out', environment) };
         mkdirSync(env.CDKTF_OUTDIR, { recursive: true });
         const app = await measure(() => runChild(appCommand!, appArgs, { cwd: dir, env }), runs);
         const { CDKTF_OUTDIR: _appOnly, ...cliEnv } = env;
         const full = await measure(() => runChild(cdktf, ['synth'], { cwd: dir, env: cliEnv }), runs);
-        rows.push({ provider, servers: count, appMs: round(app.ms), appPeakRssMiB: round(app.peakRssMiB), cdktfMs: round(full.ms), cdktfPeakRssMiB: round(full.peakRssMiB) });
-        process.stderr.write(`synth ${provider} ${count}: app ${round(app.ms)} ms, cdktf ${round(full.ms)} ms\n`);
+        rows.push({ provider, servers: size.servers, shards: size.shards, appMs: round(app.ms), appPeakRssMiB: round(app.peakRssMiB), cdktfMs: round(full.ms), cdktfPeakRssMiB: round(full.peakRssMiB) });
+        process.stderr.write(`synth ${provider} ${size.servers} in ${size.shards} shard(s): app ${round(app.ms)} ms, cdktf ${round(full.ms)} ms\n`);
       }
     }
   } finally {

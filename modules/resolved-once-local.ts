@@ -192,8 +192,19 @@ function resolveLeaves(scope: TerraformStack, value: unknown, state: ResolveStat
  * a bracket, so a line ending in `{}` or `[]` (and a comma) is always an empty object or list.
  */
 function stableJson(value: unknown): string {
-  return JSON.stringify(value, null, 2).replace(/^( *)(.*?)(\{\}|\[\])(,?)$/gm, (_, indent: string, before: string, empty: string, comma: string) => `${indent}${before}${empty[0]}\n${indent}${empty[1]}${comma}`);
+  const text = JSON.stringify(value, null, 2);
+  // Only the empty brackets are matched (a line-anchored pattern over every line cost a third of
+  // this function with 5,000 servers); the indentation is read back from their line.
+  return text.replace(EMPTY_AT_LINE_END, (empty: string, offset: number) => {
+    const lineStart = text.lastIndexOf('\n', offset) + 1;
+    let indent = lineStart;
+    while (text.charCodeAt(indent) === 0x20) indent += 1;
+    return `${empty[0]}\n${' '.repeat(indent - lineStart)}${empty[1]}`;
+  });
 }
+
+/** `{}` or `[]` at the end of a line, before an optional comma. */
+const EMPTY_AT_LINE_END = /\{\}(?=,?$)|\[\](?=,?$)/gm;
 
 const TOKEN_START = '${TfToken[';
 

@@ -34,7 +34,7 @@ import { ensureTools, REPO_ROOT, tofuEnv, ToolsError, type Tools } from './tools
 import { schemaIndex } from './hcl-render';
 import { suppressionFor, trivyFindings, unexplainedFindings, type TrivyFinding } from './trivy-scan';
 import { TRIVY_SUPPRESSIONS } from './trivy-suppressions';
-import { suggestedShards } from '../config/rules';
+import { SLOW_PLAN_SERVERS_PER_SHARD, suggestedShards } from '../config/rules';
 
 /** Quotas raised as a platform with thousands of hosts would have them (see config/rules/quotas.ts). */
 export const LARGE_QUOTAS = { iam_roles_per_account: 5000, cognito_app_clients_per_user_pool: 10_000, auth0_clients_per_tenant: 10_000 } as const;
@@ -55,12 +55,19 @@ export const GENERATED: readonly GeneratedEnvironment[] = [
 ];
 
 /**
- * Maps larger than this are validated but not planned unless VERIFY_PLAN_ALL=1: OpenTofu
- * re-evaluates a resource's for_each for every instance it plans (plan time grows with the square
- * of the servers; bench/tofu.ts and bench/RESULTS.md), so 4,999 servers would take hours on two
- * cores, more than CI affords.
+ * A map whose shards hold more servers than this on average is validated but not planned unless
+ * VERIFY_PLAN_ALL=1: OpenTofu's plan time grows with the square of one for_each block's instances
+ * (bench/tofu.ts and bench/RESULTS.md), so 4,999 servers in one shard would take hours on two
+ * cores. The 4,999-server maps are spread over 50 shards, as the SLOW_PLAN warning asks, and are
+ * planned.
  */
-export const PLANNED_SERVERS_LIMIT = 1000;
+export const PLANNED_SERVERS_PER_SHARD_LIMIT = SLOW_PLAN_SERVERS_PER_SHARD;
+
+/**
+ * trivy scans maps up to this size: the larger ones hold the same resource blocks, only more
+ * instances (and shards), which trivy expands one by one (minutes for 5,000).
+ */
+export const SCANNED_SERVERS_LIMIT = 1000;
 
 /**
  * Validate warnings that are accepted, each with why. Anything else fails the check.
@@ -241,7 +248,14 @@ export async function checkEnvironment(
   env: NodeJS.ProcessEnv,
   environment: string,
   stacks: readonly StackInfo[],
-  standIns: { readonly stsUrl: string; readonly stateDir: string; readonly plan?: boolean },
+  standIns: {
+    readonly stsUrl: string;
+    readonly stateDir: string;
+    /** @default true */
+    readonly plan?: boolean;
+    /** Stacks only validated, whatever `plan` says (no dependant may read them). @default [] */
+    readonly validateOnly?: readonly string[];
+  },
   onReport: (report: StackReport) => void = () => undefined,
 ): Promise<StackReport[]> {
   const readKeys = new Set(stacks.flatMap((stack) => Object.values((stack.json.data?.terraform_remote_state ?? {}) as Record<string, TerraformJson>).map((remote) => remote.config?.key as string)));
@@ -251,7 +265,7 @@ export async function checkEnvironment(
     let report: StackReport & { plan?: TerraformJson };
     try {
       writeOverrides(stack, { stsUrl: standIns.stsUrl }, stateFiles);
-      report = await checkStack(tools, env, environment, stack, { plan: standIns.plan ?? true });
+      report = await checkStack(tools, env, environment, stack, { plan: (standIns.plan ?? true) && !(standIns.validateOnly ?? []).includes(stack.name) });
     } catch (error) {
       report = { environment, stack: stack.name, creates: 0, validateMs: 0, planMs: 0, problems: [`not checked: ${error instanceof Error ? error.message : String(error)}`] };
     }
@@ -337,18 +351,18 @@ async function main(only: readonly string[]): Promise<number> {
         process.stderr.write(`${environment}: synth FAILED\n`);
         continue;
       }
-      const servers = GENERATED.find((g) => g.name === environment)?.servers ?? 0;
-      const plan = servers <= PLANNED_SERVERS_LIMIT || process.env.VERIFY_PLAN_ALL === '1';
+      const generatedMap = GENERATED.find((g) => g.name === environment);
+      const servers = generatedMap?.servers ?? 0;
+      const perShard = servers / (generatedMap?.shards ?? 1);
+      const plan = perShard <= PLANNED_SERVERS_PER_SHARD_LIMIT || process.env.VERIFY_PLAN_ALL === '1';
       const checked = await checkEnvironment(tools, env, environment, stacks, { stsUrl: sts.url, stateDir: join(projectDir, 'verify-state', environment), plan }, (report) =>
         process.stderr.write(
           `${environment}/${report.stack}: ${report.problems.length === 0 ? 'ok' : 'FAILED'}, ` +
-            (plan ? `${report.creates} creates, validate ${(report.validateMs / 1000).toFixed(1)} s, plan ${(report.planMs / 1000).toFixed(1)} s\n` : `validated in ${(report.validateMs / 1000).toFixed(1)} s (not planned: ${servers} servers > ${PLANNED_SERVERS_LIMIT}; VERIFY_PLAN_ALL=1 plans it)\n`),
+            (plan ? `${report.creates} creates, validate ${(report.validateMs / 1000).toFixed(1)} s, plan ${(report.planMs / 1000).toFixed(1)} s\n` : `validated in ${(report.validateMs / 1000).toFixed(1)} s (not planned: ${Math.round(perShard)} servers per shard > ${PLANNED_SERVERS_PER_SHARD_LIMIT}; VERIFY_PLAN_ALL=1 plans it)\n`),
         ),
       );
       reports.push(...checked);
-      // The large maps hold the same resources as the 200-server ones, only more instances, which
-      // trivy expands one by one (minutes for 5,000): it scans what is planned.
-      if (!plan) continue;
+      if (!plan || servers > SCANNED_SERVERS_LIMIT) continue;
       try {
         const findings = await trivyFindings(trivy, environment, stacks, schemas, join(projectDir, 'trivy', environment));
         const foundation = JSON.parse(readFileSync(join(projectDir, 'environments', environment, 'foundation.json'), 'utf8')) as Record<string, unknown>;
