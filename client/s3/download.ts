@@ -40,6 +40,8 @@ export const DOWNLOAD_CONCURRENCY = 8;
 /** S3's limit on the parts of one upload, kept for downloads so part sizes grow the same way. */
 const MAX_PARTS = 10_000;
 const MIB = 1024 * 1024;
+/** Bytes of a part's chunks gathered before they are written (one writev). */
+const WRITE_BATCH = MIB;
 
 /** What was compared with what S3 reports, in the words the command prints. */
 export type DownloadCheck = 'CRC64NVME' | 'CRC32' | 'CRC32 composite' | 'MD5';
@@ -134,19 +136,38 @@ export async function downloadObject(input: DownloadInput): Promise<DownloadResu
         { abortSignal: abort.signal },
       ),
     );
-    // The chunks as they came, written with one writev: no copy into a part buffer.
-    const chunks: Buffer[] = [];
+    // The chunks as they came, written a batch at a time with writev (no copy into a part
+    // buffer), one write in flight per part: short-lived chunks are freed by V8's young-generation
+    // collections, where chunks kept for a whole part were promoted and needed full collections.
+    let batch: Buffer[] = [];
+    let batchBytes = 0;
+    let writing: Promise<void> = Promise.resolve();
+    let position = start;
+    const flush = async () => {
+      await writing;
+      writing = writeAt(file, batch, position);
+      writing.catch(() => undefined); // awaited below; never left unhandled if the answer fails first
+      position += batchBytes;
+      batch = [];
+      batchBytes = 0;
+    };
     let filled = 0;
     for await (const chunk of answer.Body as Readable) {
       const piece = chunk as Buffer;
       if (filled + piece.length > length) throw new S3OpsError('S3_OPERATION_FAILED', `download of ${where}: S3 sent more than the ${length} bytes asked for at offset ${start}`);
-      chunks.push(piece);
+      batch.push(piece);
+      batchBytes += piece.length;
       filled += piece.length;
       received += piece.length;
       progress.update(received);
+      if (batchBytes >= WRITE_BATCH) await flush();
     }
-    if (filled !== length) throw new S3OpsError('S3_OPERATION_FAILED', `download of ${where}: the answer for bytes ${start}-${start + length - 1} ended after ${filled} of ${length} bytes`);
-    await writeAt(file, chunks, start);
+    if (filled !== length) {
+      await writing.catch(() => undefined);
+      throw new S3OpsError('S3_OPERATION_FAILED', `download of ${where}: the answer for bytes ${start}-${start + length - 1} ended after ${filled} of ${length} bytes`);
+    }
+    await flush();
+    await writing;
   };
 
   const worker = async () => {
