@@ -6,9 +6,9 @@
  * Part size and concurrency are chosen as for uploads (client/s3/upload.ts): parts of the
  * `--part-size` (8 MiB by default, grown in whole MiB so that no object needs more than 10,000),
  * DOWNLOAD_CONCURRENCY (8) in flight; an object of one part or less (zero and one byte
- * included) is one plain GET. Each part's chunks are kept as they came until the part is
- * whole, then written with one writev (no copy into a part buffer), so memory is about
- * concurrency × part size; the hashing worker reads the parts back from the temp file, in order.
+ * included) is one plain GET. Each part's chunks are written as they come, 1 MiB at a time with
+ * one writev (no copy into a part buffer, so about concurrency × 1 MiB is held), and the
+ * hashing worker reads whole parts back from the temp file, in order, once they are written.
  *
  * What is checked, first that applies (S3's own checksums are asked for with
  * `x-amz-checksum-mode: ENABLED` on the HEAD that starts the download):

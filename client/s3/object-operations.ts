@@ -61,7 +61,7 @@ export function objectKey(target: S3Target, relativeKey: string): string {
  * multipart upload of parts sent eight at a time, each with a CRC32 S3 verifies on receipt,
  * hashed in a worker thread; what S3 then reports (CRC32, MD5 ETag) is compared with the file
  * (client/s3/upload.ts says how part size and concurrency are chosen and what is checked).
- * Errors (S3OpsError): LOCAL_FILE_UNREADABLE and the like for the file, S3_ACCESS_DENIED,
+ * Errors: FILE_NOT_FOUND or FILE_UNREADABLE for the file; S3OpsError S3_ACCESS_DENIED,
  * S3_OPERATION_FAILED, INTEGRITY_CHECK_FAILED.
  */
 export async function uploadFile(target: S3Target, localPath: string, relativeKey: string, partSize = DEFAULT_PART_SIZE): Promise<UploadResult> {

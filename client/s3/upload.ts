@@ -7,10 +7,13 @@
  * - Parts are the `--part-size` (8 MiB by default, as the AWS CLI's multipart_chunksize), grown
  *   in whole MiB so that no file needs more than S3's 10,000 parts; a file of one part or less
  *   (zero bytes included) is one PutObject.
- * - UPLOAD_CONCURRENCY parts are in flight (8: on loopback to s3rver and on a LAN, 4 left the
- *   link idle while a part was signed and its answer awaited; past 8 nothing more was gained,
- *   bench/uploads.ts), and one more is read and hashed ahead, so memory is (concurrency + 1) ×
- *   part size, 72 MiB by default. Reads are one at a time, in order, as the MD5 needs them.
+ * - UPLOAD_CONCURRENCY (8) parts are in flight: twice lib-storage's default 4 that this replaced,
+ *   close to the AWS CLI's max_concurrent_requests of 10, so the server always has parts to take
+ *   while others are signed and answered; what bounds it is memory: one more part is read and
+ *   hashed ahead, so (concurrency + 1) × part size is buffered, 72 MiB by default (parts grow
+ *   past 8 MiB only above 78 GiB; at S3's 5 TiB maximum they are 525 MiB, 4.6 GiB buffered).
+ *   Reads are one at a time, in order, as the MD5 needs them, into buffers that are reused
+ *   rather than allocated per part.
  *
  * What is checked:
  * - Each part carries `x-amz-checksum-crc32`, which S3 verifies before it stores the part
