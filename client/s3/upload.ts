@@ -37,7 +37,6 @@ import {
   type CompletedPart,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import type { BuildHandler, BuildHandlerArguments, MiddlewareStack } from '@smithy/types';
 import { open, type FileHandle } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { crc32 } from 'node:zlib';
@@ -205,8 +204,9 @@ export async function uploadObject(input: UploadInput): Promise<UploadResult> {
  * SDK does for every streamed body): its CRC32 header, which S3 verifies, covers the bytes.
  */
 function unsignedPayload(command: UploadPartCommand | PutObjectCommand): void {
-  (command.middlewareStack as MiddlewareStack<object, object>).add(
-    (next: BuildHandler<object, object>) => async (args: BuildHandlerArguments<object>) => {
+  // The client's stack type: one for both commands (a union of the two has no callable add).
+  (command.middlewareStack as unknown as S3Client['middlewareStack']).add(
+    (next) => async (args) => {
       const request = args.request as { headers?: Record<string, string> };
       if (request.headers) request.headers['x-amz-content-sha256'] = 'UNSIGNED-PAYLOAD';
       return next(args);
