@@ -25,9 +25,10 @@ const PROGRAM = 's3-ops';
 const USAGE = `usage: ${PROGRAM} <command> [options]
 
 commands (keys are relative to S3_PREFIX):
-  upload <file> [key]        key defaults to the file's name; multipart above --part-size
+  upload <file> [key]        key defaults to the file's name; multipart above --part-size,
+                             8 parts at a time
   download <key> [file]      file defaults to the key's last segment; ranged GETs of
-                             --part-size, 4 at a time, above it
+                             --part-size, 8 at a time, above it
   list [sub-prefix]          one line per object: size, last modified, key
   delete <key>
 

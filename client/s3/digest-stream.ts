@@ -15,6 +15,9 @@ const DIGEST_WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { createHash } = require('node:crypto');
 const { crc32 } = require('node:zlib'); // Node 20.15+; without it no CRC32 is checked
+const { readSync } = require('node:fs');
+const FILE_READ = 4 * 1024 * 1024;
+let fileBuffer;
 const whole = workerData.md5 ? createHash('md5') : undefined;
 const withCrc32 = workerData.crc32 && crc32 !== undefined;
 let part = 0;
@@ -73,13 +76,26 @@ parentPort.on('message', (message) => {
   } else if (message === 'end') {
     const crc64nvme = workerData.crc64nvme ? [(~hi64) >>> 0, (~lo64) >>> 0] : undefined;
     parentPort.postMessage({ md5: whole && whole.digest('hex'), partCrc32s: withCrc32 ? parts : undefined, crc64nvme });
+  } else if (message.fd !== undefined) {
+    // A range of a file the caller has written: read here, so that thread copies nothing.
+    fileBuffer = fileBuffer || Buffer.allocUnsafe(FILE_READ);
+    for (let done = 0; done < message.length; ) {
+      const read = readSync(message.fd, fileBuffer, 0, Math.min(FILE_READ, message.length - done), message.position + done);
+      if (read === 0) throw new Error('the file ended at byte ' + (message.position + done) + ' before the range to hash did');
+      take(fileBuffer.subarray(0, read));
+      done += read;
+    }
+    parentPort.postMessage(message.length);
   } else {
-    if (whole) whole.update(message);
-    if (withCrc32) part = crc32(message, part);
-    if (workerData.crc64nvme) crc64(message);
+    take(message);
     parentPort.postMessage(message.byteLength);
   }
 });
+function take(bytes) {
+  if (whole) whole.update(bytes);
+  if (withCrc32) part = crc32(bytes, part);
+  if (workerData.crc64nvme) crc64(bytes);
+}
 `;
 
 interface Digests {
@@ -176,6 +192,25 @@ export class DigestStream extends Transform {
     const passOn = kept ? undefined : chunk;
     if (this.inFlight <= MAX_IN_FLIGHT) callback(null, passOn);
     else this.waiting = () => callback(null, passOn);
+  }
+
+  /**
+   * Hashes `length` bytes of the open file `fd` from `position` as the next bytes of the
+   * content, read from the file by the worker (from the page cache, for bytes just written), so
+   * this thread neither copies nor keeps them: a download writes each part where it belongs and
+   * names the ranges here in order. Nothing travels on. A range the file does not hold fails the
+   * stream.
+   */
+  hashFileRange(fd: number, position: number, length: number): void {
+    this.bytes += length;
+    for (let offset = 0; offset < length; ) {
+      const take = Math.min(length - offset, this.partSize - this.partFill);
+      this.worker.postMessage({ fd, position: position + offset, length: take });
+      this.inFlight += take;
+      this.partFill += take;
+      offset += take;
+      if (this.partFill === this.partSize) this.cutPart();
+    }
   }
 
   /** The stream ends only once the digests are in, so they are ready when the consumer is done. */

@@ -3,9 +3,12 @@
  * beside the target at their offsets, checked, fsynced and renamed into place. The target is
  * either the old file or the whole, checked new one, never a torn one.
  *
- * Part size and concurrency are chosen as for uploads: parts of the `--part-size` (8 MiB by
- * default, grown in whole MiB so that no object needs more than 10,000), four in flight; an
- * object of one part or less (zero and one byte included) is one plain GET.
+ * Part size and concurrency are chosen as for uploads (client/s3/upload.ts): parts of the
+ * `--part-size` (8 MiB by default, grown in whole MiB so that no object needs more than 10,000),
+ * DOWNLOAD_CONCURRENCY (8) in flight; an object of one part or less (zero and one byte
+ * included) is one plain GET. Each part's chunks are kept as they came until the part is
+ * whole, then written with one writev (no copy into a part buffer), so memory is about
+ * concurrency × part size; the hashing worker reads the parts back from the temp file, in order.
  *
  * What is checked, first that applies (S3's own checksums are asked for with
  * `x-amz-checksum-mode: ENABLED` on the HEAD that starts the download):
@@ -32,8 +35,8 @@ import { syncDirectory } from '../storage/atomic-file';
 import { DigestStream, plainEtag, type DigestChoice } from './digest-stream';
 import { ProgressBar } from './progress-bar';
 
-/** Ranged GETs in flight, as uploads keep four parts in flight. */
-export const DOWNLOAD_CONCURRENCY = 4;
+/** Ranged GETs in flight, as many as upload parts (UPLOAD_CONCURRENCY, which says why 8). */
+export const DOWNLOAD_CONCURRENCY = 8;
 /** S3's limit on the parts of one upload, kept for downloads so part sizes grow the same way. */
 const MAX_PARTS = 10_000;
 const MIB = 1024 * 1024;
@@ -91,7 +94,7 @@ export async function downloadObject(input: DownloadInput): Promise<DownloadResu
   const temp = join(dirname(localPath), `.${basename(localPath)}.${randomBytes(6).toString('hex')}.part`);
   let file: FileHandle;
   try {
-    file = await open(temp, 'wx');
+    file = await open(temp, 'wx+') // read too: the hashing worker reads the parts back;
   } catch (error) {
     throw unwritable(error, where, localPath);
   }
@@ -102,29 +105,25 @@ export async function downloadObject(input: DownloadInput): Promise<DownloadResu
   let received = 0;
   let failure: unknown;
 
-  // In-order hashing: parts finish in any order, the digests need them in order. A part may start
-  // only within a window past the next one to hash, so at most that many parts wait in memory.
-  const window = 2 * DOWNLOAD_CONCURRENCY;
-  const finished = new Map<number, Buffer>();
+  // In-order hashing: parts finish in any order, the digests need them in order. Each part is
+  // written where it belongs and then named to the hashing worker, which reads it back from the
+  // page cache itself: the bytes are neither copied nor kept on this thread.
+  const written = new Set<number>();
   let nextToStart = 0;
   let nextToHash = 0;
-  let wake: (() => void)[] = [];
-  const hashReady = async () => {
-    while (finished.has(nextToHash)) {
-      const bytes = finished.get(nextToHash)!;
-      finished.delete(nextToHash);
+  const partLength = (index: number) => (ranged ? Math.min(partSize, size - index * partSize) : size);
+  const hashWritten = (index: number) => {
+    written.add(index);
+    while (written.has(nextToHash)) {
+      written.delete(nextToHash);
+      digests?.hashFileRange(file.fd, nextToHash * partSize, partLength(nextToHash));
       nextToHash++;
-      // Written to disk already: the digests may take the bytes themselves rather than a copy.
-      if (digests && !digests.write(digests.handOver(bytes))) await new Promise<void>((resolve) => digests.once('drain', resolve));
     }
-    const waiting = wake;
-    wake = [];
-    for (const resume of waiting) resume();
   };
 
-  const fetchPart = async (index: number): Promise<Buffer> => {
+  const fetchPart = async (index: number): Promise<void> => {
     const start = index * partSize;
-    const length = ranged ? Math.min(partSize, size - start) : size;
+    const length = partLength(index);
     const answer = await guard(() =>
       client.send(
         new GetObjectCommand({
@@ -135,31 +134,26 @@ export async function downloadObject(input: DownloadInput): Promise<DownloadResu
         { abortSignal: abort.signal },
       ),
     );
-    const bytes = Buffer.allocUnsafe(length);
+    // The chunks as they came, written with one writev: no copy into a part buffer.
+    const chunks: Buffer[] = [];
     let filled = 0;
     for await (const chunk of answer.Body as Readable) {
       const piece = chunk as Buffer;
       if (filled + piece.length > length) throw new S3OpsError('S3_OPERATION_FAILED', `download of ${where}: S3 sent more than the ${length} bytes asked for at offset ${start}`);
-      piece.copy(bytes, filled);
+      chunks.push(piece);
       filled += piece.length;
       received += piece.length;
       progress.update(received);
     }
     if (filled !== length) throw new S3OpsError('S3_OPERATION_FAILED', `download of ${where}: the answer for bytes ${start}-${start + length - 1} ended after ${filled} of ${length} bytes`);
-    await file.write(bytes, 0, length, start);
-    return bytes;
+    await writeAt(file, chunks, start);
   };
 
   const worker = async () => {
     while (failure === undefined && nextToStart < parts) {
-      if (nextToStart >= nextToHash + window) {
-        await new Promise<void>((resolve) => wake.push(resolve));
-        continue;
-      }
       const index = nextToStart++;
-      const bytes = await fetchPart(index);
-      finished.set(index, bytes);
-      await hashReady();
+      await fetchPart(index);
+      hashWritten(index);
     }
   };
 
@@ -167,10 +161,9 @@ export async function downloadObject(input: DownloadInput): Promise<DownloadResu
     await Promise.all(
       Array.from({ length: Math.min(DOWNLOAD_CONCURRENCY, parts) }, () =>
         worker().catch((error: unknown) => {
-          // The first failure stops the rest: requests in flight are aborted, waiting workers woken.
+          // The first failure stops the rest: requests in flight are aborted.
           failure ??= error;
           abort.abort();
-          for (const resume of wake.splice(0)) resume();
         }),
       ),
     );
@@ -236,6 +229,20 @@ function computed(check: DownloadCheck, digests: DigestStream): string | undefin
       return digests.crc32Checksum();
     case 'MD5':
       return digests.md5();
+  }
+}
+
+/** Writes `chunks` one after the other at `position`, in writevs of at most 512 buffers, short writes resumed. */
+async function writeAt(file: FileHandle, chunks: readonly Buffer[], position: number): Promise<void> {
+  for (let first = 0; first < chunks.length; first += 512) {
+    let batch = chunks.slice(first, first + 512);
+    let length = batch.reduce((sum, chunk) => sum + chunk.length, 0);
+    while (length > 0) {
+      const { bytesWritten } = await file.writev(batch, position);
+      position += bytesWritten;
+      length -= bytesWritten;
+      if (length > 0) batch = [Buffer.concat(batch).subarray(bytesWritten)];
+    }
   }
 }
 

@@ -4,15 +4,13 @@ import {
   paginateListObjectsV2,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
-import { closeSync, createReadStream, openSync, statSync } from 'node:fs';
-import { basename } from 'node:path';
+import { closeSync, openSync, statSync } from 'node:fs';
 import type { PermissionTier } from '../config/settings';
-import { DigestStream, plainEtag } from './digest-stream';
 import { downloadObject, type DownloadResult } from './download';
 import { S3OpsError, firstLine } from '../errors';
 export type { DownloadResult } from './download';
-import { ProgressBar } from './progress-bar';
+import { uploadObject, type UploadResult } from './upload';
+export type { UploadResult } from './upload';
 import type { CredentialChainLog } from './credential-chain-log';
 import { fileAccessError } from '../storage/file-access';
 
@@ -44,14 +42,12 @@ export interface S3Target {
 
 export const MIB = 1024 * 1024;
 /**
- * Files above one part go multipart; S3 wants parts of at least 5 MiB. 8 MiB, as the AWS CLI
- * uses: four parts in flight keep a loopback or LAN link busy with about 40 MiB buffered, and
- * smaller parts would only add requests. @default 8 MiB
+ * Files above one part go multipart, and downloads above one part are ranged GETs; S3 wants
+ * parts of at least 5 MiB. 8 MiB, as the AWS CLI's multipart_chunksize: with eight parts in
+ * flight a loopback or LAN link stays busy with 72 MiB buffered, and smaller parts would only
+ * add requests (each signed and answered on the main thread). @default 8 MiB
  */
 export const DEFAULT_PART_SIZE = 8 * MIB;
-/** S3's limit on the parts of one upload (https://docs.aws.amazon.com/AmazonS3/latest/userguide/qfacts.html). */
-const MAX_PARTS = 10_000;
-const READ_CHUNK = MIB;
 
 export function objectKey(target: S3Target, relativeKey: string): string {
   if (!relativeKey || relativeKey.startsWith('/')) {
@@ -60,21 +56,13 @@ export function objectKey(target: S3Target, relativeKey: string): string {
   return `${target.prefix}${relativeKey}`;
 }
 
-export interface UploadResult {
-  readonly key: string;
-  readonly bytes: number;
-  readonly etag?: string;
-  /** The ETag was compared with the file's MD5 (false for SSE-KMS and AWS's multipart form). */
-  readonly etagVerified: boolean;
-  /** The CRC32 checksum S3 reported for the object was compared with the file's. */
-  readonly crc32Verified: boolean;
-}
-
 /**
- * Uploads with lib-storage (multipart above one part, parts sent four at a time) and a CRC32
- * checksum per part that S3 verifies on receipt. What S3 then reports is compared with digests
- * computed off the main thread while reading: the object's CRC32 checksum where S3 returns one,
- * and the ETag where it is an MD5 (which catches corruption on servers that ignore checksums).
+ * Uploads `localPath` to the key under the prefix: one PutObject up to one part, else a
+ * multipart upload of parts sent eight at a time, each with a CRC32 S3 verifies on receipt,
+ * hashed in a worker thread; what S3 then reports (CRC32, MD5 ETag) is compared with the file
+ * (client/s3/upload.ts says how part size and concurrency are chosen and what is checked).
+ * Errors (S3OpsError): LOCAL_FILE_UNREADABLE and the like for the file, S3_ACCESS_DENIED,
+ * S3_OPERATION_FAILED, INTEGRITY_CHECK_FAILED.
  */
 export async function uploadFile(target: S3Target, localPath: string, relativeKey: string, partSize = DEFAULT_PART_SIZE): Promise<UploadResult> {
   const key = objectKey(target, relativeKey);
@@ -86,41 +74,7 @@ export async function uploadFile(target: S3Target, localPath: string, relativeKe
   } catch (error) {
     throw fileAccessError(error, localPath, 'file to upload');
   }
-  // Parts grow, in whole MiB, when the file would otherwise need more than S3 allows.
-  partSize = Math.max(partSize, Math.ceil(size / MAX_PARTS / MIB) * MIB);
-  const digests = new DigestStream(partSize);
-  const progress = new ProgressBar(`upload ${basename(localPath)}`, size);
-  // 1 MiB reads: with the default 64 KiB, per-chunk overhead (stream plumbing, copies into
-  // parts) cost more CPU than the signing (bench/uploads.ts).
-  const body = createReadStream(localPath, { highWaterMark: READ_CHUNK }).pipe(digests);
-  const upload = new Upload({
-    client: target.client,
-    params: { Bucket: target.bucket, Key: key, Body: body, ChecksumAlgorithm: 'CRC32' },
-    partSize,
-    queueSize: 4,
-    leavePartsOnError: false,
-  });
-  upload.on('httpUploadProgress', (p) => progress.update(p.loaded ?? 0));
-  const result = await guard('upload', target, key, () => upload.done()).catch((error: unknown) => {
-    digests.destroy(); // stops the hashing worker
-    throw error;
-  });
-  progress.finish();
-  const where = `upload of ${localPath} to s3://${target.bucket}/${key}`;
-  // The ETag is the content's MD5 for a single part (and for multipart objects on servers such
-  // as s3rver); AWS's multipart form ("<md5 of part md5s>-<parts>") is left to the CRC32 check.
-  const etag = plainEtag(result.ETag, result.ServerSideEncryption);
-  const etagVerified = etag !== undefined && !etag.includes('-');
-  if (etagVerified && etag !== digests.md5()) {
-    throw new S3OpsError('INTEGRITY_CHECK_FAILED', `${where}: S3 reports ETag ${etag}, the file's MD5 gives ${digests.md5()}`);
-  }
-  // S3 verified each part's CRC32 on receipt; this checks that what it holds is what was read.
-  const reported = result.ChecksumCRC32;
-  const expected = digests.crc32Checksum();
-  if (reported !== undefined && expected !== undefined && reported !== expected) {
-    throw new S3OpsError('INTEGRITY_CHECK_FAILED', `${where}: S3 reports CRC32 ${reported}, the file gives ${expected}`);
-  }
-  return { key, bytes: digests.bytes, etag, etagVerified, crc32Verified: reported !== undefined && expected !== undefined };
+  return uploadObject({ client: target.client, bucket: target.bucket, key, localPath, size, partSize, guard: (call) => guard('upload', target, key, call) });
 }
 
 /**

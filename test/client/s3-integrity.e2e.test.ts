@@ -1,8 +1,13 @@
 // s3-ops upload compares what S3 reports for the stored object with digests of the bytes it
 // read: the CRC32 checksum (S3's x-amz-checksum-crc32, which s3rver does not send, so a relay in
 // front of s3rver adds it as S3 would) and the ETag where it is an MD5. A report that does not
-// match the file fails the upload with INTEGRITY_CHECK_FAILED.
-import { randomBytes } from 'node:crypto';
+// match the file fails the upload with INTEGRITY_CHECK_FAILED. The relay also sees each part as
+// sent: its CRC32 header (computed in s3-ops' hashing worker) must be the CRC32 of the bytes on
+// the wire, and a part it corrupts on the way, which s3rver stores as is, must still be caught
+// (by the MD5 ETag, against the MD5 the worker computed from the file). A failed multipart
+// upload is aborted once its parts in flight are answered (s3rver does not implement
+// AbortMultipartUpload, so the relay's record is what shows it was asked for).
+import { createHash, randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -19,6 +24,12 @@ let relay: Server;
 let relayUrl: string;
 /** What the relay adds to every PutObject answer; undefined: nothing. */
 let reportedCrc32: string | undefined;
+/** The part number whose body the relay corrupts (one byte flipped) on its way to s3rver. */
+let corruptPart: number | undefined;
+/** The part number the relay refuses with 403 AccessDenied, as S3 would. */
+let refusePart: number | undefined;
+/** Every request through the relay: method, URL, the checksum and payload-hash headers, and for parts the CRC32 of the bytes received. */
+let seen: { method: string; url: string; crc32Header?: string; sha256Header?: string; bodyCrc32?: string; arrived: number; answered?: number }[] = [];
 
 beforeAll(async () => {
   s3 = await startS3();
@@ -28,13 +39,40 @@ beforeAll(async () => {
   writeFileSync(join(home, 'aws-credentials'), '');
   const target = new URL(s3.url);
   relay = createServer((req, res) => {
-    const upstream = request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
-      const headers = { ...answer.headers };
-      if (req.method === 'PUT' && reportedCrc32 !== undefined && !req.url?.includes('partNumber=')) headers['x-amz-checksum-crc32'] = reportedCrc32;
-      res.writeHead(answer.statusCode ?? 502, headers);
-      answer.pipe(res);
+    const chunks: Buffer[] = [];
+    const arrived = performance.now();
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      let body = Buffer.concat(chunks);
+      const part = /[?&]partNumber=(\d+)/.exec(req.url ?? '');
+      const partNumber = part ? Number(part[1]) : undefined;
+      const record: (typeof seen)[number] = {
+        arrived,
+        method: req.method ?? '',
+        url: req.url ?? '',
+        crc32Header: req.headers['x-amz-checksum-crc32'] as string | undefined,
+        sha256Header: req.headers['x-amz-content-sha256'] as string | undefined,
+        ...(req.method === 'PUT' ? { bodyCrc32: crc32Base64(body) } : {}),
+      };
+      seen.push(record);
+      res.on('finish', () => (record.answered = performance.now()));
+      if (req.method === 'PUT' && partNumber !== undefined && partNumber === refusePart) {
+        res.writeHead(403, { 'content-type': 'application/xml' });
+        res.end('<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>');
+        return;
+      }
+      if (req.method === 'PUT' && partNumber !== undefined && partNumber === corruptPart) {
+        body = Buffer.from(body);
+        body[body.length >> 1]! ^= 0xff;
+      }
+      const upstream = request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
+        const headers = { ...answer.headers };
+        if (req.method === 'PUT' && reportedCrc32 !== undefined && partNumber === undefined) headers['x-amz-checksum-crc32'] = reportedCrc32;
+        res.writeHead(answer.statusCode ?? 502, headers);
+        answer.pipe(res);
+      });
+      upstream.end(body);
     });
-    req.pipe(upstream);
   });
   await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
   relayUrl = `http://127.0.0.1:${(relay.address() as AddressInfo).port}`;
@@ -47,7 +85,14 @@ afterAll(async () => {
   removeDir(home);
 });
 
-function upload(file: string, key: string) {
+beforeEach(() => {
+  reportedCrc32 = undefined;
+  corruptPart = undefined;
+  refusePart = undefined;
+  seen = [];
+});
+
+function upload(file: string, key: string, ...options: string[]) {
   const env = cleanEnv(home, {
     AWS_ACCESS_KEY_ID: s3.accessKeys.accessKeyId,
     AWS_SECRET_ACCESS_KEY: s3.accessKeys.secretAccessKey,
@@ -56,7 +101,7 @@ function upload(file: string, key: string) {
     S3_BUCKET: s3.bucket,
     S3_PREFIX: 'web-01/',
   });
-  return run(NODE, [bundles.s3ops, 'upload', file, key, '--path-style'], env, { cwd: home });
+  return run(NODE, [bundles.s3ops, 'upload', file, key, '--path-style', ...options], env, { cwd: home, timeoutMs: 60_000 });
 }
 
 function crc32Base64(content: Buffer): string {
@@ -87,4 +132,56 @@ test('a CRC32 that is not the file\'s fails the upload with INTEGRITY_CHECK_FAIL
   expect(result.stderr).toBe(
     `s3-ops: upload of ${file} to s3://${s3.bucket}/web-01/bad.bin: S3 reports CRC32 ${reportedCrc32}, the file gives ${crc32Base64(content)} [INTEGRITY_CHECK_FAILED]\n`,
   );
+}, 60_000);
+
+const MIB = 1024 * 1024;
+
+test('multipart: each part carries the CRC32 of its bytes (from the hashing worker) and is signed UNSIGNED-PAYLOAD; the MD5 ETag is verified', async () => {
+  const content = randomBytes(12 * MIB + 12_345);
+  const file = join(home, 'parts.bin');
+  writeFileSync(file, content);
+  const result = await upload(file, 'parts.bin', '--part-size', '5');
+  expect(result.stderr).toBe('');
+  expect(result.stdout.trim()).toBe(`uploaded ${file} to s3://${s3.bucket}/web-01/parts.bin (${content.length} bytes, ETag verified)`);
+  expect(result.code).toBe(0);
+  const parts = seen.filter((r) => r.method === 'PUT' && r.url.includes('partNumber='));
+  expect(parts.map((r) => Number(/partNumber=(\d+)/.exec(r.url)![1])).sort()).toEqual([1, 2, 3]);
+  for (const part of parts) {
+    const n = Number(/partNumber=(\d+)/.exec(part.url)![1]);
+    expect(part.crc32Header).toBe(crc32Base64(content.subarray((n - 1) * 5 * MIB, n * 5 * MIB)));
+    expect(part.bodyCrc32).toBe(part.crc32Header);
+    expect(part.sha256Header).toBe('UNSIGNED-PAYLOAD');
+  }
+}, 60_000);
+
+test('multipart: a part corrupted on the way (stored as is by s3rver, which ignores checksums) fails the upload with INTEGRITY_CHECK_FAILED', async () => {
+  const content = randomBytes(11 * MIB);
+  const file = join(home, 'torn.bin');
+  writeFileSync(file, content);
+  corruptPart = 2;
+  const result = await upload(file, 'torn.bin', '--part-size', '5');
+  expect(result.code).toBe(1);
+  expect(result.stdout).toBe('');
+  const md5 = createHash('md5').update(content).digest('hex');
+  expect(result.stderr).toMatch(new RegExp(`^s3-ops: upload of ${file} to s3://${s3.bucket}/web-01/torn\\.bin: S3 reports ETag [0-9a-f]{32}, the file's MD5 gives ${md5} \\[INTEGRITY_CHECK_FAILED\\]\n$`));
+  expect(result.stderr).not.toContain(`S3 reports ETag ${md5}`);
+}, 60_000);
+
+test('multipart: a refused part stops the upload, which is aborted once the parts in flight are answered, and explained', async () => {
+  const content = randomBytes(16 * MIB);
+  const file = join(home, 'refused.bin');
+  writeFileSync(file, content);
+  refusePart = 2;
+  const result = await upload(file, 'refused.bin', '--part-size', '5');
+  expect(result.code).toBe(1);
+  expect(result.stdout).toBe('');
+  expect(result.stderr).toBe(
+    `s3-ops: upload s3://${s3.bucket}/web-01/refused.bin was denied: upload needs the "write" tier or higher (upload only); this host's tier is not known here (S3_PERMISSIONS) [S3_ACCESS_DENIED]\n`,
+  );
+  const uploadId = /uploadId=([^&]+)/.exec(seen.find((r) => r.url.includes('uploadId='))!.url)![1];
+  const abort = seen.at(-1)!;
+  expect([abort.method, abort.url]).toEqual(['DELETE', `/${s3.bucket}/web-01/refused.bin?uploadId=${uploadId}&x-id=AbortMultipartUpload`]);
+  const parts = seen.filter((r) => r.method === 'PUT');
+  expect(parts.length).toBeGreaterThanOrEqual(2);
+  for (const part of parts) expect(part.answered).toBeLessThanOrEqual(abort.arrived);
 }, 60_000);

@@ -1,0 +1,239 @@
+/**
+ * `s3-ops upload`: the file read part by part into reused shared buffers, each part's CRC32
+ * computed in a worker thread (client/s3/part-hasher.ts) and sent with it for S3 to verify on
+ * receipt, then checked once more against what S3 reports for the whole object.
+ *
+ * Part size and concurrency:
+ * - Parts are the `--part-size` (8 MiB by default, as the AWS CLI's multipart_chunksize), grown
+ *   in whole MiB so that no file needs more than S3's 10,000 parts; a file of one part or less
+ *   (zero bytes included) is one PutObject.
+ * - UPLOAD_CONCURRENCY parts are in flight (8: on loopback to s3rver and on a LAN, 4 left the
+ *   link idle while a part was signed and its answer awaited; past 8 nothing more was gained,
+ *   bench/uploads.ts), and one more is read and hashed ahead, so memory is (concurrency + 1) ×
+ *   part size, 72 MiB by default. Reads are one at a time, in order, as the MD5 needs them.
+ *
+ * What is checked:
+ * - Each part carries `x-amz-checksum-crc32`, which S3 verifies before it stores the part
+ *   (BadDigest otherwise); so the payload is sent as `UNSIGNED-PAYLOAD` rather than hashed a
+ *   second time with SHA-256 on the main thread for the signature (the CRC32 already covers it,
+ *   and the signature still covers the checksum header).
+ * - The object's CRC32 as S3 reports it (plain for one part, COMPOSITE `<base64>-<parts>` for a
+ *   multipart upload) is compared with the one built from the parts' CRC32s.
+ * - The ETag, where it is the content's MD5 (one part without SSE-KMS, and multipart objects on
+ *   S3-compatible servers such as s3rver, which ignore checksums), is compared with the MD5.
+ * Source of the checksum forms: https://docs.aws.amazon.com/AmazonS3/latest/userguide/checking-object-integrity.html
+ * A failed upload aborts the multipart upload once the parts in flight have finished, so no
+ * parts are left behind.
+ */
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  PutObjectCommand,
+  UploadPartCommand,
+  type CompletedPart,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import type { BuildHandler, BuildHandlerArguments, MiddlewareStack } from '@smithy/types';
+import { open, type FileHandle } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { crc32 } from 'node:zlib';
+import { S3OpsError } from '../errors';
+import { plainEtag } from './digest-stream';
+import { PartHasher, crc32Base64, sharedBuffer } from './part-hasher';
+import { ProgressBar } from './progress-bar';
+
+/** Parts in flight at once (see the module's docstring for why 8). */
+export const UPLOAD_CONCURRENCY = 8;
+/** S3's limit on the parts of one upload (https://docs.aws.amazon.com/AmazonS3/latest/userguide/qfacts.html). */
+const MAX_PARTS = 10_000;
+const MIB = 1024 * 1024;
+
+export interface UploadInput {
+  readonly client: S3Client;
+  readonly bucket: string;
+  /** The full key. */
+  readonly key: string;
+  readonly localPath: string;
+  /** Its size in bytes, as stat gave it before the upload. */
+  readonly size: number;
+  /** @default 8 MiB */
+  readonly partSize: number;
+  /** Runs one S3 call, turning its failure into an S3OpsError. */
+  readonly guard: <T>(call: () => Promise<T>) => Promise<T>;
+}
+
+export interface UploadResult {
+  readonly key: string;
+  readonly bytes: number;
+  readonly etag?: string;
+  /** The ETag was compared with the file's MD5 (false for SSE-KMS and AWS's multipart form). */
+  readonly etagVerified: boolean;
+  /** The CRC32 checksum S3 reported for the object was compared with the file's. */
+  readonly crc32Verified: boolean;
+}
+
+/**
+ * Uploads `localPath` (`size` bytes) to `key`. Errors (S3OpsError): the guard's
+ * (S3_ACCESS_DENIED, S3_OPERATION_FAILED), INTEGRITY_CHECK_FAILED when what S3 reports is not
+ * what was read, S3_OPERATION_FAILED when the file is shorter than it was at the start.
+ */
+export async function uploadObject(input: UploadInput): Promise<UploadResult> {
+  const { client, bucket, key, localPath, size, guard } = input;
+  const where = `upload of ${localPath} to s3://${bucket}/${key}`;
+  const partSize = Math.max(input.partSize, Math.ceil(size / MAX_PARTS / MIB) * MIB);
+  const parts = Math.max(1, Math.ceil(size / partSize));
+  const multipart = parts > 1;
+  const progress = new ProgressBar(`upload ${basename(localPath)}`, size);
+  const hasher = new PartHasher();
+  let file: FileHandle | undefined;
+  let uploadId: string | undefined;
+  try {
+    file = await open(localPath, 'r');
+    if (multipart) {
+      const created = await guard(() => client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key, ChecksumAlgorithm: 'CRC32' })));
+      uploadId = created.UploadId;
+    }
+    const concurrency = Math.min(UPLOAD_CONCURRENCY, parts);
+    // One buffer per part in flight, and one being read and hashed ahead.
+    const free = Array.from({ length: Math.min(concurrency + 1, parts) }, () => sharedBuffer(Math.min(partSize, size)));
+    const waitingForBuffer: ((buffer: Buffer) => void)[] = [];
+    const takeBuffer = () => (free.length > 0 ? Promise.resolve(free.pop()!) : new Promise<Buffer>((resolve) => waitingForBuffer.push(resolve)));
+    const giveBack = (buffer: Buffer) => (waitingForBuffer.length > 0 ? waitingForBuffer.shift()!(buffer) : free.push(buffer));
+
+    const completed: CompletedPart[] = [];
+    const partCrc32s: (number | undefined)[] = [];
+    let sent = 0;
+    let reading = Promise.resolve();
+    let nextPart = 0;
+    let failure: unknown;
+    let single: { ETag?: string; ChecksumCRC32?: string; ServerSideEncryption?: string } | undefined;
+
+    const sendPart = async (index: number) => {
+      const buffer = await takeBuffer();
+      const length = Math.min(partSize, size - index * partSize);
+      // Read and handed to the hasher strictly in order: the MD5 takes the parts one after the other.
+      const read = reading.then(async () => {
+        if (failure !== undefined) throw failure;
+        await readFully(file!, buffer, length, index * partSize, where);
+        return hasher.add(buffer.subarray(0, length));
+      });
+      reading = read.then(() => undefined, () => undefined);
+      const hashing = await read;
+      try {
+        const crc = await hashing.crc32;
+        partCrc32s[index] = crc;
+        const body = buffer.subarray(0, length);
+        const checksum = crc === undefined ? {} : { ChecksumCRC32: crc32Base64(crc) };
+        if (multipart) {
+          const command = new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber: index + 1, Body: body, ContentLength: length, ...checksum });
+          unsignedPayload(command);
+          const answer = await guard(() => client.send(command));
+          completed[index] = { PartNumber: index + 1, ETag: answer.ETag, ...(answer.ChecksumCRC32 ? { ChecksumCRC32: answer.ChecksumCRC32 } : checksum) };
+        } else {
+          const command = new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentLength: length, ...checksum });
+          if (crc !== undefined) unsignedPayload(command);
+          single = await guard(() => client.send(command));
+        }
+        sent += length;
+        progress.update(sent);
+      } finally {
+        // The buffer is reused only once the worker no longer reads it.
+        void hashing.hashed.then(
+          () => giveBack(buffer),
+          () => giveBack(buffer),
+        );
+      }
+    };
+    const worker = async () => {
+      while (failure === undefined && nextPart < parts) await sendPart(nextPart++);
+    };
+    await Promise.all(
+      Array.from({ length: concurrency }, () =>
+        worker().catch((error: unknown) => {
+          // The first failure stops the rest. Parts in flight are let finish rather than cut off:
+          // S3 may still store a part whose request was cut after the abort below, leaving it
+          // behind (https://docs.aws.amazon.com/AmazonS3/latest/API/API_AbortMultipartUpload.html).
+          failure ??= error;
+        }),
+      ),
+    );
+    if (failure !== undefined) throw failure;
+
+    const md5 = await hasher.md5();
+    let reported: { ETag?: string; ChecksumCRC32?: string; ServerSideEncryption?: string };
+    if (multipart) {
+      reported = await guard(() =>
+        client.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: completed } })),
+      );
+      uploadId = undefined; // complete: nothing left to abort
+    } else {
+      reported = single!;
+    }
+    progress.finish();
+
+    // The ETag is the content's MD5 for a single part (and for multipart objects on servers such
+    // as s3rver); AWS's multipart form ("<md5 of part md5s>-<parts>") is left to the CRC32 check.
+    const etag = plainEtag(reported.ETag, reported.ServerSideEncryption);
+    const etagVerified = etag !== undefined && !etag.includes('-');
+    if (etagVerified && etag !== md5) {
+      throw new S3OpsError('INTEGRITY_CHECK_FAILED', `${where}: S3 reports ETag ${etag}, the file's MD5 gives ${md5}`);
+    }
+    const expected = objectCrc32(partCrc32s);
+    if (reported.ChecksumCRC32 !== undefined && expected !== undefined && reported.ChecksumCRC32 !== expected) {
+      throw new S3OpsError('INTEGRITY_CHECK_FAILED', `${where}: S3 reports CRC32 ${reported.ChecksumCRC32}, the file gives ${expected}`);
+    }
+    return { key, bytes: size, etag, etagVerified, crc32Verified: reported.ChecksumCRC32 !== undefined && expected !== undefined };
+  } catch (error) {
+    if (uploadId !== undefined) {
+      const id = uploadId;
+      // Best effort: the upload's own error is the one to report.
+      await client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: id })).catch(() => undefined);
+    }
+    throw error;
+  } finally {
+    hasher.stop();
+    await file?.close();
+  }
+}
+
+/**
+ * The payload goes unhashed in the signature (`x-amz-content-sha256: UNSIGNED-PAYLOAD`, as the
+ * SDK does for every streamed body): its CRC32 header, which S3 verifies, covers the bytes.
+ */
+function unsignedPayload(command: UploadPartCommand | PutObjectCommand): void {
+  (command.middlewareStack as MiddlewareStack<object, object>).add(
+    (next: BuildHandler<object, object>) => async (args: BuildHandlerArguments<object>) => {
+      const request = args.request as { headers?: Record<string, string> };
+      if (request.headers) request.headers['x-amz-content-sha256'] = 'UNSIGNED-PAYLOAD';
+      return next(args);
+    },
+    { step: 'build', name: 'oidcS3UnsignedPayload' },
+  );
+}
+
+/** Reads exactly `length` bytes at `position` into `buffer`; a file that has shrunk since stat is an error. */
+async function readFully(file: FileHandle, buffer: Buffer, length: number, position: number, where: string): Promise<void> {
+  let filled = 0;
+  while (filled < length) {
+    const { bytesRead } = await file.read(buffer, filled, length - filled, position + filled);
+    if (bytesRead === 0) {
+      throw new S3OpsError('S3_OPERATION_FAILED', `${where} failed: the file ended at byte ${position + filled}, before the ${position + length} it had when the upload started (changed while uploading?)`);
+    }
+    filled += bytesRead;
+  }
+}
+
+/**
+ * The object's CRC32 as S3 reports it for these part CRC32s: the plain form for one part, the
+ * COMPOSITE `<base64 crc32 of the parts' big-endian crc32s>-<parts>` for several; undefined when
+ * a part's CRC32 is unknown (a Node without `zlib.crc32`).
+ */
+export function objectCrc32(partCrc32s: readonly (number | undefined)[]): string | undefined {
+  if (partCrc32s.some((crc) => crc === undefined) || crc32 === undefined) return undefined;
+  const crcs = partCrc32s as number[];
+  if (crcs.length === 1) return crc32Base64(crcs[0]!);
+  const joined = Buffer.alloc(4 * crcs.length);
+  crcs.forEach((crc, i) => joined.writeUInt32BE(crc >>> 0, 4 * i));
+  return `${crc32Base64(crc32(joined))}-${crcs.length}`;
+}

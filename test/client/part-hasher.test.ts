@@ -1,0 +1,110 @@
+// The upload's hashing worker: per part a CRC32 (sent with the part, for S3 to verify) and the
+// MD5 of the whole, computed on the shared part buffers themselves; checked against independent
+// implementations (node:crypto's MD5 over the whole content, the AWS SDK's pure-JavaScript CRC32).
+// Also the download's variant: ranges the hashing worker reads back from a file.
+import { Crc32Js } from '@aws-sdk/checksums/crc';
+import { createHash, randomBytes } from 'node:crypto';
+import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DigestStream } from '../../client/s3/digest-stream';
+import { PartHasher, crc32Base64, sharedBuffer } from '../../client/s3/part-hasher';
+import { objectCrc32 } from '../../client/s3/upload';
+
+const MIB = 1024 * 1024;
+
+async function crc32(bytes: Buffer): Promise<Buffer> {
+  const checksum = new Crc32Js();
+  checksum.update(bytes);
+  return Buffer.from(await checksum.digest());
+}
+
+test('parts through one reused buffer: each CRC32 is its part\'s, the MD5 is the whole content\'s, the composite is S3\'s form', async () => {
+  const content = randomBytes(3 * MIB + 777);
+  const partSize = MIB + 5;
+  const buffer = sharedBuffer(partSize);
+  const hasher = new PartHasher();
+  const crcs: number[] = [];
+  for (let offset = 0; offset < content.length; offset += partSize) {
+    const length = Math.min(partSize, content.length - offset);
+    content.copy(buffer, 0, offset, offset + length);
+    const hashing = hasher.add(buffer.subarray(0, length));
+    crcs.push((await hashing.crc32)!);
+    await hashing.hashed; // only then may the buffer take the next part
+  }
+  expect(await hasher.md5()).toBe(createHash('md5').update(content).digest('hex'));
+  const parts = [];
+  for (let offset = 0, i = 0; offset < content.length; offset += partSize, i++) {
+    const expected = await crc32(content.subarray(offset, offset + partSize));
+    expect(crc32Base64(crcs[i]!)).toBe(expected.toString('base64'));
+    parts.push(expected);
+  }
+  expect(objectCrc32(crcs)).toBe(`${(await crc32(Buffer.concat(parts))).toString('base64')}-4`);
+});
+
+test('one part is the plain CRC32; no part at all is the empty content', async () => {
+  const content = Buffer.from('one log line\n');
+  const hasher = new PartHasher();
+  const buffer = sharedBuffer(content.length);
+  content.copy(buffer);
+  const crc = await hasher.add(buffer).crc32;
+  expect(objectCrc32([crc])).toBe((await crc32(content)).toString('base64'));
+  expect(await hasher.md5()).toBe(createHash('md5').update(content).digest('hex'));
+  const empty = new PartHasher();
+  const nothing = sharedBuffer(0);
+  expect(objectCrc32([await empty.add(nothing).crc32])).toBe('AAAAAA==');
+  expect(await empty.md5()).toBe('d41d8cd98f00b204e9800998ecf8427e');
+});
+
+test('a part that is not a shared buffer is refused: it could not be hashed without a copy', () => {
+  const hasher = new PartHasher();
+  expect(() => hasher.add(Buffer.alloc(16))).toThrow('PartHasher.add takes a view from offset 0 of a SharedArrayBuffer');
+  expect(() => hasher.add(sharedBuffer(16).subarray(4))).toThrow('PartHasher.add takes a view from offset 0 of a SharedArrayBuffer');
+  hasher.stop();
+});
+
+test('a stopped hasher rejects what is still asked of it instead of hanging', async () => {
+  const hasher = new PartHasher();
+  hasher.stop();
+  const hashing = hasher.add(sharedBuffer(8));
+  await expect(hashing.crc32).rejects.toThrow('the hashing worker was stopped');
+  await expect(hashing.hashed).rejects.toThrow('the hashing worker was stopped');
+  await expect(hasher.md5()).rejects.toThrow('the hashing worker was stopped');
+});
+
+test('download side: file ranges named in order are read back by the worker; digests as if the bytes had streamed through', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'oidc-s3-part-hasher-'));
+  try {
+    const content = randomBytes(9 * MIB + 3);
+    const path = join(dir, 'parts.bin');
+    writeFileSync(path, content);
+    const fd = openSync(path, 'r');
+    const stream = new DigestStream(4 * MIB, { md5: true, crc32: true }).resume();
+    // Ranges that straddle the CRC32 part boundaries (upload parts of 4 MiB, download parts of 3).
+    for (let offset = 0; offset < content.length; offset += 3 * MIB) stream.hashFileRange(fd, offset, Math.min(3 * MIB, content.length - offset));
+    await new Promise<void>((resolve, reject) => stream.once('end', resolve).once('error', reject).end());
+    closeSync(fd);
+    expect(stream.bytes).toBe(content.length);
+    expect(stream.md5()).toBe(createHash('md5').update(content).digest('hex'));
+    const parts = [];
+    for (let offset = 0; offset < content.length; offset += 4 * MIB) parts.push(await crc32(content.subarray(offset, offset + 4 * MIB)));
+    expect(stream.crc32Checksum()).toBe(`${(await crc32(Buffer.concat(parts))).toString('base64')}-3`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('download side: a range the file does not hold fails the stream (a torn temp file is never taken as checked)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'oidc-s3-part-hasher-'));
+  try {
+    const path = join(dir, 'short.bin');
+    writeFileSync(path, randomBytes(1000));
+    const fd = openSync(path, 'r');
+    const stream = new DigestStream(Number.POSITIVE_INFINITY, { md5: true }).resume();
+    stream.hashFileRange(fd, 0, 2000);
+    await expect(new Promise<void>((resolve, reject) => stream.once('end', resolve).once('error', reject).end())).rejects.toThrow('the file ended at byte 1000 before the range to hash did');
+    closeSync(fd);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
