@@ -43,8 +43,8 @@ export async function benchTofu(options: { sizes?: readonly { servers: number; s
   const generated: GeneratedEnvironment[] = (['auth0', 'cognito'] as const).flatMap((provider) =>
     sizes.map(({ servers, shards }) =>
       provider === 'auth0'
-        ? { name: `b-auth0-${servers}-${shards}`, foundationFrom: 'dev', foundation: { auth0_exchange: 'vending', quotas: LARGE_QUOTAS }, servers, shards }
-        : { name: `b-cognito-${servers}-${shards}`, foundationFrom: 'dev-cognito', foundation: { quotas: LARGE_QUOTAS }, servers, shards },
+        ? { name: `b-a-${servers}-${shards}`, foundationFrom: 'dev', foundation: { auth0_exchange: 'vending', quotas: LARGE_QUOTAS }, servers, shards }
+        : { name: `b-c-${servers}-${shards}`, foundationFrom: 'dev-cognito', foundation: { quotas: LARGE_QUOTAS }, servers, shards },
     ),
   );
   const projectDir = prepareProject(generated);

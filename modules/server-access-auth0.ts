@@ -9,7 +9,7 @@ import { ClientGrant } from './auth0/client-grant';
 import { SettingChecks } from './construct-validation';
 import { toJson } from './policies/document';
 import { auth0WebIdentityTrust, vendingLambdaTrust } from './policies/server-trust';
-import { EACH_KEY, FOR_KEY, forEntriesWhere, forObject, instanceAttribute } from './hcl';
+import { EACH_KEY, FOR_KEY, OnceMapIterator, forEntriesWhere, forObject, instanceAttribute } from './hcl';
 import { checkServers, clientRoleMappings, serverEntry, serverRoles, serversMap, sharedConfigurationFields, type ServerAccessBaseConfig, serverResourceName } from './server-access';
 
 export interface Auth0ServerAccessConfig extends ServerAccessBaseConfig {
@@ -106,7 +106,7 @@ export class Auth0ServerAccess extends Construct {
     });
     this.credentials.overrideLogicalId(`server${suffix}`);
     // Only enabled servers may obtain tokens for the API; a disabled server's role also denies everything.
-    const enabledServers = TerraformIterator.fromMap(iterator.forExpressionForMap(FOR_KEY, forEntriesWhere('enabled')));
+    const enabledServers = new OnceMapIterator(iterator.forExpressionForMap(FOR_KEY, forEntriesWhere('enabled')));
     this.grant = new ClientGrant(this, 'grant', {
       forEach: enabledServers,
       clientId: instanceAttribute(this.client, 'client_id'),

@@ -13,12 +13,12 @@
 import { DynamodbTableItem } from '@cdktf/provider-aws/lib/dynamodb-table-item';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
-import { Fn, TerraformIterator, TerraformLocal, type MapTerraformIterator, type TerraformResource } from 'cdktf';
+import { Fn, TerraformLocal, type MapTerraformIterator, type TerraformResource } from 'cdktf';
 import type { Construct } from 'constructs';
 import { MIN_ROLE_MAX_SESSION_DURATION, nestedPrefixes, permissionTierRule, prefixRule, serverNameRule, sessionDurationRule } from '../config/rules';
 import { serverRolePath, type PermissionTier, type ServerSettings } from '../config/types';
 import type { SettingChecks } from './construct-validation';
-import { EACH_KEY, eachField, forField, instanceAttribute } from './hcl';
+import { EACH_KEY, OnceMapIterator, eachField, forField, instanceAttribute } from './hcl';
 import { toJson } from './policies/document';
 import { ResolvedOnceLocal } from './resolved-once-local';
 import { SERVER_PREFIX_TAG, SERVER_TIER_TAG } from './policies/bucket';
@@ -102,7 +102,7 @@ export function serversMap(scope: Construct, entries: Readonly<Record<string, Se
   // Resolved once rather than at each of cdktf's passes: it grows with the servers.
   const local = new ResolvedOnceLocal(scope, 'servers', entries);
   local.overrideLogicalId(`servers${shardSuffix}`);
-  return { local, iterator: TerraformIterator.fromMap(local.asAnyMap) };
+  return { local, iterator: new OnceMapIterator(local.asAnyMap) };
 }
 
 /**

@@ -14,7 +14,7 @@ import { REPO_ROOT, tofuEnv, type Tools } from './tools';
 const NOT_COPIED = new Set(['.git', 'node_modules', 'cdktf.out', 'dist', 'environments', 'coverage']);
 
 /** Settings every generated server map mixes, so the large maps exercise every per-server branch. */
-export function generatedServersMap(count: number, shards = 1): { servers: Record<string, unknown>; common_tags: Record<string, string>; shards?: number } {
+export function generatedServersMap(count: number, shards = 1, agentTools = false): { servers: Record<string, unknown>; common_tags: Record<string, string>; shards?: number } {
   const tiers = ['write', 'read-write', 'full'];
   const servers: Record<string, unknown> = {};
   for (let i = 0; i < count; i++) {
@@ -24,6 +24,7 @@ export function generatedServersMap(count: number, shards = 1): { servers: Recor
     if (i % 11 === 2) server.tags = { Team: `team-${i % 5}` };
     if (i % 13 === 3) server.revoke_sessions_issued_before = '2026-01-01T00:00:00Z';
     if (i % 50 === 4) server.enabled = false;
+    if (agentTools && i % 3 === 0) server.agent_tools = true;
     servers[name] = server;
   }
   return { servers, common_tags: { Project: 'oidc-s3-verify' }, ...(shards === 1 ? {} : { shards }) };
@@ -42,6 +43,8 @@ export interface GeneratedEnvironment {
   readonly servers: number;
   /** servers.json `shards`. @default 1 */
   readonly shards?: number;
+  /** Every third server calls the agent gateway's tools (the foundation must deploy it). @default false */
+  readonly agentTools?: boolean;
 }
 
 /**
@@ -75,7 +78,7 @@ export function prepareProject(generated: readonly GeneratedEnvironment[]): stri
     mkdirSync(target, { recursive: true });
     const foundation = JSON.parse(readFileSync(join(REPO_ROOT, 'environments', env.foundationFrom, 'foundation.json'), 'utf8')) as Record<string, unknown>;
     writeFileSync(join(target, 'foundation.json'), JSON.stringify(ownAccountWideNames({ ...foundation, ...env.foundation }, env.name), null, 1));
-    writeFileSync(join(target, 'servers.json'), JSON.stringify(generatedServersMap(env.servers, env.shards), null, 1));
+    writeFileSync(join(target, 'servers.json'), JSON.stringify(generatedServersMap(env.servers, env.shards, env.agentTools), null, 1));
   }
   return dir;
 }

@@ -43,8 +43,9 @@ export const LARGE_QUOTAS = { iam_roles_per_account: 5000, cognito_app_clients_p
  * Generated environments, on the foundation settings of a shipped one: per identity provider the
  * largest map one account holds, 4,999 servers (IAM allows at most 5,000 roles per account and
  * the vending Lambda's is one of them; Auth0 through the vending API, because the direct
- * exchange's IAM OIDC provider lists at most 100 client IDs), and 200 servers; and the direct
- * exchange at its limit of 99 enabled servers (101, of which 2 disabled).
+ * exchange's IAM OIDC provider lists at most 100 client IDs), and 200 servers; the direct
+ * exchange at its limit of 99 enabled servers (101, of which 2 disabled); and 30 servers in 3
+ * shards beside the agent gateway.
  */
 export const GENERATED: readonly GeneratedEnvironment[] = [
   { name: 'gen-auth0-4999', foundationFrom: 'dev', foundation: { auth0_exchange: 'vending', quotas: LARGE_QUOTAS }, servers: 4999, shards: suggestedShards(4999) },
@@ -52,6 +53,8 @@ export const GENERATED: readonly GeneratedEnvironment[] = [
   { name: 'gen-auth0-200', foundationFrom: 'dev', foundation: { auth0_exchange: 'vending', quotas: LARGE_QUOTAS }, servers: 200 },
   { name: 'gen-cognito-200', foundationFrom: 'dev-cognito', servers: 200 },
   { name: 'gen-auth0-direct', foundationFrom: 'dev', foundation: { auth0_exchange: 'direct', quotas: LARGE_QUOTAS }, servers: 101 },
+  // Shards with the agent gateway, whose stack reads the servers' outputs: a small map in 3 shards.
+  { name: 'gen-agent-shards', foundationFrom: 'agents-cognito', servers: 30, shards: 3, agentTools: true },
 ];
 
 /**

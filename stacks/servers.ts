@@ -28,7 +28,12 @@ export class ServersStack extends TerraformStack {
     useS3Backend(this, config.backend, config.environment, 'servers');
     useAwsProvider(this, config, config.servers.commonTags);
     const foundation = foundationRemoteState(this, config.backend, config.environment);
-    const output = (name: FoundationOutput) => foundation.getString(name);
+    // Each output's reference made once, not per shard: every reference cdktf makes captures the whole stack.
+    const outputs = new Map<FoundationOutput, string>();
+    const output = (name: FoundationOutput): string => {
+      if (!outputs.has(name)) outputs.set(name, foundation.getString(name));
+      return outputs.get(name)!;
+    };
     const shards = shardServers(config.servers.servers, config.servers.shards);
     const base = {
       namePrefix: namePrefix(config),
