@@ -3,7 +3,8 @@ import { Worker } from 'node:worker_threads';
 import { crc32 } from 'node:zlib';
 
 // The hashing runs in a worker thread: MD5 on the main thread cost more than a third of an
-// upload's CPU and stalled the event loop that feeds the part requests (bench/uploads.ts). Each
+// upload's CPU and stalled the event loop that feeds the requests (bench/uploads.ts). Downloads
+// use it (uploads hash their shared part buffers with client/s3/part-hasher.ts instead). Each
 // byte goes through what the caller asks for: one MD5 (the whole content, what a single-part
 // ETag is and what S3-compatible servers such as s3rver report for multipart uploads too), one
 // CRC32 per part (zlib's, native and several times cheaper than MD5), from which the checksum S3
@@ -130,7 +131,6 @@ export class DigestStream extends Transform {
   private digests: Digests | undefined;
   private partFill = 0;
   private inFlight = 0;
-  private readonly handedOver = new WeakSet<Buffer>();
   private waiting: (() => void) | undefined;
   bytes = 0;
 
@@ -163,35 +163,21 @@ export class DigestStream extends Transform {
     this.result.catch((error: unknown) => this.destroy(error as Error));
   }
 
-  /**
-   * Marks `chunk` as the stream's to keep: written next, it goes to the worker without a copy
-   * (when it is a whole buffer of its own within one part) and does not travel on. For callers
-   * that are done with the bytes, such as a download that already wrote them to disk: 8 MiB
-   * copies cost a download more CPU than its HTTP parsing (bench/uploads.ts, --cpu-prof).
-   */
-  handOver(chunk: Buffer): Buffer {
-    this.handedOver.add(chunk);
-    return chunk;
-  }
-
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     this.bytes += chunk.length;
-    const kept = this.handedOver.has(chunk);
     let offset = 0;
     while (offset < chunk.length) {
       const take = Math.min(chunk.length - offset, this.partSize - this.partFill);
-      const whole = kept && take === chunk.length && chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength;
-      // Else a copy the worker owns: the chunk itself travels on to the upload or the file.
-      const copy = whole ? chunk : new Uint8Array(chunk.subarray(offset, offset + take));
+      // A copy the worker owns: the chunk itself travels on.
+      const copy = new Uint8Array(chunk.subarray(offset, offset + take));
       this.worker.postMessage(copy, [copy.buffer as ArrayBuffer]);
       this.inFlight += take;
       this.partFill += take;
       offset += take;
       if (this.partFill === this.partSize) this.cutPart();
     }
-    const passOn = kept ? undefined : chunk;
-    if (this.inFlight <= MAX_IN_FLIGHT) callback(null, passOn);
-    else this.waiting = () => callback(null, passOn);
+    if (this.inFlight <= MAX_IN_FLIGHT) callback(null, chunk);
+    else this.waiting = () => callback(null, chunk);
   }
 
   /**
