@@ -1,12 +1,30 @@
 // S3 for the tests and the sandbox: s3rver speaks the S3 REST protocol over a temp directory. It checks that the
 // access key of every signed request is one it knows (it does not recompute SigV4 signatures), so
 // tests register the keys the STS stub hands out and any other key is refused (InvalidAccessKeyId).
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { localTls } from './local-tls';
 
+/** What s3rver's filesystem store hands putObject, and the two of its methods the fix below uses. */
+interface StoredObject {
+  readonly bucket: string;
+  readonly key: string;
+  readonly metadata: Record<string, string>;
+  readonly content: Buffer | Readable;
+}
+export interface FilesystemStore {
+  putObject(object: StoredObject): Promise<{ size: number; md5: string }>;
+  getResourcePath(bucket: string, key: string, resourceType: 'object'): string;
+  putMetadata(bucket: string, key: string, metadata: Record<string, string>, md5: string): Promise<void>;
+}
+
 interface S3rverInstance {
+  readonly store: FilesystemStore;
   run(): Promise<{ address: string; port: number }>;
   close(): Promise<void>;
 }
@@ -59,6 +77,7 @@ export async function startS3(options: LocalS3Options = {}): Promise<LocalS3> {
     configureBuckets: [{ name: bucket }],
     ...(options.tls ? { key: localTls().key, cert: localTls().cert } : {}),
   });
+  readAfterWrite(server.store);
   const { port } = await server.run();
   const admitted: string[] = [];
   return {
@@ -76,5 +95,33 @@ export async function startS3(options: LocalS3Options = {}): Promise<LocalS3> {
       for (const id of admitted) DUMMY_ACCOUNT.revokeAccessKey(id);
       rmSync(directory, { recursive: true, force: true });
     },
+  };
+}
+
+/**
+ * s3rver answers a PutObject (and a CompleteMultipartUpload, which ends in the same call) before
+ * the object's file is written: its promise settles when the body has been read, not when its
+ * write stream has finished (s3rver 3.7.1, lib/stores/filesystem.js putObject). A read right after
+ * the answer can then see a short object, which real S3 never shows (it is read-after-write
+ * consistent). This putObject does what s3rver's does, finishing the write first.
+ */
+export function readAfterWrite(store: FilesystemStore): void {
+  store.putObject = async function putObject(this: FilesystemStore, object: StoredObject) {
+    const path = this.getResourcePath(object.bucket, object.key, 'object');
+    await mkdir(dirname(path), { recursive: true });
+    const md5 = createHash('md5');
+    let size = 0;
+    const body = Buffer.isBuffer(object.content) ? Readable.from([object.content]) : object.content;
+    const measure = new Transform({
+      transform(chunk: Buffer, _encoding, callback) {
+        md5.update(chunk);
+        size += chunk.length;
+        callback(null, chunk);
+      },
+    });
+    await pipeline(body, measure, createWriteStream(path));
+    const digest = md5.digest('hex');
+    await this.putMetadata(object.bucket, object.key, object.metadata, digest);
+    return { size, md5: digest };
   };
 }

@@ -1,8 +1,15 @@
 // The shared local servers behave like the real services the code under test talks to.
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { CompleteMultipartUploadCommand, CreateMultipartUploadCommand, PutObjectCommand, S3Client, UploadPartCommand } from '@aws-sdk/client-s3';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { AssumeRoleCommand, AssumeRoleWithWebIdentityCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { createClientRolesTable, putClientRole, startDynalite, type LocalDynamo } from '../../sandbox/dynalite';
+import { readAfterWrite, startS3, type FilesystemStore } from '../../sandbox/s3rver';
+import { Readable } from 'node:stream';
+import { tmpdir } from 'node:os';
 import { startOAuthServer, type OAuthServer } from '../../sandbox/oauth-server';
 import { vendingLambdaTrust } from '../../modules/policies/server-trust';
 import { AZP_READINGS, startStsStub, type StsStub } from '../../sandbox/sts';
@@ -257,5 +264,54 @@ describe('dynalite', () => {
       enabled: { BOOL: true },
       max_session_duration: { N: '3600' },
     });
+  });
+});
+
+describe('s3rver', () => {
+  // s3rver ships no type declarations.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const FilesystemStoreClass = require('s3rver/lib/stores/filesystem') as new (directory: string) => FilesystemStore;
+
+  test('its store finishes writing an object before PutObject answers (s3rver alone settles first)', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'oidc-s3-store-'));
+    try {
+      const store = new FilesystemStoreClass(directory);
+      readAfterWrite(store);
+      const body = randomBytes(64 * 1024 * 1024);
+      const put = await store.putObject({ bucket: 'b', key: 'k', metadata: {}, content: body });
+      // Read at once, with no turn of the event loop for a write still under way.
+      expect(readFileSync(store.getResourcePath('b', 'k', 'object')).equals(body)).toBe(true);
+      expect(put).toEqual({ size: body.length, md5: createHash('md5').update(body).digest('hex') });
+      const streamed = await store.putObject({ bucket: 'b', key: 's', metadata: {}, content: Readable.from([body.subarray(0, 1000), body.subarray(1000)]) });
+      expect(readFileSync(store.getResourcePath('b', 's', 'object')).equals(body)).toBe(true);
+      expect(streamed.size).toBe(body.length);
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
+
+  test('is read-after-write consistent over S3: the object is whole on disk when PutObject and CompleteMultipartUpload answer', async () => {
+    const s3 = await startS3();
+    try {
+      const client = new S3Client({ region: 'eu-west-1', endpoint: s3.url, forcePathStyle: true, credentials: s3.accessKeys });
+      const onDisk = (key: string) => readFileSync(join(s3.directory, s3.bucket, `${key}._S3rver_object`));
+      // Large enough that s3rver's own putObject answered while its write stream was still writing.
+      const body = randomBytes(48 * 1024 * 1024);
+      for (let i = 0; i < 3; i++) {
+        const answer = await client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: `big-${i}`, Body: body }));
+        expect(onDisk(`big-${i}`).equals(body)).toBe(true);
+        expect(answer.ETag).toBe(`"${createHash('md5').update(body).digest('hex')}"`);
+      }
+      const { UploadId } = await client.send(new CreateMultipartUploadCommand({ Bucket: s3.bucket, Key: 'multi' }));
+      const parts = [];
+      for (const [index, part] of [body.subarray(0, 8 * 1024 * 1024), body.subarray(8 * 1024 * 1024)].entries()) {
+        const { ETag } = await client.send(new UploadPartCommand({ Bucket: s3.bucket, Key: 'multi', UploadId, PartNumber: index + 1, Body: part }));
+        parts.push({ ETag, PartNumber: index + 1 });
+      }
+      await client.send(new CompleteMultipartUploadCommand({ Bucket: s3.bucket, Key: 'multi', UploadId, MultipartUpload: { Parts: parts } }));
+      expect(onDisk('multi').equals(body)).toBe(true);
+    } finally {
+      await s3.close();
+    }
   });
 });
