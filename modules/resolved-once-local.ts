@@ -53,6 +53,12 @@ export class ResolvedOnceLocal extends TerraformLocal {
   }
 }
 
+/** A local's placeholder in the stack's file, and its map once resolved (undefined: written in place). */
+interface Deferred {
+  readonly placeholder: string;
+  resolved?: unknown;
+}
+
 /**
  * One per stack, however many ResolvedOnceLocals it holds (one per shard of the servers): the
  * stack's JSON is assembled once with every local's placeholder, and its file is read, filled
@@ -68,8 +74,8 @@ class StackWriter {
   }
 
   public readonly locals: ResolvedOnceLocal[] = [];
-  /** While the stack's synthesizer writes its file: the placeholder written instead of each local's map, and the map to put in its place. */
-  private writing: Map<ResolvedOnceLocal, { readonly placeholder: string; resolved?: unknown }> | undefined;
+  /** While the stack's synthesizer writes its file: what is written instead of each local's map. */
+  private writing: Map<ResolvedOnceLocal, Deferred> | undefined;
 
   private constructor(stack: TerraformStack) {
     // The stack's JSON is assembled by its toTerraform(), which both `app.synth()` and
@@ -78,8 +84,10 @@ class StackWriter {
     stack.toTerraform = () => {
       const tf = assemble() as { locals?: Record<string, unknown> };
       const locals: Record<string, unknown> = { ...tf.locals };
+      // One cache of resolved tokens for every local: the shards' policies hold the same bucket ARN.
+      const tokens = new Map<string, unknown>();
       for (const local of this.locals) {
-        const state: ResolveState = { tokens: new Map(), arrayIndexKeys: false };
+        const state: ResolveState = { tokens, arrayIndexKeys: false };
         const resolved = resolveLeaves(stack, local.value, state);
         // Keys such as "10" are ordered by the engine, not by insertion: json-stable-stringify renders those.
         const deferred = this.writing?.get(local);
@@ -98,7 +106,7 @@ class StackWriter {
     stack.synthesizer = {
       synthesize: (session: Session) => {
         const run = randomUUID();
-        const writing = new Map(this.locals.map((local, index) => [local, { placeholder: `resolved-once-local:${run}:${index}` }] as const));
+        const writing = new Map<ResolvedOnceLocal, Deferred>(this.locals.map((local, index) => [local, { placeholder: `resolved-once-local:${run}:${index}` }]));
         this.writing = writing;
         try {
           synthesizer.synthesize(session as never);
@@ -106,7 +114,7 @@ class StackWriter {
           this.writing = undefined;
         }
         // Not filled in: HCL output, or keys only cdktf's writer orders right.
-        const placeholders = new Map([...writing.values()].flatMap((entry: { placeholder: string; resolved?: unknown }) => (entry.resolved === undefined ? [] : [[entry.placeholder, entry.resolved] as const])));
+        const placeholders = new Map([...writing.values()].flatMap(({ placeholder, resolved }) => (resolved === undefined ? [] : [[placeholder, resolved] as const])));
         if (placeholders.size === 0) return;
         const file = join(session.outdir, session.manifest.forStack(stack).synthesizedStackPath);
         writeFileSync(file, fillPlaceholders(readFileSync(file, 'utf8'), placeholders, file));

@@ -34,7 +34,7 @@ import { ensureTools, REPO_ROOT, tofuEnv, ToolsError, type Tools } from './tools
 import { schemaIndex } from './hcl-render';
 import { suppressionFor, trivyFindings, unexplainedFindings, type TrivyFinding } from './trivy-scan';
 import { TRIVY_SUPPRESSIONS } from './trivy-suppressions';
-import { SLOW_PLAN_SERVERS_PER_SHARD, suggestedShards } from '../config/rules';
+import { shardSizeRule, suggestedShards } from '../config/rules';
 
 /** Quotas raised as a platform with thousands of hosts would have them (see config/rules/quotas.ts). */
 export const LARGE_QUOTAS = { iam_roles_per_account: 5000, cognito_app_clients_per_user_pool: 10_000, auth0_clients_per_tenant: 10_000 } as const;
@@ -57,14 +57,6 @@ export const GENERATED: readonly GeneratedEnvironment[] = [
   { name: 'gen-agent-shards', foundationFrom: 'agents-cognito', servers: 30, shards: 3, agentTools: true },
 ];
 
-/**
- * A map whose shards hold more servers than this on average is validated but not planned unless
- * VERIFY_PLAN_ALL=1: OpenTofu's plan time grows with the square of one for_each block's instances
- * (bench/tofu.ts and bench/RESULTS.md), so 4,999 servers in one shard would take hours on two
- * cores. The 4,999-server maps are spread over 50 shards, as the SLOW_PLAN warning asks, and are
- * planned.
- */
-export const PLANNED_SERVERS_PER_SHARD_LIMIT = SLOW_PLAN_SERVERS_PER_SHARD;
 
 /**
  * trivy scans maps up to this size: the larger ones hold the same resource blocks, only more
@@ -356,12 +348,14 @@ async function main(only: readonly string[]): Promise<number> {
       }
       const generatedMap = GENERATED.find((g) => g.name === environment);
       const servers = generatedMap?.servers ?? 0;
-      const perShard = servers / (generatedMap?.shards ?? 1);
-      const plan = perShard <= PLANNED_SERVERS_PER_SHARD_LIMIT || process.env.VERIFY_PLAN_ALL === '1';
+      // A map the SLOW_PLAN warning flags (too many servers per shard: hours for 4,999 in one) is
+      // validated, not planned, unless VERIFY_PLAN_ALL=1; the 4,999-server maps are in 50 shards.
+      const slowPlan = shardSizeRule(generatedMap?.shards ?? 1)(servers);
+      const plan = slowPlan === undefined || process.env.VERIFY_PLAN_ALL === '1';
       const checked = await checkEnvironment(tools, env, environment, stacks, { stsUrl: sts.url, stateDir: join(projectDir, 'verify-state', environment), plan }, (report) =>
         process.stderr.write(
           `${environment}/${report.stack}: ${report.problems.length === 0 ? 'ok' : 'FAILED'}, ` +
-            (plan ? `${report.creates} creates, validate ${(report.validateMs / 1000).toFixed(1)} s, plan ${(report.planMs / 1000).toFixed(1)} s\n` : `validated in ${(report.validateMs / 1000).toFixed(1)} s (not planned: ${Math.round(perShard)} servers per shard > ${PLANNED_SERVERS_PER_SHARD_LIMIT}; VERIFY_PLAN_ALL=1 plans it)\n`),
+            (plan ? `${report.creates} creates, validate ${(report.validateMs / 1000).toFixed(1)} s, plan ${(report.planMs / 1000).toFixed(1)} s\n` : `validated in ${(report.validateMs / 1000).toFixed(1)} s (not planned: ${slowPlan}; VERIFY_PLAN_ALL=1 plans it)\n`),
         ),
       );
       reports.push(...checked);

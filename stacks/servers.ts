@@ -28,12 +28,7 @@ export class ServersStack extends TerraformStack {
     useS3Backend(this, config.backend, config.environment, 'servers');
     useAwsProvider(this, config, config.servers.commonTags);
     const foundation = foundationRemoteState(this, config.backend, config.environment);
-    // Each output's reference made once, not per shard: every reference cdktf makes captures the whole stack.
-    const outputs = new Map<FoundationOutput, string>();
-    const output = (name: FoundationOutput): string => {
-      if (!outputs.has(name)) outputs.set(name, foundation.getString(name));
-      return outputs.get(name)!;
-    };
+    const output = (name: FoundationOutput) => foundation.getString(name);
     const shards = shardServers(config.servers.servers, config.servers.shards);
     const base = {
       namePrefix: namePrefix(config),
@@ -50,10 +45,10 @@ export class ServersStack extends TerraformStack {
       // No arguments: the provider reads AUTH0_DOMAIN / AUTH0_CLIENT_ID / AUTH0_CLIENT_SECRET at plan time.
       new Auth0Provider(this, 'auth0');
       const vending = settings.auth0Exchange === 'vending';
-      accesses = shards.map(({ suffix, servers }) => new Auth0ServerAccess(this, `server-access${suffix}`, {
+      // What every shard shares is built once: each foundation output read makes a reference,
+      // and cdktf captures the whole stack for every reference.
+      const shared = {
         ...base,
-        servers,
-        shardSuffix: suffix,
         auth0Domain: settings.auth0Domain,
         audience: output('audience'),
         ...(vending
@@ -69,9 +64,11 @@ export class ServersStack extends TerraformStack {
               existingOidcProviderArn: settings.existingOidcProviderArn,
               additionalAudiences: settings.additionalOidcAudiences,
             }),
-      }));
+      };
+      const auth0 = shards.map(({ suffix, servers }) => new Auth0ServerAccess(this, `server-access${suffix}`, { ...shared, servers, shardSuffix: suffix }));
+      accesses = auth0;
       // Direct mode has one shard (config/rules: directExchangeShardsRule).
-      const oidcProviderArn = accesses.length === 1 ? (accesses[0] as Auth0ServerAccess).oidcProviderArn : undefined;
+      const oidcProviderArn = auth0.length === 1 ? auth0[0]!.oidcProviderArn : undefined;
       if (oidcProviderArn !== undefined) {
         new TerraformOutput(this, 'oidc_provider_arn', {
           value: oidcProviderArn,
@@ -79,10 +76,8 @@ export class ServersStack extends TerraformStack {
         });
       }
     } else {
-      accesses = shards.map(({ suffix, servers }) => new CognitoServerAccess(this, `server-access${suffix}`, {
+      const shared = {
         ...base,
-        servers,
-        shardSuffix: suffix,
         userPoolId: output('cognito_user_pool_id'),
         resourceServerIdentifier: output('resource_server_identifier'),
         vendingLambdaRoleArn: output('credential_vending_lambda_role_arn'),
@@ -91,7 +86,8 @@ export class ServersStack extends TerraformStack {
         tokenEndpoint: output('cognito_token_endpoint'),
         credentialVendingUrl: output('credential_vending_api_url'),
         agentToolsRoleArn: settings.agentGateway ? output('agent_tools_role_arn') : undefined,
-      }));
+      };
+      accesses = shards.map(({ suffix, servers }) => new CognitoServerAccess(this, `server-access${suffix}`, { ...shared, servers, shardSuffix: suffix }));
     }
     // One map over every shard: the outputs' shape does not depend on how the servers are spread.
     const overShards = (maps: IResolvable[]): IResolvable => (maps.length === 1 ? maps[0]! : Fn.merge(maps));

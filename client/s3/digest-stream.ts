@@ -1,6 +1,6 @@
 import { Transform, type TransformCallback } from 'node:stream';
 import { Worker } from 'node:worker_threads';
-import { crc32 } from 'node:zlib';
+import { objectCrc32 } from './part-hasher';
 
 // The hashing runs in a worker thread: MD5 on the main thread cost more than a third of an
 // upload's CPU and stalled the event loop that feeds the requests (bench/uploads.ts). Downloads
@@ -246,14 +246,7 @@ export class DigestStream extends Transform {
   crc32Checksum(): string | undefined {
     if (!this.digests) throw new Error('crc32Checksum() before the end of the stream');
     const parts = this.digests.partCrc32s;
-    if (!parts) return undefined;
-    const bigEndian = (value: number) => {
-      const bytes = Buffer.alloc(4);
-      bytes.writeUInt32BE(value >>> 0);
-      return bytes;
-    };
-    if (parts.length === 1) return bigEndian(parts[0]!).toString('base64');
-    return `${bigEndian(crc32(Buffer.concat(parts.map(bigEndian)))).toString('base64')}-${parts.length}`;
+    return parts === undefined ? undefined : objectCrc32(parts);
   }
 }
 

@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import { crc32 } from 'node:zlib';
 
 // Hashing in a worker thread, on the part buffers themselves: they live in SharedArrayBuffers,
 // so nothing is copied or transferred to hash them, and the main thread (which signs and sends
@@ -121,4 +122,18 @@ export function crc32Base64(value: number): string {
   const bytes = Buffer.alloc(4);
   bytes.writeUInt32BE(value >>> 0);
   return bytes.toString('base64');
+}
+
+/**
+ * The object's CRC32 as S3 reports it for these part CRC32s: the plain form for one part, the
+ * COMPOSITE `<base64 crc32 of the parts' big-endian crc32s>-<parts>` for several; undefined when
+ * a part's CRC32 is unknown (a Node without `zlib.crc32`).
+ */
+export function objectCrc32(partCrc32s: readonly (number | undefined)[]): string | undefined {
+  if (partCrc32s.some((crc) => crc === undefined) || crc32 === undefined) return undefined;
+  const crcs = partCrc32s as number[];
+  if (crcs.length === 1) return crc32Base64(crcs[0]!);
+  const joined = Buffer.alloc(4 * crcs.length);
+  crcs.forEach((crc, i) => joined.writeUInt32BE(crc >>> 0, 4 * i));
+  return `${crc32Base64(crc32(joined))}-${crcs.length}`;
 }

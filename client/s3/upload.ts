@@ -39,10 +39,9 @@ import {
 } from '@aws-sdk/client-s3';
 import { open, type FileHandle } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { crc32 } from 'node:zlib';
 import { S3OpsError } from '../errors';
 import { plainEtag } from './digest-stream';
-import { PartHasher, crc32Base64, sharedBuffer } from './part-hasher';
+import { PartHasher, crc32Base64, objectCrc32, sharedBuffer } from './part-hasher';
 import { ProgressBar } from './progress-bar';
 
 /** Parts in flight at once (see the module's docstring for why 8). */
@@ -225,18 +224,4 @@ async function readFully(file: FileHandle, buffer: Buffer, length: number, posit
     }
     filled += bytesRead;
   }
-}
-
-/**
- * The object's CRC32 as S3 reports it for these part CRC32s: the plain form for one part, the
- * COMPOSITE `<base64 crc32 of the parts' big-endian crc32s>-<parts>` for several; undefined when
- * a part's CRC32 is unknown (a Node without `zlib.crc32`).
- */
-export function objectCrc32(partCrc32s: readonly (number | undefined)[]): string | undefined {
-  if (partCrc32s.some((crc) => crc === undefined) || crc32 === undefined) return undefined;
-  const crcs = partCrc32s as number[];
-  if (crcs.length === 1) return crc32Base64(crcs[0]!);
-  const joined = Buffer.alloc(4 * crcs.length);
-  crcs.forEach((crc, i) => joined.writeUInt32BE(crc >>> 0, 4 * i));
-  return `${crc32Base64(crc32(joined))}-${crcs.length}`;
 }

@@ -8,8 +8,7 @@ import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DigestStream } from '../../client/s3/digest-stream';
-import { PartHasher, crc32Base64, sharedBuffer } from '../../client/s3/part-hasher';
-import { objectCrc32 } from '../../client/s3/upload';
+import { PartHasher, crc32Base64, objectCrc32, sharedBuffer } from '../../client/s3/part-hasher';
 
 const MIB = 1024 * 1024;
 

@@ -154,27 +154,28 @@ test('multipart: each part carries the CRC32 of its bytes (from the hashing work
   }
 }, 60_000);
 
-test('multipart: a part corrupted on the way (stored as is by s3rver, which ignores checksums) fails the upload with INTEGRITY_CHECK_FAILED', async () => {
-  const content = randomBytes(11 * MIB);
-  const file = join(home, 'torn.bin');
+/** A multipart upload (5 MiB parts) of `size` random bytes from `name` that must fail: its file, content and result. */
+async function failingMultipart(name: string, size: number) {
+  const content = randomBytes(size);
+  const file = join(home, name);
   writeFileSync(file, content);
-  corruptPart = 2;
-  const result = await upload(file, 'torn.bin', '--part-size', '5');
+  const result = await upload(file, name, '--part-size', '5');
   expect(result.code).toBe(1);
   expect(result.stdout).toBe('');
+  return { content, file, result };
+}
+
+test('multipart: a part corrupted on the way (stored as is by s3rver, which ignores checksums) fails the upload with INTEGRITY_CHECK_FAILED', async () => {
+  corruptPart = 2;
+  const { content, file, result } = await failingMultipart('torn.bin', 11 * MIB);
   const md5 = createHash('md5').update(content).digest('hex');
   expect(result.stderr).toMatch(new RegExp(`^s3-ops: upload of ${file} to s3://${s3.bucket}/web-01/torn\\.bin: S3 reports ETag [0-9a-f]{32}, the file's MD5 gives ${md5} \\[INTEGRITY_CHECK_FAILED\\]\n$`));
   expect(result.stderr).not.toContain(`S3 reports ETag ${md5}`);
 }, 60_000);
 
 test('multipart: a refused part stops the upload, which is aborted once the parts in flight are answered, and explained', async () => {
-  const content = randomBytes(16 * MIB);
-  const file = join(home, 'refused.bin');
-  writeFileSync(file, content);
   refusePart = 2;
-  const result = await upload(file, 'refused.bin', '--part-size', '5');
-  expect(result.code).toBe(1);
-  expect(result.stdout).toBe('');
+  const { result } = await failingMultipart('refused.bin', 16 * MIB);
   expect(result.stderr).toBe(
     `s3-ops: upload s3://${s3.bucket}/web-01/refused.bin was denied: upload needs the "write" tier or higher (upload only); this host's tier is not known here (S3_PERMISSIONS) [S3_ACCESS_DENIED]\n`,
   );
