@@ -10,7 +10,7 @@ import { SettingChecks } from './construct-validation';
 import { toJson } from './policies/document';
 import { auth0WebIdentityTrust, vendingLambdaTrust } from './policies/server-trust';
 import { EACH_KEY, FOR_KEY, OnceMapIterator, forEntriesWhere, forObject, instanceAttribute } from './hcl';
-import { checkServers, clientRoleMappings, serverEntry, serverRoles, serversMap, sharedConfigurationFields, type ServerAccessBaseConfig, serverResourceName } from './server-access';
+import { checkServers, clientRoleMappings, serverEntries, serverRoles, serversMap, sharedConfigurationFields, type ServerAccessBaseConfig, serverResourceName } from './server-access';
 
 export interface Auth0ServerAccessConfig extends ServerAccessBaseConfig {
   /** The Auth0 tenant's domain (token endpoint `https://<domain>/oauth/token`). */
@@ -90,7 +90,7 @@ export class Auth0ServerAccess extends Construct {
       .require(!direct || suffix === '', 'shardSuffix', suffix, '"" in direct mode: the OIDC provider lists every enabled client, so one construct holds all servers', 'use one shard with auth0_exchange "direct"')
       .throwIfAny();
 
-    const { iterator, local } = serversMap(this, Object.fromEntries(config.servers.map((server) => [server.name, serverEntry(config, server)])), suffix);
+    const { iterator, local } = serversMap(this, serverEntries(config), suffix);
 
     this.client = new Client(this, 'client', {
       forEach: iterator,

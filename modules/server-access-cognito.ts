@@ -9,7 +9,7 @@ import { toJson } from './policies/document';
 import { tierScopes } from './policies/s3-access';
 import { vendingLambdaTrust } from './policies/server-trust';
 import { EACH_KEY, FOR_KEY, eachLookup, forJoinedLookup, forObject, instanceAttribute } from './hcl';
-import { checkServers, clientRoleMappings, serverEntry, serverResourceName, serverRoles, serversMap, sharedConfigurationFields, type ServerAccessBaseConfig } from './server-access';
+import { checkServers, clientRoleMappings, serverEntries, serverResourceName, serverRoles, serversMap, sharedConfigurationFields, type ServerAccessBaseConfig } from './server-access';
 
 export interface CognitoServerAccessConfig extends ServerAccessBaseConfig {
   /** The foundation's user pool the app clients belong to. */
@@ -52,7 +52,7 @@ export class CognitoServerAccess extends Construct {
       .follows('accessTokenValiditySeconds', config.accessTokenValiditySeconds, tokenLifetimeRule('cognito'), 'set token_lifetime_seconds in foundation.json to 300–86400 for Cognito')
       .throwIfAny();
 
-    const { iterator, local } = serversMap(this, Object.fromEntries(config.servers.map((server) => [server.name, serverEntry(config, server)])), suffix);
+    const { iterator, local } = serversMap(this, serverEntries(config), suffix);
     // Scopes follow from the tier: one small map, looked up per server, rather than a list in every entry.
     const scopesByTier = new TerraformLocal(this, 'tier_scopes', Object.fromEntries(PERMISSION_TIERS.map((tier) => [tier, tierScopes(config.resourceServerIdentifier, tier)])));
     scopesByTier.overrideLogicalId(`tier_scopes${suffix}`);

@@ -22,7 +22,7 @@ import { EACH_KEY, OnceMapIterator, eachField, forField, instanceAttribute } fro
 import { toJson } from './policies/document';
 import { ResolvedOnceLocal } from './resolved-once-local';
 import { SERVER_PREFIX_TAG, SERVER_TIER_TAG } from './policies/bucket';
-import { disabledServerPolicy, s3AccessPolicy } from './policies/s3-access';
+import { disabledServerPolicy, s3AccessPolicyJson } from './policies/s3-access';
 
 /** Settings both server-access constructs take. */
 export interface ServerAccessBaseConfig {
@@ -68,29 +68,31 @@ export interface ServerEntry {
 }
 
 /**
- * Builds one server's entry: only what differs from server to server. Whatever follows from it
- * (names, the role's session limit, scopes, tags) is derived in HCL, which keeps the map, and
- * synth time for thousands of servers, small.
+ * Builds every server's entry, keyed by name: only what differs from server to server. Whatever
+ * follows from it (names, the role's session limit, scopes, tags) is derived in HCL, which keeps
+ * the map, and synth time for thousands of servers, small. The policies come from one template
+ * per tier (s3AccessPolicyJson).
  */
-export function serverEntry(config: ServerAccessBaseConfig, server: ServerSettings): ServerEntry {
-  const policy = server.enabled
-    ? s3AccessPolicy({
-        bucketArn: config.bucketArn,
-        prefix: server.s3PathPrefix,
-        tier: server.s3Permissions,
-        revokeSessionsIssuedBefore: server.revokeSessionsIssuedBefore,
-        kmsKey: config.kmsKeyArn === undefined ? undefined : { arn: config.kmsKeyArn, region: config.awsRegion },
-        bucketAccount: config.bucketAccount,
-      })
-    : disabledServerPolicy();
-  return {
-    s3_path_prefix: server.s3PathPrefix,
-    s3_permissions: server.s3Permissions,
-    enabled: server.enabled,
-    max_session_duration: server.maxSessionDuration,
-    tags: server.tags,
-    s3_policy: toJson(policy),
-  };
+export function serverEntries(config: ServerAccessBaseConfig): Record<string, ServerEntry> {
+  const enabledPolicy = s3AccessPolicyJson({
+    bucketArn: config.bucketArn,
+    kmsKey: config.kmsKeyArn === undefined ? undefined : { arn: config.kmsKeyArn, region: config.awsRegion },
+    bucketAccount: config.bucketAccount,
+  });
+  const disabledPolicy = toJson(disabledServerPolicy());
+  return Object.fromEntries(
+    config.servers.map((server): [string, ServerEntry] => [
+      server.name,
+      {
+        s3_path_prefix: server.s3PathPrefix,
+        s3_permissions: server.s3Permissions,
+        enabled: server.enabled,
+        max_session_duration: server.maxSessionDuration,
+        tags: server.tags,
+        s3_policy: server.enabled ? enabledPolicy({ prefix: server.s3PathPrefix, tier: server.s3Permissions, revokeSessionsIssuedBefore: server.revokeSessionsIssuedBefore }) : disabledPolicy,
+      },
+    ]),
+  );
 }
 
 /**

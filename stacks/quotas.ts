@@ -10,8 +10,8 @@ import { partitionOf } from '../config/rules/values';
 import { DEFAULT_QUOTAS, QUOTAS, QUOTA_WARNING_RATIO, type QuotaDefinition, type Quotas } from '../config/rules/quotas';
 import type { EnvironmentConfig, ServerSettings } from '../config/types';
 import { hasVendingApi, namePrefix } from '../config/types';
-import { toJson } from '../modules/policies/document';
-import { disabledServerPolicy, s3AccessPolicy } from '../modules/policies/s3-access';
+import { jsonTemplate, toJson } from '../modules/policies/document';
+import { disabledServerPolicy, s3AccessPolicyJson } from '../modules/policies/s3-access';
 import { auth0WebIdentityTrust, vendingLambdaTrust } from '../modules/policies/server-trust';
 
 /** The longest values known only at apply time. */
@@ -26,44 +26,48 @@ function size(document: object): number {
 
 /** The trust and inline policy of one server's role, as the constructs build them. */
 export function serverPolicySizes(config: EnvironmentConfig, server: ServerSettings): { trust: number; inline: number } {
-  return { trust: trustPolicySize(config, server.name), inline: inlinePolicySize(config, server) };
+  return { trust: trustPolicySizes(config)(server.name), inline: inlinePolicySizes(config)(server) };
 }
 
-function inlinePolicySize(config: EnvironmentConfig, server: ServerSettings): number {
+/** Each server's inline policy size; the documents come from one template per tier (modules/policies/document.ts, jsonTemplate). */
+function inlinePolicySizes(config: EnvironmentConfig): (server: ServerSettings) => number {
   const settings = config.foundation;
-  return size(
-    server.enabled
-      ? s3AccessPolicy({
-          bucketArn: `arn:${partitionOf(settings.awsRegion)}:s3:::${settings.bucketName}`,
-          prefix: server.s3PathPrefix,
-          tier: server.s3Permissions,
-          revokeSessionsIssuedBefore: server.revokeSessionsIssuedBefore,
-          kmsKey: settings.kmsKeyArn === undefined ? undefined : { arn: settings.kmsKeyArn, region: settings.awsRegion },
-        })
-      : disabledServerPolicy(),
-  );
+  const enabled = s3AccessPolicyJson({
+    bucketArn: `arn:${partitionOf(settings.awsRegion)}:s3:::${settings.bucketName}`,
+    kmsKey: settings.kmsKeyArn === undefined ? undefined : { arn: settings.kmsKeyArn, region: settings.awsRegion },
+  });
+  const disabled = size(disabledServerPolicy());
+  return (server) => (server.enabled ? enabled({ prefix: server.s3PathPrefix, tier: server.s3Permissions, revokeSessionsIssuedBefore: server.revokeSessionsIssuedBefore }).length : disabled);
 }
 
-/** The trust policy's size: Auth0's names the server's client (at its longest), not the server, so it is the same for every server. */
-function trustPolicySize(config: EnvironmentConfig, serverName: string): number {
+/**
+ * Each server's trust policy size, by server name: Auth0's names the server's client (at its
+ * longest), not the server, so it is the same for every server; Cognito's names the server.
+ */
+function trustPolicySizes(config: EnvironmentConfig): (serverName: string) => number {
   const settings = config.foundation;
   const partition = partitionOf(settings.awsRegion);
   const prefix = namePrefix(config);
-  return size(
-    settings.identityProvider === 'auth0'
-      ? auth0WebIdentityTrust({
-          oidcProviderArn: `arn:${partition}:iam::${ACCOUNT_ID}:oidc-provider/${settings.auth0Domain}/`,
-          oidcProviderUrl: `${settings.auth0Domain}/`,
-          audience: settings.audience,
-          clientId: AUTH0_CLIENT_ID,
-        })
-      : vendingLambdaTrust({
-          vendingRoleArn: `arn:${partition}:iam::${ACCOUNT_ID}:role/${prefix}-credential-vending`,
-          serverName,
-          // The agent gateway's role may be trusted too: count it, as an upper bound.
-          agentToolsRoleArn: `arn:${partition}:iam::${ACCOUNT_ID}:role/${prefix}-agent-tools`,
-        }),
+  if (settings.identityProvider === 'auth0') {
+    const trust = size(
+      auth0WebIdentityTrust({
+        oidcProviderArn: `arn:${partition}:iam::${ACCOUNT_ID}:oidc-provider/${settings.auth0Domain}/`,
+        oidcProviderUrl: `${settings.auth0Domain}/`,
+        audience: settings.audience,
+        clientId: AUTH0_CLIENT_ID,
+      }),
+    );
+    return () => trust;
+  }
+  const trust = jsonTemplate((serverName) =>
+    vendingLambdaTrust({
+      vendingRoleArn: `arn:${partition}:iam::${ACCOUNT_ID}:role/${prefix}-credential-vending`,
+      serverName,
+      // The agent gateway's role may be trusted too: count it, as an upper bound.
+      agentToolsRoleArn: `arn:${partition}:iam::${ACCOUNT_ID}:role/${prefix}-agent-tools`,
+    }),
   );
+  return (serverName) => trust(serverName).length;
 }
 
 interface Where {
@@ -129,11 +133,12 @@ export function checkQuotas(config: EnvironmentConfig): ConfigProblem[] {
   }
   const trustQuota = definition('roleTrustPolicyCharacters');
   const inlineQuota = definition('roleInlinePolicyCharacters');
-  const auth0Trust = isCognito ? undefined : trustPolicySize(config, '');
+  const trustPolicySize = trustPolicySizes(config);
+  const inlinePolicySize = inlinePolicySizes(config);
   for (const server of servers) {
     const where = (what: string) => ({ file: serversFile, key: `servers[${JSON.stringify(server.name)}]`, subject: `the role's ${what}` });
-    measure(trustQuota, quotas, auth0Trust ?? trustPolicySize(config, server.name), where, 'trust policy', problems);
-    measure(inlineQuota, quotas, inlinePolicySize(config, server), where, 'inline policy', problems);
+    measure(trustQuota, quotas, trustPolicySize(server.name), where, 'trust policy', problems);
+    measure(inlineQuota, quotas, inlinePolicySize(server), where, 'inline policy', problems);
   }
   return problems;
 }

@@ -4,7 +4,7 @@
  * Terraform tokens and the tests pass concrete values into the very same code.
  */
 import type { PermissionTier } from '../../config/types';
-import { policyDocument, type ConditionBlock, type PolicyDocument, type Statement } from './document';
+import { jsonTemplate, policyDocument, type ConditionBlock, type PolicyDocument, type Statement } from './document';
 
 /** Object-level actions, on `arn:aws:s3:::<bucket>/<prefix>*` only. */
 const OBJECT_ACTIONS: Readonly<Record<PermissionTier, readonly string[]>> = {
@@ -110,6 +110,23 @@ export function s3AccessPolicy({ bucketArn, prefix, tier, revokeSessionsIssuedBe
     });
   }
   return policyDocument(statements);
+}
+
+/** What differs from server to server in `s3AccessPolicy`. */
+export type ServerPolicyInput = Pick<S3AccessPolicyInput, 'prefix' | 'tier' | 'revokeSessionsIssuedBefore'>;
+
+/**
+ * `toJson(s3AccessPolicy({ ...shared, ...server }))` for every server of an environment: one
+ * template per tier (and revocation time), filled in with each server's prefix (jsonTemplate).
+ */
+export function s3AccessPolicyJson(shared: Omit<S3AccessPolicyInput, keyof ServerPolicyInput>): (server: ServerPolicyInput) => string {
+  const templates = new Map<string, (prefix: string) => string>();
+  return ({ prefix, tier, revokeSessionsIssuedBefore }) => {
+    const key = `${tier} ${revokeSessionsIssuedBefore ?? ''}`;
+    let template = templates.get(key);
+    if (template === undefined) templates.set(key, (template = jsonTemplate((value) => s3AccessPolicy({ ...shared, prefix: value, tier, revokeSessionsIssuedBefore }))));
+    return template(prefix);
+  };
 }
 
 /**

@@ -1,5 +1,7 @@
+import fc from 'fast-check';
 import type { PermissionTier } from '../../../config/types';
-import { disabledServerPolicy, s3AccessPolicy, tierScopes } from '../../../modules/policies/s3-access';
+import { toJson } from '../../../modules/policies/document';
+import { disabledServerPolicy, s3AccessPolicy, s3AccessPolicyJson, tierScopes } from '../../../modules/policies/s3-access';
 import { ACCOUNT_ID, identityDecision, type Decision } from '../../../sandbox/iam-evaluator';
 
 const BUCKET = 'oidc-s3-dev-uploads';
@@ -190,5 +192,25 @@ describe('tierScopes', () => {
     ['full', ['https://rs/write', 'https://rs/read', 'https://rs/delete', 'https://rs/list']],
   ] as const)('%s → %j', (tier, scopes) => {
     expect(tierScopes('https://rs', tier)).toEqual(scopes);
+  });
+});
+
+describe('s3AccessPolicyJson (one template per tier, filled in per server)', () => {
+  const kmsKey = { arn: 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab', region: 'eu-west-1' };
+  const bucketAccount = { accountId: '210987654321', organizationId: 'o-a1b2c3d4e5' };
+  const tier = fc.constantFrom<PermissionTier>('write', 'read-write', 'full');
+  // Any text, including quotes, backslashes, control characters, non-ASCII and lone surrogates: escaping must match JSON.stringify's.
+  const prefix = fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.constantFrom('web-01/', 'a"b\\c/', 'é€😀/', '\ud800/', '\n\t/'));
+
+  it('is toJson(s3AccessPolicy(…)) for every prefix, tier and revocation time, with or without a KMS key and a bucket account', () => {
+    fc.assert(
+      fc.property(fc.boolean(), fc.boolean(), fc.array(fc.tuple(prefix, tier, fc.option(fc.constantFrom('2026-01-01T00:00:00Z', '2026-06-30T12:00:00Z'), { nil: undefined })), { maxLength: 8 }), (withKey, withAccount, servers) => {
+        const shared = { bucketArn: '${TfToken[TOKEN.42]}', kmsKey: withKey ? kmsKey : undefined, bucketAccount: withAccount ? bucketAccount : undefined };
+        const policyOf = s3AccessPolicyJson(shared);
+        for (const [p, t, revokeSessionsIssuedBefore] of servers) {
+          expect(policyOf({ prefix: p, tier: t, revokeSessionsIssuedBefore })).toBe(toJson(s3AccessPolicy({ ...shared, prefix: p, tier: t, revokeSessionsIssuedBefore })));
+        }
+      }),
+    );
   });
 });
