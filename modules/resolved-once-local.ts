@@ -16,9 +16,9 @@
  * json-stable-stringify's form (sorted keys, two-space indent, its way of writing empty objects
  * and lists). The JSON is the same byte for byte (test/modules/resolved-once-local.test.ts).
  */
-import { DefaultTokenResolver, StringConcat, TerraformLocal, TerraformStack, Token, Tokenization, type IStackSynthesizer } from 'cdktf';
+import { DefaultTokenResolver, StringConcat, TerraformLocal, TerraformStack, Token, Tokenization, type IResolvable, type IResolveContext, type IStackSynthesizer } from 'cdktf';
 import type { Construct } from 'constructs';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { STRING_TOKEN, plainString } from './token-markers';
@@ -53,16 +53,94 @@ export class ResolvedOnceLocal extends TerraformLocal {
   }
 }
 
-/** A local's placeholder in the stack's file, and its map once resolved (undefined: written in place). */
-interface Deferred {
-  readonly placeholder: string;
-  resolved?: unknown;
+/**
+ * The suffix a construct's blocks carry when they are built once and written once per shard
+ * (writeOncePerShard): `_shard` and random hex, so that it occurs nowhere else in a stack.
+ */
+export const SHARD_TEMPLATE_SUFFIX = `_shard${randomBytes(8).toString('hex')}`;
+
+/** One shard of a template's blocks: its suffix and the keys of the template's servers map it holds. */
+export interface ShardKeys {
+  readonly suffix: string;
+  readonly keys: readonly string[];
 }
 
 /**
- * One per stack, however many ResolvedOnceLocals it holds (one per shard of the servers): the
- * stack's JSON is assembled once with every local's placeholder, and its file is read, filled
- * in and written once.
+ * Writes the blocks of `template` once per shard. `template` is built once, with
+ * SHARD_TEMPLATE_SUFFIX as its shard suffix, over every shard's servers; in the stack's JSON,
+ * every block (resource, data source, local) whose name holds the suffix is written once per
+ * shard, the suffix replaced by the shard's own in its name and in everything it holds, and a
+ * ResolvedOnceLocal whose name holds it is split: each shard's copy holds the entries of its
+ * `keys`. The JSON is the one a construct per shard would give (test/stacks/server-shards.test.ts).
+ *
+ * Why: the shards' blocks differ only in their suffix, and cdktf's passes over a block cost
+ * the same whatever its for_each holds: with a construct per shard, 50 shards of 5,000 servers
+ * took 200 ms (Auth0) and 420 ms (Cognito) more than one shard (`node --cpu-prof`, bench/synth.ts).
+ */
+export function writeOncePerShard(template: Construct, shards: readonly ShardKeys[]): void {
+  const writer = StackWriter.of(TerraformStack.of(template));
+  if (writer.shards !== undefined) throw new Error('writeOncePerShard: one template per stack');
+  writer.shards = shards;
+}
+
+/**
+ * `expression` (an expression of a template's construct, such as a `for` expression over its
+ * servers map) as it reads in the shard `suffix`: resolved, with the template's suffix replaced.
+ * Every shard's view of one expression shares one resolving per pass.
+ */
+export function shardView(expression: IResolvable, suffix: string): IResolvable {
+  return new ShardView(expression, suffix);
+}
+
+class ShardView implements IResolvable {
+  public readonly creationStack: string[] = [];
+
+  public constructor(
+    private readonly expression: IResolvable,
+    private readonly suffix: string,
+  ) {}
+
+  public resolve(context: IResolveContext): unknown {
+    let passes = resolvedTemplates.get(this.expression);
+    if (passes === undefined) resolvedTemplates.set(this.expression, (passes = new Map()));
+    const pass = `${context.preparing} ${context.suppressBraces}`;
+    if (!passes.has(pass)) passes.set(pass, context.resolve(this.expression));
+    return withSuffix(passes.get(pass), this.suffix);
+  }
+
+  public toString(): string {
+    return Token.asString(this);
+  }
+}
+const resolvedTemplates = new WeakMap<IResolvable, Map<string, unknown>>();
+
+/** `value` with the template suffix replaced by `suffix` in every string and key. */
+function withSuffix(value: unknown, suffix: string): unknown {
+  if (typeof value === 'string') return value.includes(SHARD_TEMPLATE_SUFFIX) ? value.split(SHARD_TEMPLATE_SUFFIX).join(suffix) : value;
+  if (Array.isArray(value)) return value.map((item) => withSuffix(item, suffix));
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) out[withSuffix(key, suffix) as string] = withSuffix(item, suffix);
+  return out;
+}
+
+/** Each block of `section` (`{ <type>: { <name>: block } }`, or locals' `{ <name>: value }`) whose name holds the template suffix, written once per shard. */
+function blocksPerShard(section: Record<string, unknown> | undefined, shards: readonly ShardKeys[], typed: boolean): void {
+  if (section === undefined) return;
+  const blocks = (typed ? Object.values(section) : [section]) as Record<string, unknown>[];
+  for (const named of blocks) {
+    for (const name of Object.keys(named)) {
+      if (!name.includes(SHARD_TEMPLATE_SUFFIX)) continue;
+      const block = named[name];
+      delete named[name];
+      for (const { suffix } of shards) named[withSuffix(name, suffix) as string] = withSuffix(block, suffix);
+    }
+  }
+}
+
+/**
+ * One per stack, however many ResolvedOnceLocals it holds: the stack's JSON is assembled once
+ * with every local's placeholder, and its file is read, filled in and written once.
  */
 class StackWriter {
   private static readonly writers = new WeakMap<TerraformStack, StackWriter>();
@@ -74,39 +152,56 @@ class StackWriter {
   }
 
   public readonly locals: ResolvedOnceLocal[] = [];
-  /** While the stack's synthesizer writes its file: what is written instead of each local's map. */
-  private writing: Map<ResolvedOnceLocal, Deferred> | undefined;
+  /** The shards a template's blocks are written for (writeOncePerShard). */
+  public shards: readonly ShardKeys[] | undefined;
+  /**
+   * While the stack's synthesizer writes its file: the placeholder written instead of each
+   * local's map, by the local's name, and the map (undefined: written in place).
+   */
+  private writing: { readonly run: string; readonly deferred: Map<string, { readonly placeholder: string; readonly resolved?: unknown }> } | undefined;
 
   private constructor(stack: TerraformStack) {
     // The stack's JSON is assembled by its toTerraform(), which both `app.synth()` and
     // `Testing.synth()` call: the values are filled in there, after cdktf's own passes.
     const assemble = stack.toTerraform.bind(stack);
     stack.toTerraform = () => {
-      const tf = assemble() as { locals?: Record<string, unknown> };
+      const tf = assemble() as { locals?: Record<string, unknown>; resource?: Record<string, unknown>; data?: Record<string, unknown> };
       const locals: Record<string, unknown> = { ...tf.locals };
       // One cache of resolved tokens for every local: the shards' policies hold the same bucket ARN.
       const tokens = new Map<string, unknown>();
       for (const local of this.locals) {
         const state: ResolveState = { tokens, arrayIndexKeys: false };
         const resolved = resolveLeaves(stack, local.value, state);
-        // Keys such as "10" are ordered by the engine, not by insertion: json-stable-stringify renders those.
-        const deferred = this.writing?.get(local);
-        if (deferred !== undefined && !state.arrayIndexKeys) {
-          deferred.resolved = resolved;
-          locals[local.friendlyUniqueId] = deferred.placeholder;
-        } else {
-          if (deferred !== undefined) deferred.resolved = undefined;
-          locals[local.friendlyUniqueId] = resolved;
+        const name = local.friendlyUniqueId;
+        const split = this.shards !== undefined && name.includes(SHARD_TEMPLATE_SUFFIX);
+        if (split) delete locals[name];
+        const parts = split ? splitByShard(resolved as Record<string, unknown>, this.shards!, name) : [[name, resolved] as const];
+        for (const [partName, part] of parts) {
+          // Keys such as "10" are ordered by the engine, not by insertion: json-stable-stringify renders those.
+          if (this.writing !== undefined && !state.arrayIndexKeys) {
+            const placeholder = `resolved-once-local:${this.writing.run}:${partName}`;
+            this.writing.deferred.set(partName, { placeholder, resolved: part });
+            locals[partName] = placeholder;
+          } else {
+            this.writing?.deferred.delete(partName);
+            locals[partName] = part;
+          }
         }
       }
       tf.locals = locals;
+      if (this.shards !== undefined) {
+        blocksPerShard(tf.resource, this.shards, true);
+        blocksPerShard(tf.data, this.shards, true);
+        blocksPerShard(tf.locals, this.shards, false);
+        const { locals: _checked, ...blocks } = tf;
+        if (JSON.stringify(blocks).includes(SHARD_TEMPLATE_SUFFIX)) throw new Error(`writeOncePerShard: the template suffix is left outside the template's blocks of stack ${stack.node.path}`);
+      }
       return tf;
     };
     const synthesizer = stack.synthesizer;
     stack.synthesizer = {
       synthesize: (session: Session) => {
-        const run = randomUUID();
-        const writing = new Map<ResolvedOnceLocal, Deferred>(this.locals.map((local, index) => [local, { placeholder: `resolved-once-local:${run}:${index}` }]));
+        const writing = { run: randomUUID(), deferred: new Map<string, { readonly placeholder: string; readonly resolved?: unknown }>() };
         this.writing = writing;
         try {
           synthesizer.synthesize(session as never);
@@ -114,13 +209,29 @@ class StackWriter {
           this.writing = undefined;
         }
         // Not filled in: HCL output, or keys only cdktf's writer orders right.
-        const placeholders = new Map([...writing.values()].flatMap(({ placeholder, resolved }) => (resolved === undefined ? [] : [[placeholder, resolved] as const])));
+        const placeholders = new Map([...writing.deferred.values()].map(({ placeholder, resolved }) => [placeholder, resolved] as const));
         if (placeholders.size === 0) return;
         const file = join(session.outdir, session.manifest.forStack(stack).synthesizedStackPath);
         writeFileSync(file, fillPlaceholders(readFileSync(file, 'utf8'), placeholders, file));
       },
     } as IStackSynthesizer;
   }
+}
+
+/** A template's servers map split by shard, each part named with its shard's suffix; its keys stay in order. */
+function splitByShard(map: Record<string, unknown>, shards: readonly ShardKeys[], name: string): (readonly [string, Record<string, unknown>])[] {
+  const partOf = new Map<string, Record<string, unknown>>();
+  const parts = shards.map(({ suffix, keys }) => {
+    const part: Record<string, unknown> = {};
+    for (const key of keys) partOf.set(key, part);
+    return [withSuffix(name, suffix) as string, part] as const;
+  });
+  for (const key of Object.keys(map)) {
+    const part = partOf.get(key);
+    if (part === undefined) throw new Error(`writeOncePerShard: ${JSON.stringify(key)} of local ${name} is in no shard`);
+    part[key] = map[key];
+  }
+  return parts;
 }
 
 /**

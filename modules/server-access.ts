@@ -20,7 +20,7 @@ import { serverRolePath, type PermissionTier, type ServerSettings } from '../con
 import type { SettingChecks } from './construct-validation';
 import { EACH_KEY, OnceMapIterator, eachField, forField, instanceAttribute } from './hcl';
 import { toJson } from './policies/document';
-import { ResolvedOnceLocal } from './resolved-once-local';
+import { ResolvedOnceLocal, SHARD_TEMPLATE_SUFFIX } from './resolved-once-local';
 import { SERVER_PREFIX_TAG, SERVER_TIER_TAG } from './policies/bucket';
 import { disabledServerPolicy, s3AccessPolicyJson } from './policies/s3-access';
 
@@ -204,7 +204,10 @@ export function clientRoleMappings(scope: Construct, iterator: MapTerraformItera
  * problem is collected.
  */
 export function checkServers(checks: SettingChecks, servers: readonly ServerSettings[], namePrefix: string, shardSuffix = ''): SettingChecks {
-  checks.matches('shardSuffix', shardSuffix, /^(?:_\d{1,3})?$/, '"" or "_" and up to 3 digits (stacks/server-shards.ts)', 'name shards with shardSuffix() of stacks/server-shards.ts');
+  // The template suffix: the construct's blocks are written once per shard (writeOncePerShard).
+  if (shardSuffix !== SHARD_TEMPLATE_SUFFIX) {
+    checks.matches('shardSuffix', shardSuffix, /^(?:_\d{1,3})?$/, '"" or "_" and up to 3 digits (stacks/server-shards.ts)', 'name shards with shardSuffix() of stacks/server-shards.ts');
+  }
   const seen = new Set<string>();
   const nameRule = serverNameRule(namePrefix);
   for (const server of servers) {

@@ -1,7 +1,8 @@
 /**
- * How the servers stack spreads its servers over shards (servers.json `shards`): each shard is
- * one server-access construct, whose resource blocks and `local.servers` carry the shard's
- * suffix (`aws_iam_role.server_07["web-01"]`, `local.servers_07`).
+ * How the servers stack spreads its servers over shards (servers.json `shards`): each shard has
+ * the server-access construct's resource blocks and `local.servers`, their names carrying the
+ * shard's suffix (`aws_iam_role.server_07["web-01"]`, `local.servers_07`); stacks/servers.ts
+ * builds the blocks once and writes them once per shard.
  *
  * Why: OpenTofu plans the instances of one `for_each` block in time that grows with the square of
  * their number (it re-evaluates the block's for_each, and rebuilds a referenced block whole, for

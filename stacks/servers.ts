@@ -1,12 +1,13 @@
 import { Fn, TerraformOutput, TerraformStack, type IResolvable } from 'cdktf';
 import type { Construct } from 'constructs';
-import { namePrefix, type EnvironmentConfig } from '../config/types';
+import { namePrefix, type EnvironmentConfig, type ServerSettings } from '../config/types';
 import { Auth0Provider } from '../modules/auth0/provider';
 import { Auth0ServerAccess } from '../modules/server-access-auth0';
 import { CognitoServerAccess } from '../modules/server-access-cognito';
+import { SHARD_TEMPLATE_SUFFIX, shardView, writeOncePerShard } from '../modules/resolved-once-local';
 import { useAwsProvider } from './aws-provider';
 import { foundationRemoteState, useS3Backend, type FoundationOutput } from './backend';
-import { shardServers } from './server-shards';
+import { shardServers, type ServerShard } from './server-shards';
 
 export interface ServersStackProps {
   /** The validated environment: its servers map and the foundation settings it builds on. */
@@ -14,8 +15,8 @@ export interface ServersStackProps {
 }
 
 /**
- * The servers stack: one server-access construct per shard of the servers map (one shard unless
- * servers.json sets `shards`; stacks/server-shards.ts), reading the foundation's outputs (the
+ * The servers stack: the server-access construct's blocks once per shard of the servers map (one
+ * shard unless servers.json sets `shards`; stacks/server-shards.ts), reading the foundation's outputs (the
  * contract between the stacks) through `terraform_remote_state`. Outputs `server_configurations`
  * and `server_secrets` over every shard, whose keys the host-config renderer relies on.
  */
@@ -40,7 +41,7 @@ export class ServersStack extends TerraformStack {
       ...(settings.bucketAccount === undefined ? {} : { bucketAccount: { accountId: output('bucket_account_id'), organizationId: output('organization_id') } }),
     };
 
-    let accesses: { serverConfigurations: IResolvable; serverSecrets: IResolvable }[];
+    let accesses: ServerAccessOutputs[];
     if (settings.identityProvider === 'auth0') {
       // No arguments: the provider reads AUTH0_DOMAIN / AUTH0_CLIENT_ID / AUTH0_CLIENT_SECRET at plan time.
       new Auth0Provider(this, 'auth0');
@@ -65,10 +66,10 @@ export class ServersStack extends TerraformStack {
               additionalAudiences: settings.additionalOidcAudiences,
             }),
       };
-      const auth0 = shards.map(({ suffix, servers }) => new Auth0ServerAccess(this, `server-access${suffix}`, { ...shared, servers, shardSuffix: suffix }));
-      accesses = auth0;
+      const auth0 = perShard(shards, (id, servers, shardSuffix) => new Auth0ServerAccess(this, id, { ...shared, servers, shardSuffix }));
+      accesses = auth0.accesses;
       // Direct mode has one shard (config/rules: directExchangeShardsRule).
-      const oidcProviderArn = auth0.length === 1 ? auth0[0]!.oidcProviderArn : undefined;
+      const oidcProviderArn = auth0.construct.oidcProviderArn;
       if (oidcProviderArn !== undefined) {
         new TerraformOutput(this, 'oidc_provider_arn', {
           value: oidcProviderArn,
@@ -87,7 +88,7 @@ export class ServersStack extends TerraformStack {
         credentialVendingUrl: output('credential_vending_api_url'),
         agentToolsRoleArn: settings.agentGateway ? output('agent_tools_role_arn') : undefined,
       };
-      accesses = shards.map(({ suffix, servers }) => new CognitoServerAccess(this, `server-access${suffix}`, { ...shared, servers, shardSuffix: suffix }));
+      accesses = perShard(shards, (id, servers, shardSuffix) => new CognitoServerAccess(this, id, { ...shared, servers, shardSuffix })).accesses;
     }
     // One map over every shard: the outputs' shape does not depend on how the servers are spread.
     const overShards = (maps: IResolvable[]): IResolvable => (maps.length === 1 ? maps[0]! : Fn.merge(maps));
@@ -102,4 +103,29 @@ export class ServersStack extends TerraformStack {
       description: "Per server: its OAuth client secret. Read with `cdktf output servers --outputs-file <f> --outputs-file-include-sensitive-outputs`.",
     });
   }
+}
+
+/** What the stack's outputs read from a server-access construct: its maps over the servers it holds. */
+interface ServerAccessOutputs {
+  readonly serverConfigurations: IResolvable;
+  readonly serverSecrets: IResolvable;
+}
+
+/**
+ * The server-access construct of the shards, and each shard's outputs. With one shard, the
+ * construct itself. With more, one construct over every shard's servers, built with the template
+ * suffix and written once per shard (modules/resolved-once-local.ts, writeOncePerShard): the
+ * shards' blocks differ only in their suffix, and cdktf's passes over each block made every
+ * shard cost milliseconds. Each shard's outputs are the construct's, read with its suffix.
+ */
+function perShard<T extends Construct & ServerAccessOutputs>(shards: readonly ServerShard<ServerSettings>[], make: (id: string, servers: readonly ServerSettings[], shardSuffix: string) => T): { construct: T; accesses: ServerAccessOutputs[] } {
+  if (shards.length === 1) {
+    const { suffix, servers } = shards[0]!;
+    const construct = make(`server-access${suffix}`, servers, suffix);
+    return { construct, accesses: [construct] };
+  }
+  const construct = make(`server-access${SHARD_TEMPLATE_SUFFIX}`, shards.flatMap((shard) => shard.servers), SHARD_TEMPLATE_SUFFIX);
+  writeOncePerShard(construct, shards.map(({ suffix, servers }) => ({ suffix, keys: servers.map((server) => server.name) })));
+  const accesses = shards.map(({ suffix }) => ({ serverConfigurations: shardView(construct.serverConfigurations, suffix), serverSecrets: shardView(construct.serverSecrets, suffix) }));
+  return { construct, accesses };
 }

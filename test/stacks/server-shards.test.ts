@@ -1,6 +1,14 @@
 import { getExpressionAst } from '@cdktf/hcl2json';
+import { App, DataTerraformRemoteStateS3, Fn, TerraformOutput, TerraformStack, Testing } from 'cdktf';
 import fc from 'fast-check';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ServerSettings } from '../../config/types';
 import { ConstructConfigError } from '../../modules/construct-validation';
+import { SHARD_TEMPLATE_SUFFIX, shardView, writeOncePerShard } from '../../modules/resolved-once-local';
+import { Auth0ServerAccess } from '../../modules/server-access-auth0';
+import { CognitoServerAccess } from '../../modules/server-access-cognito';
 import { shardOf, shardServers, shardSuffix } from '../../stacks/server-shards';
 import type { TerraformJson } from '../support/synth';
 import { environmentConfig, server, synthServers } from './servers-fixtures';
@@ -116,5 +124,100 @@ test("auth0 direct: the construct refuses a shard suffix (the OIDC provider list
   }
   expect(error).toBeInstanceOf(ConstructConfigError);
   expect((error as ConstructConfigError).code).toBe('INVALID_CONSTRUCT_CONFIG');
-  expect((error as ConstructConfigError).message).toMatch(/shardSuffix is "_\d"; allowed: "" in direct mode: the OIDC provider lists every enabled client/);
+  expect((error as ConstructConfigError).message).toMatch(/shardSuffix is "_\w+"; allowed: "" in direct mode: the OIDC provider lists every enabled client/);
+});
+
+describe.each(['auth0', 'cognito'] as const)('blocks built once and written once per shard (%s)', (identityProvider) => {
+  const servers = [...SERVERS, server('tagged', 'tagged/', 'full', { tags: { Team: 'a' }, maxSessionDuration: 7200, revokeSessionsIssuedBefore: '2026-01-01T00:00:00Z' })];
+  const shards = shardServers(servers, 5);
+
+  /** The servers stack's blocks and outputs: a construct per shard, or one written once per shard. */
+  function build(stack: TerraformStack, template: boolean): void {
+    const remote = new DataTerraformRemoteStateS3(stack, 'foundation', { bucket: 'state', key: 'foundation', region: 'eu-west-1' });
+    const output = (name: string) => remote.getString(name);
+    const base = { namePrefix: 'oidc-s3-dev', bucketArn: output('bucket_arn'), bucketName: output('bucket_name'), awsRegion: output('aws_region') };
+    const make = (id: string, members: readonly ServerSettings[], shardSuffix: string) =>
+      identityProvider === 'auth0'
+        ? new Auth0ServerAccess(stack, id, {
+            ...base,
+            servers: members,
+            shardSuffix,
+            auth0Domain: 'tenant.eu.auth0.com',
+            audience: output('audience'),
+            vending: { vendingLambdaRoleArn: output('vending_role'), clientRolesTableName: output('table'), credentialVendingUrl: output('url') },
+          })
+        : new CognitoServerAccess(stack, id, {
+            ...base,
+            servers: members,
+            shardSuffix,
+            userPoolId: output('pool'),
+            resourceServerIdentifier: output('identifier'),
+            vendingLambdaRoleArn: output('vending_role'),
+            clientRolesTableName: output('table'),
+            accessTokenValiditySeconds: 3600,
+            tokenEndpoint: output('token_endpoint'),
+            credentialVendingUrl: output('url'),
+          });
+    let accesses;
+    if (template) {
+      const construct = make(`server-access${SHARD_TEMPLATE_SUFFIX}`, shards.flatMap((shard) => shard.servers), SHARD_TEMPLATE_SUFFIX);
+      writeOncePerShard(construct, shards.map(({ suffix, servers: members }) => ({ suffix, keys: members.map((member) => member.name) })));
+      accesses = shards.map(({ suffix }) => ({ serverConfigurations: shardView(construct.serverConfigurations, suffix), serverSecrets: shardView(construct.serverSecrets, suffix) }));
+    } else {
+      accesses = shards.map(({ suffix, servers: members }) => make(`server-access${suffix}`, members, suffix));
+    }
+    new TerraformOutput(stack, 'server_configurations', { value: Fn.merge(accesses.map((access) => access.serverConfigurations)) });
+    new TerraformOutput(stack, 'server_secrets', { value: Fn.merge(accesses.map((access) => access.serverSecrets)), sensitive: true });
+  }
+
+  function written(template: boolean): string {
+    const outdir = mkdtempSync(join(tmpdir(), 'oidc-s3-shards-'));
+    try {
+      const app = new App({ outdir, stackTraces: false, skipValidation: true });
+      build(new TerraformStack(app, 'servers'), template);
+      app.synth();
+      return readFileSync(join(outdir, 'stacks', 'servers', 'cdk.tf.json'), 'utf8');
+    } finally {
+      rmSync(outdir, { recursive: true, force: true });
+    }
+  }
+
+  test('write the same cdk.tf.json as a construct per shard, through the app and through Testing.synth', () => {
+    const perShard = written(false);
+    expect(written(true)).toBe(perShard);
+    expect(perShard).not.toContain(SHARD_TEMPLATE_SUFFIX);
+    const synth = (template: boolean) => {
+      const stack = new TerraformStack(Testing.app(), 'servers');
+      build(stack, template);
+      return Testing.synth(stack);
+    };
+    expect(synth(true)).toBe(synth(false));
+    // Not vacuous: every shard's blocks and locals are there, each holding its own servers.
+    const json = JSON.parse(perShard) as TerraformJson;
+    expect(Object.keys(json.resource.aws_iam_role).sort()).toEqual(shards.map(({ suffix }) => `server${suffix}`).sort());
+    for (const { suffix, servers: members } of shards) expect(Object.keys(json.locals[`servers${suffix}`])).toEqual(members.map((member) => member.name).sort());
+  });
+
+  test('refuse a map key that is in no shard', () => {
+    const stack = new TerraformStack(Testing.app(), 'servers');
+    const remote = new DataTerraformRemoteStateS3(stack, 'foundation', { bucket: 'state', key: 'foundation', region: 'eu-west-1' });
+    const output = (name: string) => remote.getString(name);
+    const construct = new CognitoServerAccess(stack, 'access', {
+      namePrefix: 'oidc-s3-dev',
+      bucketArn: output('bucket_arn'),
+      bucketName: 'b',
+      awsRegion: 'eu-west-1',
+      servers,
+      shardSuffix: SHARD_TEMPLATE_SUFFIX,
+      userPoolId: 'pool',
+      resourceServerIdentifier: 'id',
+      vendingLambdaRoleArn: 'role',
+      clientRolesTableName: 'table',
+      accessTokenValiditySeconds: 3600,
+      tokenEndpoint: 'https://x',
+      credentialVendingUrl: 'https://y',
+    });
+    writeOncePerShard(construct, [{ suffix: '_0', keys: servers.slice(1).map((member) => member.name) }]);
+    expect(() => Testing.synth(stack)).toThrow(/"host-0" of local servers_shard\w+ is in no shard/);
+  });
 });
