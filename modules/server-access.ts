@@ -83,13 +83,14 @@ export function serverEntries(config: ServerAccessBaseConfig): Record<string, Se
   return Object.fromEntries(
     config.servers.map((server): [string, ServerEntry] => [
       server.name,
+      // Keys in sorted order, as the stack's file lists them: the entries are written as they are (ResolvedOnceLocal).
       {
-        s3_path_prefix: server.s3PathPrefix,
-        s3_permissions: server.s3Permissions,
         enabled: server.enabled,
         max_session_duration: server.maxSessionDuration,
-        tags: server.tags,
+        s3_path_prefix: server.s3PathPrefix,
+        s3_permissions: server.s3Permissions,
         s3_policy: server.enabled ? enabledPolicy({ prefix: server.s3PathPrefix, tier: server.s3Permissions, revokeSessionsIssuedBefore: server.revokeSessionsIssuedBefore }) : disabledPolicy,
+        tags: server.tags,
       },
     ]),
   );

@@ -111,6 +111,35 @@ describe('ResolvedOnceLocal', () => {
     expect(plain).toContain('${data.terraform_remote_state.other.outputs.y}');
   });
 
+  it('writes a map of plain data whose strings hold string tokens (the servers map\'s form) as cdktf does: unsorted keys, empty objects, awkward strings', () => {
+    const plainMap = (stack: TerraformStack) => {
+      const remote = new DataTerraformRemoteStateS3(stack, 'remote', { bucket: 'state', key: 'k', region: 'eu-west-1' });
+      const arn = remote.getString('bucket_arn');
+      const other = remote.getString('other');
+      return {
+        'z-server': { tags: {}, policy: JSON.stringify({ Resource: [`${arn}/z/*`, arn], Other: `${other}:${arn}` }), enabled: false, max: 7200 },
+        'a-server': { policy: arn, tags: { Team: 'a "quoted" {} value', 'é': 'é€😀\nnext' }, nested: { deeper: {}, b: null, a: 1.5 } },
+        empty: {},
+      };
+    };
+    const writtenPlain = (Local: LocalClass) => {
+      const outdir = mkdtempSync(join(tmpdir(), 'oidc-s3-resolved-once-'));
+      try {
+        const app = new App({ outdir, stackTraces: false, skipValidation: true });
+        const stack = new TerraformStack(app, 'stack');
+        new Local(stack, 'plain', plainMap(stack)).overrideLogicalId('servers_07');
+        new Local(stack, 'empty', {}).overrideLogicalId('servers_08');
+        app.synth();
+        return readFileSync(join(outdir, 'stacks', 'stack', 'cdk.tf.json'), 'utf8');
+      } finally {
+        rmSync(outdir, { recursive: true, force: true });
+      }
+    };
+    const plain = writtenPlain(TerraformLocal);
+    expect(writtenPlain(ResolvedOnceLocal)).toBe(plain);
+    expect(plain).toContain('/z/*\\",\\"${data.terraform_remote_state.remote.outputs.bucket_arn}');
+  });
+
   it('leaves keys that are array indexes ("10", "9") to cdktf\'s writer, which orders them as text', () => {
     const numbered = { '10': { tags: {} }, '9': { tags: {} }, 'srv-x': {} };
     const plain = written(TerraformLocal, numbered);
