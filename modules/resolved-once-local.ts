@@ -297,23 +297,33 @@ function plainSorted(value: unknown, markers: Set<string>): unknown {
   return NOT_PLAIN;
 }
 
-/** True when every `${` of `value` starts a string token (`${TfToken[…]}`), each then added to `markers`. */
+/**
+ * True when every `${` of `value` starts a string token (`${TfToken[…]}`), each then added to
+ * `markers`, and nothing else in it is a token (no list or map marker, no number written into
+ * it, "…e+289"). Checked in place: thousands of policies hold the same marker.
+ */
 function stringTokensOnly(value: string, markers: Set<string>): boolean {
+  if (value.includes('e+')) return false;
   let position = 0;
   for (;;) {
-    const start = value.indexOf(TOKEN_START, position);
-    const literal = start === -1 ? value.slice(position) : value.slice(position, start);
-    if (!plainString(literal) || literal.includes('${')) return false;
-    if (start === -1) return true;
+    const start = value.indexOf('${', position);
+    const marker = value.indexOf(TOKEN_MARK, position);
+    if (start === -1) return marker === -1;
+    // Terraform's own `${…}`, or a list or map marker before this token: cdktf's path.
+    if (marker !== start + 2) return false;
     const end = value.indexOf(']}', start);
     if (end === -1) return false;
-    const marker = value.slice(start, end + 2);
-    STRING_TOKEN.lastIndex = 0;
-    if (marker.replace(STRING_TOKEN, '') !== '') return false;
-    markers.add(marker);
+    const token = value.slice(start, end + 2);
+    if (!markers.has(token)) {
+      STRING_TOKEN.lastIndex = 0;
+      if (token.replace(STRING_TOKEN, '') !== '') return false;
+      markers.add(token);
+    }
     position = end + 2;
   }
 }
+
+const TOKEN_MARK = 'TfToken[';
 
 /** A template's servers map split by shard, each part named with its shard's suffix; keys in sorted order. */
 function splitByShard(map: Readonly<Record<string, unknown>>, shards: readonly ShardKeys[], name: string): (readonly [string, Record<string, unknown>])[] {
@@ -336,21 +346,24 @@ function splitByShard(map: Readonly<Record<string, unknown>>, shards: readonly S
  * written at the placeholder's indentation. Throws when a placeholder is not there exactly once.
  */
 function fillPlaceholders(text: string, deferred: readonly Deferred[], file: string): string {
-  const found = deferred.map(({ placeholder, write }) => {
-    const quoted = JSON.stringify(placeholder);
-    const at = text.indexOf(quoted);
-    if (at === -1 || text.indexOf(quoted, at + 1) !== -1) throw new Error(`ResolvedOnceLocal: placeholder ${placeholder} is not in ${file} exactly once`);
-    return { at, length: quoted.length, write };
-  });
-  found.sort((a, b) => a.at - b.at);
+  // One pass over the text for every placeholder: they share their start, `"resolved-once-local:<run>:`.
+  const byPlaceholder = new Map(deferred.map((entry) => [JSON.stringify(entry.placeholder), entry]));
+  const common = deferred[0]!.placeholder.slice(0, deferred[0]!.placeholder.lastIndexOf(':') + 1);
+  const start = JSON.stringify(common).slice(0, -1);
   const parts: string[] = [];
+  const seen = new Set<string>();
   let position = 0;
-  for (const { at, length, write } of found) {
+  for (let at = text.indexOf(start); at !== -1; at = text.indexOf(start, at + 1)) {
+    const quoted = text.slice(at, text.indexOf('"', at + start.length) + 1);
+    const entry = byPlaceholder.get(quoted);
+    if (entry === undefined || seen.has(quoted)) throw new Error(`ResolvedOnceLocal: ${quoted} is not a placeholder of ${file}, or is there twice`);
+    seen.add(quoted);
     const lineStart = text.lastIndexOf('\n', at) + 1;
     const indent = /^ */.exec(text.slice(lineStart, at))![0];
-    parts.push(text.slice(position, at), write(indent));
-    position = at + length;
+    parts.push(text.slice(position, at), entry.write(indent));
+    position = at + quoted.length;
   }
+  if (seen.size !== byPlaceholder.size) throw new Error(`ResolvedOnceLocal: ${[...byPlaceholder.keys()].filter((quoted) => !seen.has(quoted)).join(', ')} not in ${file}`);
   parts.push(text.slice(position));
   return parts.join('');
 }

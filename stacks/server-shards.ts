@@ -29,9 +29,18 @@ const FNV_PRIME = 0x01000193;
 /** The shard (0 to `shards` − 1) that holds the server `name`. */
 export function shardOf(name: string, shards: number): number {
   let hash = FNV_OFFSET_BASIS;
-  for (const byte of Buffer.from(name, 'utf8')) {
-    hash ^= byte;
+  // Server names are ASCII (config/rules: serverNameRule), whose characters are their UTF-8 bytes: no buffer for each of thousands.
+  const ascii = /^[\x00-\x7f]*$/.test(name);
+  const bytes = ascii ? name.length : 0;
+  for (let i = 0; i < bytes; i++) {
+    hash ^= name.charCodeAt(i);
     hash = Math.imul(hash, FNV_PRIME) >>> 0;
+  }
+  if (!ascii) {
+    for (const byte of Buffer.from(name, 'utf8')) {
+      hash ^= byte;
+      hash = Math.imul(hash, FNV_PRIME) >>> 0;
+    }
   }
   return hash % shards;
 }

@@ -23,6 +23,15 @@ describe('shard assignment', () => {
     expect(shardOf('anything', 1)).toBe(0);
   });
 
+  test('hashes the UTF-8 bytes of any name, ASCII or not', () => {
+    const reference = (name: string, shards: number) => {
+      let hash = 0x811c9dc5;
+      for (const byte of Buffer.from(name, 'utf8')) hash = Math.imul(hash ^ byte, 0x01000193) >>> 0;
+      return hash % shards;
+    };
+    fc.assert(fc.property(fc.oneof(fc.string(), fc.string({ unit: 'grapheme' }), fc.string({ unit: 'binary' })), fc.integer({ min: 1, max: 256 }), (name, shards) => expect(shardOf(name, shards)).toBe(reference(name, shards))));
+  });
+
   test('suffixes are "" for one shard, else zero-padded to the widest index', () => {
     expect(shardSuffix(0, 1)).toBe('');
     expect(shardSuffix(3, 10)).toBe('_3');
