@@ -1,6 +1,6 @@
 // Transfer throughput: `s3-ops upload` and `download` (the built bundle) against `aws s3 cp` both
 // ways, each with the part size and concurrency it ships with, the same random files, the same
-// local s3rver, taking turns (s3-ops, aws, s3-ops, aws, …) so that drift of the machine hits both
+// local s3rver (which verifies and reports CRC32 checksums as S3 does: sandbox/s3-checksums.ts), taking turns (s3-ops, aws, s3-ops, aws, …) so that drift of the machine hits both
 // alike. Both authenticate with the key pair s3rver accepts, from the environment. Each object is
 // deleted after its round so the disk holds at most one copy. At one size, s3-ops uploads also
 // run with stderr on a terminal (under script(1)), where the progress bar is drawn, against the
@@ -54,18 +54,26 @@ async function measure({ sizesMiB = [64, 512, 2048], rounds = 3, progressMiB = 5
     });
     const prefix = 'bench/';
     const opsEnv = { ...env, AWS_ENDPOINT_URL_S3: s3.url, S3_BUCKET: s3.bucket, S3_PREFIX: prefix };
-    const s3ops = (...args: string[]) => runChild(process.execPath, [bundles.s3ops, ...args, '--path-style'], { cwd: home, env: opsEnv });
+    // s3-ops as installed: the bundle started by its #! line, with the Node options it ships with
+    // (modules/bundle.ts NODE_FLAGS), as /usr/bin/aws starts the CLI.
+    const s3ops = (...args: string[]) => runChild(bundles.s3ops, [...args, '--path-style'], { cwd: home, env: opsEnv });
     const awsCp = (from: string, to: string) => runChild(AWS_CLI, ['s3', 'cp', from, to, '--endpoint-url', s3.url, '--no-progress'], { cwd: home, env });
     const url = (key: string) => `s3://${s3.bucket}/${prefix}${key}`;
+    /** What s3-ops last said it verified, as the table reports it. */
+    const opsChecks = { upload: '', download: '' };
     const tools = {
       's3-ops': {
         upload: async (file: string, key: string) => {
           const { stdout } = await s3ops('upload', file, key);
-          if (!stdout.includes('ETag verified')) throw new Error(`s3-ops upload said: ${stdout}`);
+          const checks = /\(\d+ bytes, (.*verified)\)/.exec(stdout)?.[1];
+          if (!checks) throw new Error(`s3-ops upload verified nothing: ${stdout}`);
+          opsChecks.upload = checks;
         },
         download: async (key: string, file: string) => {
           const { stdout } = await s3ops('download', key, file);
-          if (!stdout.includes('MD5 verified')) throw new Error(`s3-ops download said: ${stdout}`);
+          const check = /, (\S+(?: composite)?) verified\)/.exec(stdout)?.[1];
+          if (!check) throw new Error(`s3-ops download verified nothing: ${stdout}`);
+          opsChecks.download = check;
         },
       },
       aws: {
@@ -120,6 +128,8 @@ async function measure({ sizesMiB = [64, 512, 2048], rounds = 3, progressMiB = 5
         download_ratio: round(awsDown / opsDown, 2),
         s3ops_upload_mib_s: round((mib * 1000) / opsUp),
         aws_upload_mib_s: round((mib * 1000) / awsUp),
+        s3ops_upload_checks: opsChecks.upload,
+        s3ops_download_check: opsChecks.download,
       });
     }
     return { sizes: rows, progress: progress ?? { size_mib: 0 } };
@@ -137,7 +147,7 @@ async function measure({ sizesMiB = [64, 512, 2048], rounds = 3, progressMiB = 5
  */
 async function measureProgress(bundle: string, file: string, env: Record<string, string>, home: string, rounds: number): Promise<Row> {
   const quote = (word: string) => `'${word.replace(/'/g, `'\\''`)}'`;
-  const command = (stderr: string) => `${[process.execPath, bundle, 'upload', file, 'progress.bin', '--path-style'].map(quote).join(' ')}${stderr}`;
+  const command = (stderr: string) => `${[bundle, 'upload', file, 'progress.bin', '--path-style'].map(quote).join(' ')}${stderr}`;
   const shown: number[] = [];
   const hidden: number[] = [];
   let drawn = '';

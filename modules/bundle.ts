@@ -120,6 +120,22 @@ export const CLIENT_BUNDLES = {
 } as const;
 
 /**
+ * V8 options each command starts with, in its `#!` line and the package's /usr/bin wrapper.
+ * s3-ops (and the MCP server, which moves files the same way) starts with a 128 MiB first
+ * old-generation limit: every 64 KiB socket read is a new ArrayBuffer that V8 counts against that
+ * limit, and from its default of a few MiB above the ~9 MiB live heap it ran a full mark-compact
+ * every ~20 MB received: 99 of them, 0.7 s of main-thread CPU, in a 2 GiB download, against 12
+ * with this (bench/RESULTS.md, Uploads and downloads). The limit reserves nothing; the heap grows
+ * as before. V8 sizes it only at start-up (`v8.setFlagsFromString` later changes nothing), and
+ * NODE_OPTIONS does not accept it, hence the command line.
+ */
+export const NODE_FLAGS: Readonly<Record<ClientBundleName, readonly string[]>> = {
+  'oidc-credential-provider': [],
+  's3-ops': ['--initial-old-space-size=128'],
+  'oidc-s3-mcp': ['--initial-old-space-size=128'],
+};
+
+/**
  * Packages a client bundle imports only with `await import()` on a slow path, embedded compressed
  * and compiled on first use. `get-credentials` answered from the cache never touches the STS
  * client, yet V8 would pre-parse its ~410 KiB on every start if it were ordinary bundled code,
@@ -187,7 +203,7 @@ export function bundleClient(outdir: string, names: readonly ClientBundleName[] 
         // `--` ends Node's own options: without it Node takes an `--env-file` meant for the
         // program as its own (it scans the whole command line for it, up to a `--`) and exits 9
         // before the program runs when the file is absent. `env -S` splits the line (coreutils 8.30+).
-        banner: { js: '#!/usr/bin/env -S node --' },
+        banner: { js: `#!/usr/bin/env -S ${['node', ...NODE_FLAGS[name], '--'].join(' ')}` },
       });
       chmodSync(outfile, 0o755); // a command, started by its #! line
       return outfile;

@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative } from 'node:path';
-import { bundleClient, REPO_ROOT } from '../modules/bundle';
+import { bundleClient, NODE_FLAGS, REPO_ROOT, type ClientBundleName } from '../modules/bundle';
 
 export const PACKAGE_NAME = 'oidc-s3-client';
 
@@ -89,7 +89,7 @@ export function buildDeb(options: DebBuildOptions = {}): DebBuild {
       chmodSync(file, 0o644);
       // The wrapper pins /usr/bin/node, the interpreter the package depends on, whatever PATH
       // says; `--` keeps Node 20 from taking the client's own --env-file option for its own.
-      put(root, `usr/bin/${command}`, `#!/bin/sh\nexec /usr/bin/node -- ${LIB_DIR}/${command}.js "$@"\n`, 0o755);
+      put(root, `usr/bin/${command}`, `#!/bin/sh\nexec ${['/usr/bin/node', ...NODE_FLAGS[command as ClientBundleName], '--'].join(' ')} ${LIB_DIR}/${command}.js "$@"\n`, 0o755);
     }
     for (const unit of SYSTEMD_UNITS) put(root, `lib/systemd/system/${unit}`, readFileSync(join(REPO_ROOT, 'client/systemd', unit)), 0o644);
     for (const [from, to] of Object.entries(EXAMPLES)) put(root, `etc/oidc-s3/${to}`, readFileSync(join(REPO_ROOT, 'client/examples', from)), 0o644);

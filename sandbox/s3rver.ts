@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { localTls } from './local-tls';
+import { installS3Checksums } from './s3-checksums';
 
 /** What s3rver's filesystem store hands putObject, and the two of its methods the fix below uses. */
 interface StoredObject {
@@ -21,10 +22,13 @@ export interface FilesystemStore {
   putObject(object: StoredObject): Promise<{ size: number; md5: string }>;
   getResourcePath(bucket: string, key: string, resourceType: 'object'): string;
   putMetadata(bucket: string, key: string, metadata: Record<string, string>, md5: string): Promise<void>;
+  deleteObject(bucket: string, key: string): Promise<void>;
 }
 
 interface S3rverInstance {
   readonly store: FilesystemStore;
+  /** Koa's middleware list (s3rver is a Koa app), composed when it starts listening. */
+  readonly middleware: Parameters<typeof installS3Checksums>[0]['middleware'];
   run(): Promise<{ address: string; port: number }>;
   close(): Promise<void>;
 }
@@ -78,6 +82,7 @@ export async function startS3(options: LocalS3Options = {}): Promise<LocalS3> {
     ...(options.tls ? { key: localTls().key, cert: localTls().cert } : {}),
   });
   readAfterWrite(server.store);
+  installS3Checksums({ middleware: server.middleware, store: server.store });
   const { port } = await server.run();
   const admitted: string[] = [];
   return {

@@ -7,8 +7,10 @@
  * `--part-size` (8 MiB by default, grown in whole MiB so that no object needs more than 10,000),
  * DOWNLOAD_CONCURRENCY (8) in flight; an object of one part or less (zero and one byte
  * included) is one plain GET. Each part's chunks are written as they come, 1 MiB at a time with
- * one writev (no copy into a part buffer, so about concurrency × 1 MiB is held), and the
- * hashing worker reads whole parts back from the temp file, in order, once they are written.
+ * one writev (no copy into a part buffer, so about concurrency × 1 MiB is held). A CRC32 is
+ * computed as the chunks arrive (client/s3/range-crc32.ts); for an MD5 or a CRC64NVME, which
+ * need the bytes in order, the hashing worker reads whole parts back from the temp file, in
+ * order, once they are written.
  *
  * What is checked, first that applies (S3's own checksums are asked for with
  * `x-amz-checksum-mode: ENABLED` on the HEAD that starts the download):
@@ -17,7 +19,7 @@
  *    CRC32s): the parts' size is that of part 1 (HEAD with partNumber=1), and the composite is
  *    rebuilt from the bytes cut at those boundaries.
  * 3. An ETag that is the content's MD5 (a single-part upload without SSE-KMS, and every object
- *    on S3-compatible servers such as s3rver).
+ *    on S3-compatible servers that ignore checksums).
  * Otherwise (CRC32C or SHA checksums, a multipart ETag without a checksum, SSE-KMS) nothing is
  * compared and the result says so; a single GET still lets the SDK validate a full-object
  * checksum it knows. Every ranged GET carries `If-Match: <ETag>`, so an object replaced during
@@ -33,7 +35,9 @@ import type { Readable } from 'node:stream';
 import { S3OpsError, firstLine } from '../errors';
 import { syncDirectory } from '../storage/atomic-file';
 import { DigestStream, plainEtag, type DigestChoice } from './digest-stream';
+import { compositeCrc32, crc32Base64 } from './part-hasher';
 import { ProgressBar } from './progress-bar';
+import { RangeCrc32, nativeCrc32 } from './range-crc32';
 
 /** Ranged GETs in flight, as many as upload parts (UPLOAD_CONCURRENCY, which says why 8). */
 export const DOWNLOAD_CONCURRENCY = 8;
@@ -100,8 +104,11 @@ export async function downloadObject(input: DownloadInput): Promise<DownloadResu
   } catch (error) {
     throw unwritable(error, where, localPath);
   }
-  // Only the digests are wanted from the stream (the bytes are written by offset); none at all when nothing can be compared.
-  const digests = plan.check === undefined ? undefined : new DigestStream(plan.crcPartSize, plan.digest).resume();
+  // A CRC32 is computed on the main thread as the bytes arrive (native, and no byte is read
+  // twice); MD5 and CRC64NVME, which need the bytes in order, in the worker of a DigestStream
+  // (only its digests are wanted: the bytes are written by offset). Nothing when nothing can be compared.
+  const rangeCrc32 = plan.check === 'CRC32' || plan.check === 'CRC32 composite' ? new RangeCrc32(size, plan.crcPartSize) : undefined;
+  const digests = plan.check === undefined || rangeCrc32 ? undefined : new DigestStream(plan.crcPartSize, plan.digest).resume();
   const progress = new ProgressBar(`download ${basename(key)}`, size);
   const abort = new AbortController();
   let received = 0;
@@ -152,9 +159,11 @@ export async function downloadObject(input: DownloadInput): Promise<DownloadResu
       batchBytes = 0;
     };
     let filled = 0;
+    const hash = rangeCrc32?.range(start);
     for await (const chunk of answer.Body as Readable) {
       const piece = chunk as Buffer;
       if (filled + piece.length > length) throw new S3OpsError('S3_OPERATION_FAILED', `download of ${where}: S3 sent more than the ${length} bytes asked for at offset ${start}`);
+      hash?.(piece);
       batch.push(piece);
       batchBytes += piece.length;
       filled += piece.length;
@@ -199,7 +208,7 @@ export async function downloadObject(input: DownloadInput): Promise<DownloadResu
     progress.finish();
     await file.sync();
     await file.close();
-    const actual = plan.check === undefined || !digests ? undefined : computed(plan.check, digests);
+    const actual = plan.check === undefined ? undefined : computed(plan.check, digests, rangeCrc32);
     if (plan.check !== undefined && actual !== plan.expected) {
       throw new S3OpsError('INTEGRITY_CHECK_FAILED', `download of ${where}: S3 reports ${plan.check} ${plan.expected}, the downloaded bytes give ${actual}; nothing was written to ${localPath}`);
     }
@@ -222,34 +231,36 @@ async function checkPlan(head: HeadObjectCommandOutput, size: number, partOne: (
   if (head.ChecksumCRC64NVME) {
     return { check: 'CRC64NVME', expected: head.ChecksumCRC64NVME, digest: { crc64nvme: true }, crcPartSize: Number.POSITIVE_INFINITY };
   }
-  const crc = head.ChecksumCRC32;
-  if (crc && !crc.includes('-')) return { check: 'CRC32', expected: crc, digest: { crc32: true }, crcPartSize: Number.POSITIVE_INFINITY };
+  // A Node without zlib.crc32 (before 20.15) leaves CRC32s uncompared.
+  const crc = nativeCrc32 ? head.ChecksumCRC32 : undefined;
+  if (crc && !crc.includes('-')) return { check: 'CRC32', expected: crc, crcPartSize: Number.POSITIVE_INFINITY };
   if (crc) {
     const parts = Number(crc.slice(crc.indexOf('-') + 1));
     const uploadPart = (await partOne()).ContentLength ?? 0;
     // The composite is rebuilt only for equal parts (all but the last), as every SDK and the CLI upload.
     if (uploadPart > 0 && Math.ceil(size / uploadPart) === parts) {
-      return { check: 'CRC32 composite', expected: crc, digest: { crc32: true }, crcPartSize: uploadPart };
+      return { check: 'CRC32 composite', expected: crc, crcPartSize: uploadPart };
     }
   }
   const etag = plainEtag(head.ETag, head.ServerSideEncryption);
   if (etag !== undefined && !etag.includes('-')) return { check: 'MD5', expected: etag, digest: { md5: true }, crcPartSize: Number.POSITIVE_INFINITY };
-  const reported = ['CRC32C', 'SHA1', 'SHA256'].filter((name) => head[`Checksum${name}` as keyof HeadObjectCommandOutput] !== undefined);
+  const reported = [...(nativeCrc32 ? [] : ['CRC32']), 'CRC32C', 'SHA1', 'SHA256'].filter((name) => head[`Checksum${name}` as keyof HeadObjectCommandOutput] !== undefined);
   return {
     crcPartSize: Number.POSITIVE_INFINITY,
     unverified: reported.length > 0 ? `S3 reports only ${reported.join(', ')}, which s3-ops does not compute` : crc ? 'the CRC32 composite has parts of unequal size' : 'S3 reports no checksum and the ETag is not an MD5 (multipart or SSE-KMS)',
   };
 }
 
-function computed(check: DownloadCheck, digests: DigestStream): string | undefined {
+function computed(check: DownloadCheck, digests: DigestStream | undefined, rangeCrc32: RangeCrc32 | undefined): string | undefined {
   switch (check) {
     case 'CRC64NVME':
-      return digests.crc64nvmeChecksum();
+      return digests!.crc64nvmeChecksum();
     case 'CRC32':
+      return crc32Base64(rangeCrc32!.partCrc32s()[0]!);
     case 'CRC32 composite':
-      return digests.crc32Checksum();
+      return compositeCrc32(rangeCrc32!.partCrc32s());
     case 'MD5':
-      return digests.md5();
+      return digests!.md5();
   }
 }
 

@@ -142,6 +142,10 @@ export function explainS3Error(error: unknown, operation: Operation, target: S3T
   if (e.name === 'NoSuchKey' || e.name === 'NotFound' || (status === 404 && operation !== 'list')) {
     return new S3OpsError('S3_OPERATION_FAILED', `${operation} ${where} failed: no such object`);
   }
+  if (e.name === 'BadDigest') {
+    // S3 computed the CRC32 of what arrived and it is not the one sent with it: changed on the way.
+    return new S3OpsError('INTEGRITY_CHECK_FAILED', `${operation} ${where}: S3 refused bytes that do not match the CRC32 sent with them (BadDigest: changed on the way); nothing was stored`);
+  }
   const detail = firstLine(e.message || e.name || String(error));
   return new S3OpsError('S3_OPERATION_FAILED', `${operation} ${where} failed: ${e.name && e.name !== 'Error' ? `${e.name}: ` : ''}${detail}`);
 }

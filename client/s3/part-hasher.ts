@@ -12,12 +12,13 @@ const PART_HASHER = `
 const { parentPort } = require('node:worker_threads');
 const { createHash } = require('node:crypto');
 const { crc32 } = require('node:zlib'); // Node 20.15+; without it the SDK computes the part CRC32s
-const md5 = createHash('md5');
+let md5 = createHash('md5');
 parentPort.on('message', (message) => {
-  if (message === 'end') return parentPort.postMessage({ md5: md5.digest('hex') });
+  if (message === 'end') return parentPort.postMessage({ done: true, md5: md5 === undefined ? undefined : md5.digest('hex') });
+  if (message === 'skip-md5') return (md5 = undefined);
   const view = new Uint8Array(message.buffer, 0, message.length);
   parentPort.postMessage({ index: message.index, crc32: crc32 === undefined ? undefined : crc32(view) });
-  md5.update(view);
+  md5?.update(view);
   parentPort.postMessage({ index: message.index, hashed: true });
 });
 `;
@@ -45,12 +46,12 @@ export class PartHasher {
   private readonly worker = new Worker(PART_HASHER, { eval: true });
   private readonly pending = new Map<number, Pending>();
   private next = 0;
-  private finished: { resolve: (md5: string) => void; reject: (error: Error) => void } | undefined;
+  private finished: { resolve: (md5: string | undefined) => void; reject: (error: Error) => void } | undefined;
   private failure: Error | undefined;
 
   constructor() {
-    this.worker.on('message', (message: { index?: number; crc32?: number; hashed?: true; md5?: string }) => {
-      if (message.md5 !== undefined) return this.finished?.resolve(message.md5);
+    this.worker.on('message', (message: { index?: number; crc32?: number; hashed?: true; done?: true; md5?: string }) => {
+      if (message.done) return this.finished?.resolve(message.md5);
       const pending = this.pending.get(message.index!);
       if (!pending) return undefined;
       if (message.hashed) {
@@ -94,10 +95,18 @@ export class PartHasher {
     return { crc32, hashed };
   }
 
-  /** The hex MD5 of every part added, in order; stops the worker. */
-  async md5(): Promise<string> {
+  /**
+   * Stops the MD5 from here on, for content whose every part the server verifies by its CRC32
+   * (it echoed the checksum back): MD5 is the costlier hash, several times CRC32's CPU.
+   */
+  skipMd5(): void {
+    if (!this.failure) this.worker.postMessage('skip-md5');
+  }
+
+  /** The hex MD5 of every part added, in order (undefined after skipMd5); stops the worker. */
+  async md5(): Promise<string | undefined> {
     if (this.failure) throw this.failure;
-    const md5 = new Promise<string>((resolve, reject) => (this.finished = { resolve, reject }));
+    const md5 = new Promise<string | undefined>((resolve, reject) => (this.finished = { resolve, reject }));
     this.worker.postMessage('end');
     try {
       return await md5;
@@ -132,8 +141,12 @@ export function crc32Base64(value: number): string {
 export function objectCrc32(partCrc32s: readonly (number | undefined)[]): string | undefined {
   if (partCrc32s.some((crc) => crc === undefined) || crc32 === undefined) return undefined;
   const crcs = partCrc32s as number[];
-  if (crcs.length === 1) return crc32Base64(crcs[0]!);
-  const joined = Buffer.alloc(4 * crcs.length);
-  crcs.forEach((crc, i) => joined.writeUInt32BE(crc >>> 0, 4 * i));
-  return `${crc32Base64(crc32(joined))}-${crcs.length}`;
+  return crcs.length === 1 ? crc32Base64(crcs[0]!) : compositeCrc32(crcs);
+}
+
+/** The COMPOSITE form `<base64 crc32 of the parts' big-endian crc32s>-<parts>`, for any number of parts (a multipart upload of one part included). */
+export function compositeCrc32(partCrc32s: readonly number[]): string {
+  const joined = Buffer.alloc(4 * partCrc32s.length);
+  partCrc32s.forEach((crc, i) => joined.writeUInt32BE(crc >>> 0, 4 * i));
+  return `${crc32Base64(crc32(joined))}-${partCrc32s.length}`;
 }

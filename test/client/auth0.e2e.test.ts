@@ -134,7 +134,7 @@ describe.each(AZP_READINGS)('STS %s reading', (reading) => {
 
     const up = await ops('upload', big, 'logs/big.bin', '--part-size', '5');
     expect(up.stderr).toBe('');
-    expect(up.stdout).toContain(`s3://${s3.bucket}/web-01/logs/big.bin (${content.length} bytes, ETag verified)`);
+    expect(up.stdout).toContain(`s3://${s3.bucket}/web-01/logs/big.bin (${content.length} bytes, CRC32 verified)`);
     expect(readFileSync(join(s3.directory, s3.bucket, 'web-01/logs/big.bin._S3rver_object')).equals(content)).toBe(true);
 
     const list = await ops('list', 'logs/');

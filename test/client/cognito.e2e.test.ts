@@ -206,7 +206,7 @@ test('s3-ops uploads, lists, downloads and deletes through the default credentia
   const env = cleanEnv(home, { AWS_PROFILE: 'oidc-s3', AWS_ENDPOINT_URL_S3: s3.url });
   const ops = (...args: string[]) => run(NODE, [bundles.s3ops, ...args, '--env-file', envFile], env, { cwd: home });
   const up = await ops('upload', local);
-  expect(up.stdout.trim()).toBe(`uploaded ${local} to s3://${s3.bucket}/web-01/ops.txt (15 bytes, ETag verified)`);
+  expect(up.stdout.trim()).toBe(`uploaded ${local} to s3://${s3.bucket}/web-01/ops.txt (15 bytes, ETag verified, CRC32 verified)`);
   const list = await ops('list');
   expect(list.stdout).toMatch(/\s15\s+\S+Z\s+ops\.txt\n/);
   const down = await ops('download', 'ops.txt', 'ops.out');

@@ -1,10 +1,11 @@
 // s3-ops upload compares what S3 reports for the stored object with digests of the bytes it
-// read: the CRC32 checksum (S3's x-amz-checksum-crc32, which s3rver does not send, so a relay in
-// front of s3rver adds it as S3 would) and the ETag where it is an MD5. A report that does not
-// match the file fails the upload with INTEGRITY_CHECK_FAILED. The relay also sees each part as
-// sent: its CRC32 header (computed in s3-ops' hashing worker) must be the CRC32 of the bytes on
-// the wire, and a part it corrupts on the way, which s3rver stores as is, must still be caught
-// (by the MD5 ETag, against the MD5 the worker computed from the file). A failed multipart
+// read: the CRC32 checksum (x-amz-checksum-crc32, which the local S3 verifies and reports as S3
+// does, sandbox/s3-checksums.ts; a relay in front of it can report another) and the ETag where it
+// is an MD5. A report that does not match the file fails the upload with INTEGRITY_CHECK_FAILED.
+// The relay also sees each part as sent: its CRC32 header (computed in s3-ops' hashing worker)
+// must be the CRC32 of the bytes on the wire, and a part it corrupts on the way must be caught:
+// by S3 (BadDigest), or, on a server that ignores checksums (the relay hides them from the local
+// S3), by the MD5 ETag against the MD5 the worker computed from the file. A failed multipart
 // upload is aborted once its parts in flight are answered (s3rver does not implement
 // AbortMultipartUpload, so the relay's record is what shows it was asked for).
 import { createHash, randomBytes } from 'node:crypto';
@@ -28,6 +29,8 @@ let reportedCrc32: string | undefined;
 let corruptPart: number | undefined;
 /** The part number the relay refuses with 403 AccessDenied, as S3 would. */
 let refusePart: number | undefined;
+/** The relay plays a server that ignores checksums: it hides them from the local S3, which then neither verifies nor reports any. */
+let ignoreChecksums = false;
 /** Every request through the relay: method, URL, the checksum and payload-hash headers, and for parts the CRC32 of the bytes received. */
 let seen: { method: string; url: string; crc32Header?: string; sha256Header?: string; bodyCrc32?: string; arrived: number; answered?: number }[] = [];
 
@@ -65,7 +68,8 @@ beforeAll(async () => {
         body = Buffer.from(body);
         body[body.length >> 1]! ^= 0xff;
       }
-      const upstream = request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
+      const headers = ignoreChecksums ? Object.fromEntries(Object.entries(req.headers).filter(([name]) => !name.startsWith('x-amz-checksum-'))) : req.headers;
+      const upstream = request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers }, (answer) => {
         const headers = { ...answer.headers };
         if (req.method === 'PUT' && reportedCrc32 !== undefined && partNumber === undefined) headers['x-amz-checksum-crc32'] = reportedCrc32;
         res.writeHead(answer.statusCode ?? 502, headers);
@@ -89,6 +93,7 @@ beforeEach(() => {
   reportedCrc32 = undefined;
   corruptPart = undefined;
   refusePart = undefined;
+  ignoreChecksums = false;
   seen = [];
 });
 
@@ -136,13 +141,17 @@ test('a CRC32 that is not the file\'s fails the upload with INTEGRITY_CHECK_FAIL
 
 const MIB = 1024 * 1024;
 
-test('multipart: each part carries the CRC32 of its bytes (from the hashing worker) and is signed UNSIGNED-PAYLOAD; the MD5 ETag is verified', async () => {
+test.each([
+  ['verifies checksums (S3): the parts are verified on receipt and the composite CRC32 is compared', false, 'CRC32 verified'],
+  ['ignores checksums: the MD5 ETag is verified', true, 'ETag verified'],
+])('multipart on a server that %s; each part carries the CRC32 of its bytes (from the hashing worker) and is signed UNSIGNED-PAYLOAD', async (_server, ignore, verified) => {
+  ignoreChecksums = ignore;
   const content = randomBytes(12 * MIB + 12_345);
   const file = join(home, 'parts.bin');
   writeFileSync(file, content);
   const result = await upload(file, 'parts.bin', '--part-size', '5');
   expect(result.stderr).toBe('');
-  expect(result.stdout.trim()).toBe(`uploaded ${file} to s3://${s3.bucket}/web-01/parts.bin (${content.length} bytes, ETag verified)`);
+  expect(result.stdout.trim()).toBe(`uploaded ${file} to s3://${s3.bucket}/web-01/parts.bin (${content.length} bytes, ${verified})`);
   expect(result.code).toBe(0);
   const parts = seen.filter((r) => r.method === 'PUT' && r.url.includes('partNumber='));
   expect(parts.map((r) => Number(/partNumber=(\d+)/.exec(r.url)![1])).sort()).toEqual([1, 2, 3]);
@@ -165,7 +174,19 @@ async function failingMultipart(name: string, size: number) {
   return { content, file, result };
 }
 
-test('multipart: a part corrupted on the way (stored as is by s3rver, which ignores checksums) fails the upload with INTEGRITY_CHECK_FAILED', async () => {
+test('multipart: a part corrupted on the way is refused by S3 (BadDigest): INTEGRITY_CHECK_FAILED, and the upload is aborted', async () => {
+  corruptPart = 2;
+  const { result } = await failingMultipart('torn.bin', 11 * MIB);
+  expect(result.stderr).toBe(
+    `s3-ops: upload s3://${s3.bucket}/web-01/torn.bin: S3 refused bytes that do not match the CRC32 sent with them (BadDigest: changed on the way); nothing was stored [INTEGRITY_CHECK_FAILED]\n`,
+  );
+  const abort = seen.at(-1)!;
+  expect(abort.method).toBe('DELETE');
+  expect(abort.url).toContain('x-id=AbortMultipartUpload');
+}, 60_000);
+
+test('multipart: a part corrupted on the way to a server that ignores checksums (stored as is) fails the upload with INTEGRITY_CHECK_FAILED', async () => {
+  ignoreChecksums = true;
   corruptPart = 2;
   const { content, file, result } = await failingMultipart('torn.bin', 11 * MIB);
   const md5 = createHash('md5').update(content).digest('hex');
