@@ -124,20 +124,26 @@ function withSuffix(value: unknown, suffix: string): unknown {
   return out;
 }
 
-/** Each block of `section` (`{ <type>: { <name>: block } }`, or locals' `{ <name>: value }`) whose name holds the template suffix, written once per shard. */
-function blocksPerShard(section: Record<string, unknown> | undefined, shards: readonly ShardKeys[], typed: boolean): void {
-  if (section === undefined) return;
-  const blocks = (typed ? Object.values(section) : [section]) as Record<string, unknown>[];
-  for (const named of blocks) {
+/**
+ * Takes out of `section` (`{ <type>: { <name>: block } }`, or locals' `{ <name>: value }`) every
+ * block whose name holds the template suffix; returns the puts that write it once per shard.
+ */
+function takeTemplateBlocks(section: Record<string, unknown> | undefined, typed: boolean, shards: readonly ShardKeys[]): (() => void)[] {
+  if (section === undefined) return [];
+  const puts: (() => void)[] = [];
+  for (const named of (typed ? Object.values(section) : [section]) as Record<string, unknown>[]) {
     for (const name of Object.keys(named)) {
       if (!name.includes(SHARD_TEMPLATE_SUFFIX)) continue;
-      const block = named[name];
+      // The suffix is letters, digits and "_", inside names and strings only: replaced in the block's JSON text.
+      const text = JSON.stringify({ [name]: named[name] });
       delete named[name];
-      for (const { suffix } of shards) named[withSuffix(name, suffix) as string] = withSuffix(block, suffix);
+      puts.push(() => {
+        for (const { suffix } of shards) Object.assign(named, JSON.parse(text.split(SHARD_TEMPLATE_SUFFIX).join(suffix)));
+      });
     }
   }
+  return puts;
 }
-
 /**
  * One per stack, however many ResolvedOnceLocals it holds: the stack's JSON is assembled once
  * with every local's placeholder, and its file is read, filled in and written once.
@@ -188,11 +194,10 @@ class StackWriter {
       }
       tf.locals = locals;
       if (this.shards !== undefined) {
-        blocksPerShard(tf.resource, this.shards, true);
-        blocksPerShard(tf.data, this.shards, true);
-        blocksPerShard(tf.locals, this.shards, false);
-        const { locals: _checked, ...blocks } = tf;
+        const puts = [...takeTemplateBlocks(tf.resource, true, this.shards), ...takeTemplateBlocks(tf.data, true, this.shards), ...takeTemplateBlocks(tf.locals, false, this.shards)];
+        const { locals: _split, ...blocks } = tf;
         if (JSON.stringify(blocks).includes(SHARD_TEMPLATE_SUFFIX)) throw new Error(`writeOncePerShard: the template suffix is left outside the template's blocks of stack ${stack.node.path}`);
+        for (const put of puts) put();
       }
       return tf;
     };
@@ -304,10 +309,11 @@ function plainSorted(value: unknown, markers: Set<string>): unknown {
  */
 function stringTokensOnly(value: string, markers: Set<string>): boolean {
   if (value.includes('e+')) return false;
+  // The first marker is where plainString found it; each next one is looked for past the token before it.
+  let marker = value.indexOf(TOKEN_MARK);
   let position = 0;
   for (;;) {
     const start = value.indexOf('${', position);
-    const marker = value.indexOf(TOKEN_MARK, position);
     if (start === -1) return marker === -1;
     // Terraform's own `${…}`, or a list or map marker before this token: cdktf's path.
     if (marker !== start + 2) return false;
@@ -320,6 +326,7 @@ function stringTokensOnly(value: string, markers: Set<string>): boolean {
       markers.add(token);
     }
     position = end + 2;
+    marker = value.indexOf(TOKEN_MARK, position);
   }
 }
 
