@@ -6,8 +6,9 @@
  * Part size and concurrency are chosen as for uploads (client/s3/upload.ts): parts of the
  * `--part-size` (8 MiB by default, grown in whole MiB so that no object needs more than 10,000),
  * DOWNLOAD_CONCURRENCY (8) in flight; an object of one part or less (zero and one byte
- * included) is one plain GET. Each part's chunks are written as they come, 1 MiB at a time with
- * one writev (no copy into a part buffer, so about concurrency × 1 MiB is held). A CRC32 is
+ * included) is one plain GET. Each piece is written as it comes: straight from the connection's
+ * read buffer (client/s3/socket-body-handler.ts, synchronously, before the next read), or through
+ * node:http 1 MiB at a time with one writev (no copy into a part buffer). A CRC32 is
  * computed as the chunks arrive (client/s3/range-crc32.ts); for an MD5 or a CRC64NVME, which
  * need the bytes in order, the hashing worker reads whole parts back from the temp file, in
  * order, once they are written.
@@ -28,7 +29,7 @@
  */
 import { GetObjectCommand, HeadObjectCommand, type HeadObjectCommandOutput } from '@aws-sdk/client-s3';
 import { randomBytes } from 'node:crypto';
-import { renameSync, rmSync } from 'node:fs';
+import { renameSync, rmSync, writeSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -38,6 +39,7 @@ import { DigestStream, plainEtag, type DigestChoice } from './digest-stream';
 import { compositeCrc32, crc32Base64 } from './part-hasher';
 import { ProgressBar } from './progress-bar';
 import { RangeCrc32, nativeCrc32 } from './range-crc32';
+import { SocketBody } from './socket-body-handler';
 
 /** Ranged GETs in flight, as many as upload parts (UPLOAD_CONCURRENCY, which says why 8). */
 export const DOWNLOAD_CONCURRENCY = 8;
@@ -160,7 +162,17 @@ export async function downloadObject(input: DownloadInput): Promise<DownloadResu
     };
     let filled = 0;
     const hash = rangeCrc32?.range(start);
-    for await (const chunk of answer.Body as Readable) {
+    if (answer.Body instanceof SocketBody) {
+      // Each piece is a view into the connection's read buffer: hashed and written before the next read.
+      await answer.Body.drain((piece) => {
+        if (filled + piece.length > length) throw new S3OpsError('S3_OPERATION_FAILED', `download of ${where}: S3 sent more than the ${length} bytes asked for at offset ${start}`);
+        hash?.(piece);
+        writeFullySync(file.fd, piece, start + filled);
+        filled += piece.length;
+        received += piece.length;
+        progress.update(received);
+      });
+    } else for await (const chunk of answer.Body as Readable) {
       const piece = chunk as Buffer;
       if (filled + piece.length > length) throw new S3OpsError('S3_OPERATION_FAILED', `download of ${where}: S3 sent more than the ${length} bytes asked for at offset ${start}`);
       hash?.(piece);
@@ -262,6 +274,11 @@ function computed(check: DownloadCheck, digests: DigestStream | undefined, range
     case 'MD5':
       return digests!.md5();
   }
+}
+
+/** Writes all of `bytes` at `position`, short writes resumed. */
+function writeFullySync(fd: number, bytes: Buffer, position: number): void {
+  for (let written = 0; written < bytes.length; ) written += writeSync(fd, bytes, written, bytes.length - written, position + written);
 }
 
 /** Writes `chunks` one after the other at `position`, in writevs of at most 512 buffers, short writes resumed. */
