@@ -317,20 +317,34 @@ function stringTokensOnly(value: string, markers: Set<string>): boolean {
     if (start === -1) return marker === -1;
     // Terraform's own `${…}`, or a list or map marker before this token: cdktf's path.
     if (marker !== start + 2) return false;
-    const end = value.indexOf(']}', start);
-    if (end === -1) return false;
-    const token = value.slice(start, end + 2);
-    if (!markers.has(token)) {
-      STRING_TOKEN.lastIndex = 0;
-      if (token.replace(STRING_TOKEN, '') !== '') return false;
-      markers.add(token);
+    // A token seen before (the same bucket ARN in every policy) is recognised in place, without a copy.
+    let token: string | undefined;
+    if (markers.size <= FEW_MARKERS) {
+      for (const known of markers) {
+        if (value.startsWith(known, start)) {
+          token = known;
+          break;
+        }
+      }
     }
-    position = end + 2;
+    if (token === undefined) {
+      const end = value.indexOf(']}', start);
+      if (end === -1) return false;
+      token = value.slice(start, end + 2);
+      if (!markers.has(token)) {
+        STRING_TOKEN.lastIndex = 0;
+        if (token.replace(STRING_TOKEN, '') !== '') return false;
+        markers.add(token);
+      }
+    }
+    position = start + token.length;
     marker = value.indexOf(TOKEN_MARK, position);
   }
 }
 
 const TOKEN_MARK = 'TfToken[';
+/** Up to this many distinct tokens, each is looked for among those seen before; beyond, copied and looked up. */
+const FEW_MARKERS = 8;
 
 /** A template's servers map split by shard, each part named with its shard's suffix (plainSorted sorts each part's keys). */
 function splitByShard(map: Readonly<Record<string, unknown>>, shards: readonly ShardKeys[], name: string): (readonly [string, Record<string, unknown>])[] {
