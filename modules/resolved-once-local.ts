@@ -332,7 +332,7 @@ function stringTokensOnly(value: string, markers: Set<string>): boolean {
 
 const TOKEN_MARK = 'TfToken[';
 
-/** A template's servers map split by shard, each part named with its shard's suffix; keys in sorted order. */
+/** A template's servers map split by shard, each part named with its shard's suffix (plainSorted sorts each part's keys). */
 function splitByShard(map: Readonly<Record<string, unknown>>, shards: readonly ShardKeys[], name: string): (readonly [string, Record<string, unknown>])[] {
   const partOf = new Map<string, Record<string, unknown>>();
   const parts = shards.map(({ suffix, keys }) => {
@@ -340,7 +340,7 @@ function splitByShard(map: Readonly<Record<string, unknown>>, shards: readonly S
     for (const key of keys) partOf.set(key, part);
     return [withSuffix(name, suffix) as string, part] as const;
   });
-  for (const key of Object.keys(map).sort()) {
+  for (const key of Object.keys(map)) {
     const part = partOf.get(key);
     if (part === undefined) throw new Error(`writeOncePerShard: ${JSON.stringify(key)} of local ${name} is in no shard`);
     part[key] = map[key];

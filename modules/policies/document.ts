@@ -60,8 +60,10 @@ export function jsonTemplate(build: (value: string) => PolicyDocument): (value: 
   return (value) => parts.join(JSON.stringify(value).slice(1, -1));
 }
 
+// Literals (no call at load time), so that bundles which import this module without jsonTemplate (the vending Lambda) leave them out.
 const TEMPLATE_MARKER = '\u0000value\u0000';
-const ESCAPED_TEMPLATE_MARKER = JSON.stringify(TEMPLATE_MARKER).slice(1, -1);
+/** TEMPLATE_MARKER as JSON writes it inside a string. */
+const ESCAPED_TEMPLATE_MARKER = '\\u0000value\\u0000';
 
 /**
  * `json` with every IAM policy variable (`${aws:…}`, `${s3:…}`, any `${<service>:…}`) escaped as
