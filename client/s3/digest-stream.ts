@@ -1,28 +1,22 @@
 import { Transform, type TransformCallback } from 'node:stream';
 import { Worker } from 'node:worker_threads';
-import { objectCrc32 } from './part-hasher';
 
 // The hashing runs in a worker thread: MD5 on the main thread cost more than a third of an
 // upload's CPU and stalled the event loop that feeds the requests (bench/uploads.ts). Downloads
-// use it (uploads hash their shared part buffers with client/s3/part-hasher.ts instead). Each
-// byte goes through what the caller asks for: one MD5 (the whole content, what a single-part
-// ETag is and what S3-compatible servers such as s3rver report for multipart uploads too), one
-// CRC32 per part (zlib's, native and several times cheaper than MD5), from which the checksum S3
-// reports for the object, single or composite, is derived, and a CRC64NVME of the whole (S3's
-// default full-object checksum; Node has no native one, so a table-driven one is built here). A
-// second MD5 per part, for the AWS multipart ETag, used to cost as much again as the first.
-// Self-contained source, so the bundles need no second file.
+// use it for the digests that need the bytes in order (uploads hash their shared part buffers
+// with client/s3/part-hasher.ts, and downloads compute a CRC32 as the bytes arrive with
+// client/s3/range-crc32.ts). Each byte goes through what the caller asks for: one MD5 (the whole
+// content, what a single-part ETag is and what S3-compatible servers that ignore checksums
+// report for multipart uploads too), and a CRC64NVME of the whole (S3's default full-object
+// checksum; Node has no native one, so a table-driven one is built here). Self-contained
+// source, so the bundles need no second file.
 const DIGEST_WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { createHash } = require('node:crypto');
-const { crc32 } = require('node:zlib'); // Node 20.15+; without it no CRC32 is checked
 const { readSync } = require('node:fs');
 const FILE_READ = 4 * 1024 * 1024;
 let fileBuffer;
 const whole = workerData.md5 ? createHash('md5') : undefined;
-const withCrc32 = workerData.crc32 && crc32 !== undefined;
-let part = 0;
-const parts = [];
 
 // CRC-64/NVME (reflected polynomial 0x9a6c9329ac4bc9b5, initial value and final XOR all ones),
 // slicing by 8, the 64-bit register kept as two 32-bit halves.
@@ -71,12 +65,9 @@ function crc64(bytes) {
 }
 
 parentPort.on('message', (message) => {
-  if (message === 'cut') {
-    parts.push(part);
-    part = 0;
-  } else if (message === 'end') {
+  if (message === 'end') {
     const crc64nvme = workerData.crc64nvme ? [(~hi64) >>> 0, (~lo64) >>> 0] : undefined;
-    parentPort.postMessage({ md5: whole && whole.digest('hex'), partCrc32s: withCrc32 ? parts : undefined, crc64nvme });
+    parentPort.postMessage({ md5: whole && whole.digest('hex'), crc64nvme });
   } else if (message.fd !== undefined) {
     // A range of a file the caller has written: read here, so that thread copies nothing.
     fileBuffer = fileBuffer || Buffer.allocUnsafe(FILE_READ);
@@ -94,7 +85,6 @@ parentPort.on('message', (message) => {
 });
 function take(bytes) {
   if (whole) whole.update(bytes);
-  if (withCrc32) part = crc32(bytes, part);
   if (workerData.crc64nvme) crc64(bytes);
 }
 `;
@@ -102,16 +92,13 @@ function take(bytes) {
 interface Digests {
   /** Hex MD5 of the whole content, when asked for. */
   readonly md5?: string;
-  /** CRC32 of each part, in order; undefined when not asked for or on a Node without `zlib.crc32`. */
-  readonly partCrc32s?: readonly number[];
   /** CRC64NVME of the whole content as [high, low] 32-bit words, when asked for. */
   readonly crc64nvme?: readonly [number, number];
 }
 
-/** Which digests to compute. @default MD5 and per-part CRC32s */
+/** Which digests to compute. @default MD5 */
 export interface DigestChoice {
   readonly md5?: boolean;
-  readonly crc32?: boolean;
   readonly crc64nvme?: boolean;
 }
 
@@ -119,32 +106,23 @@ export interface DigestChoice {
 const MAX_IN_FLIGHT = 32 * 1024 * 1024;
 
 /**
- * MD5 of a stream as a whole and CRC32 per multipart part, computed as the bytes go by, so an
- * upload or download can be checked against what S3 reports without reading the file twice:
- * ETag = md5(content) for a single part (and on servers that use it for multipart objects too);
- * the CRC32 checksum = base64(crc32) for one part, base64(crc32(concat(part crc32s)))-<parts>
- * for a multipart upload (AWS "COMPOSITE" checksums, in big-endian bytes).
+ * MD5 and CRC64NVME of a stream as a whole, computed in order as the bytes go by (or as file
+ * ranges are named), so a download can be checked against what S3 reports: ETag = md5(content)
+ * for a single part (and on servers that use it for multipart objects too); CRC64NVME as S3's
+ * full-object `x-amz-checksum-crc64nvme`.
  */
 export class DigestStream extends Transform {
   private readonly worker: Worker;
   private readonly result: Promise<Digests>;
   private digests: Digests | undefined;
-  private partFill = 0;
   private inFlight = 0;
   private waiting: (() => void) | undefined;
   bytes = 0;
 
-  /**
-   * @param partSize bytes per part for the CRC32s (the multipart upload's part size).
-   *   @default Infinity (one part: the whole content's CRC32)
-   * @param choice which digests to compute. @default MD5 and CRC32
-   */
-  constructor(
-    private readonly partSize = Number.POSITIVE_INFINITY,
-    choice: DigestChoice = { md5: true, crc32: true },
-  ) {
+  /** @param choice which digests to compute. @default MD5 */
+  constructor(choice: DigestChoice = { md5: true }) {
     super();
-    this.worker = new Worker(DIGEST_WORKER, { eval: true, workerData: { md5: choice.md5 === true, crc32: choice.crc32 === true, crc64nvme: choice.crc64nvme === true } });
+    this.worker = new Worker(DIGEST_WORKER, { eval: true, workerData: { md5: choice.md5 === true, crc64nvme: choice.crc64nvme === true } });
     this.result = new Promise((resolve, reject) => {
       this.worker.on('message', (message: number | Digests) => {
         if (typeof message !== 'number') return resolve(message);
@@ -165,17 +143,10 @@ export class DigestStream extends Transform {
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     this.bytes += chunk.length;
-    let offset = 0;
-    while (offset < chunk.length) {
-      const take = Math.min(chunk.length - offset, this.partSize - this.partFill);
-      // A copy the worker owns: the chunk itself travels on.
-      const copy = new Uint8Array(chunk.subarray(offset, offset + take));
-      this.worker.postMessage(copy, [copy.buffer as ArrayBuffer]);
-      this.inFlight += take;
-      this.partFill += take;
-      offset += take;
-      if (this.partFill === this.partSize) this.cutPart();
-    }
+    // A copy the worker owns: the chunk itself travels on.
+    const copy = new Uint8Array(chunk);
+    this.worker.postMessage(copy, [copy.buffer as ArrayBuffer]);
+    this.inFlight += chunk.length;
     if (this.inFlight <= MAX_IN_FLIGHT) callback(null, chunk);
     else this.waiting = () => callback(null, chunk);
   }
@@ -189,19 +160,12 @@ export class DigestStream extends Transform {
    */
   hashFileRange(fd: number, position: number, length: number): void {
     this.bytes += length;
-    for (let offset = 0; offset < length; ) {
-      const take = Math.min(length - offset, this.partSize - this.partFill);
-      this.worker.postMessage({ fd, position: position + offset, length: take });
-      this.inFlight += take;
-      this.partFill += take;
-      offset += take;
-      if (this.partFill === this.partSize) this.cutPart();
-    }
+    this.worker.postMessage({ fd, position, length });
+    this.inFlight += length;
   }
 
   /** The stream ends only once the digests are in, so they are ready when the consumer is done. */
   override _flush(callback: TransformCallback): void {
-    if (this.partFill > 0 || this.bytes === 0) this.cutPart();
     this.worker.postMessage('end');
     this.result.then((digests) => {
       this.digests = digests;
@@ -213,11 +177,6 @@ export class DigestStream extends Transform {
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     void this.worker.terminate();
     callback(error);
-  }
-
-  private cutPart(): void {
-    this.worker.postMessage('cut');
-    this.partFill = 0;
   }
 
   /** The hex MD5 of everything that went by: the ETag of a correct single-part object. */
@@ -235,18 +194,6 @@ export class DigestStream extends Transform {
     bytes.writeUInt32BE(words[0], 0);
     bytes.writeUInt32BE(words[1], 4);
     return bytes.toString('base64');
-  }
-
-  /**
-   * The CRC32 checksum (`x-amz-checksum-crc32`, base64) S3 reports for these bytes uploaded in
-   * parts of `partSize`: the plain form for one part, the composite `<base64>-<parts>` form for
-   * several. Undefined where Node has no `zlib.crc32` (before 20.15).
-   * Source: https://docs.aws.amazon.com/AmazonS3/latest/userguide/checking-object-integrity.html
-   */
-  crc32Checksum(): string | undefined {
-    if (!this.digests) throw new Error('crc32Checksum() before the end of the stream');
-    const parts = this.digests.partCrc32s;
-    return parts === undefined ? undefined : objectCrc32(parts);
   }
 }
 

@@ -110,7 +110,7 @@ export async function downloadObject(input: DownloadInput): Promise<DownloadResu
   // twice); MD5 and CRC64NVME, which need the bytes in order, in the worker of a DigestStream
   // (only its digests are wanted: the bytes are written by offset). Nothing when nothing can be compared.
   const rangeCrc32 = plan.check === 'CRC32' || plan.check === 'CRC32 composite' ? new RangeCrc32(size, plan.crcPartSize) : undefined;
-  const digests = plan.check === undefined || rangeCrc32 ? undefined : new DigestStream(plan.crcPartSize, plan.digest).resume();
+  const digests = plan.check === undefined || rangeCrc32 ? undefined : new DigestStream(plan.digest).resume();
   const progress = new ProgressBar(`download ${basename(key)}`, size);
   const abort = new AbortController();
   let received = 0;

@@ -1,7 +1,7 @@
-// The digests s3-ops compares with what S3 reports: the whole MD5 (a single-part ETag) and the
-// CRC32 checksum in S3's single or composite form, checked against independent implementations
-// (node:crypto's MD5, the AWS SDK's pure-JavaScript CRC32).
-import { Crc32Js } from '@aws-sdk/checksums/crc';
+// The digests s3-ops computes in order for a download: the whole MD5 (a single-part ETag) and
+// the CRC64NVME S3 reports as a full-object checksum, checked against independent
+// implementations (node:crypto's MD5, the AWS SDK's pure-JavaScript CRC64NVME).
+import { Crc64NvmeJs } from '@aws-sdk/checksums/crc';
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -10,8 +10,8 @@ import { DigestStream } from '../../client/s3/digest-stream';
 
 const MIB = 1024 * 1024;
 
-async function digest(content: Buffer, partSize: number, chunk = MIB): Promise<DigestStream> {
-  const stream = new DigestStream(partSize);
+async function digest(content: Buffer, chunk = MIB): Promise<DigestStream> {
+  const stream = new DigestStream({ md5: true, crc64nvme: true });
   const chunks = Array.from({ length: Math.ceil(content.length / chunk) }, (_, i) => content.subarray(i * chunk, (i + 1) * chunk));
   let passed = 0;
   await pipeline(Readable.from(chunks), stream, new Writable({ write: (c: Buffer, _e, done) => ((passed += c.length), done()) }));
@@ -20,50 +20,35 @@ async function digest(content: Buffer, partSize: number, chunk = MIB): Promise<D
   return stream;
 }
 
-async function crc32(bytes: Buffer): Promise<Buffer> {
-  const checksum = new Crc32Js();
+async function crc64nvme(bytes: Buffer): Promise<string> {
+  const checksum = new Crc64NvmeJs();
   checksum.update(bytes);
-  return Buffer.from(await checksum.digest());
+  return Buffer.from(await checksum.digest()).toString('base64');
 }
 
-/** S3's composite form: CRC32 over the parts' big-endian CRC32s, then "-<parts>". */
-async function composite(content: Buffer, partSize: number): Promise<string> {
-  const parts: Buffer[] = [];
-  for (let offset = 0; offset < content.length; offset += partSize) parts.push(await crc32(content.subarray(offset, offset + partSize)));
-  return `${(await crc32(Buffer.concat(parts))).toString('base64')}-${parts.length}`;
-}
-
-test('several parts: the whole MD5, and the composite CRC32 of the parts', async () => {
-  const content = randomBytes(20 * MIB + 123);
-  const stream = await digest(content, 8 * MIB, 3 * MIB + 7); // reads that straddle part boundaries
+test('chunks of any size: the whole MD5 and CRC64NVME, while every byte travels on', async () => {
+  const content = randomBytes(9 * MIB + 123);
+  const stream = await digest(content, 3 * MIB + 7);
   expect(stream.md5()).toBe(createHash('md5').update(content).digest('hex'));
-  expect(stream.crc32Checksum()).toBe(await composite(content, 8 * MIB));
-  expect(stream.crc32Checksum()).toMatch(/-3$/);
-});
-
-test('a size that is a whole number of parts has no empty last part', async () => {
-  const content = randomBytes(16 * MIB);
-  const stream = await digest(content, 8 * MIB);
-  expect(stream.crc32Checksum()).toBe(await composite(content, 8 * MIB));
-  expect(stream.crc32Checksum()).toMatch(/-2$/);
-});
-
-test('one part: the plain CRC32, as S3 reports it for a single PUT', async () => {
-  const content = Buffer.from('small log line\n');
-  const stream = await digest(content, 8 * MIB);
-  expect(stream.md5()).toBe(createHash('md5').update(content).digest('hex'));
-  expect(stream.crc32Checksum()).toBe((await crc32(content)).toString('base64'));
+  expect(stream.crc64nvmeChecksum()).toBe(await crc64nvme(content));
 });
 
 test('empty content', async () => {
-  const stream = await digest(Buffer.alloc(0), 8 * MIB);
+  const stream = await digest(Buffer.alloc(0));
   expect(stream.md5()).toBe('d41d8cd98f00b204e9800998ecf8427e');
-  expect(stream.crc32Checksum()).toBe('AAAAAA==');
+  expect(stream.crc64nvmeChecksum()).toBe(await crc64nvme(Buffer.alloc(0)));
+});
+
+test('only what is asked for: no CRC64NVME unless chosen', async () => {
+  const stream = new DigestStream();
+  await pipeline(Readable.from([Buffer.from('log line\n')]), stream, new Writable({ write: (_c, _e, done) => done() }));
+  expect(stream.md5()).toBe(createHash('md5').update('log line\n').digest('hex'));
+  expect(stream.crc64nvmeChecksum()).toBeUndefined();
 });
 
 test('the digests are asked for before the end of the stream: an error, not a wrong value', () => {
-  const stream = new DigestStream(8 * MIB);
+  const stream = new DigestStream();
   expect(() => stream.md5()).toThrow('md5() before the end of the stream');
-  expect(() => stream.crc32Checksum()).toThrow('crc32Checksum() before the end of the stream');
+  expect(() => stream.crc64nvmeChecksum()).toThrow('crc64nvmeChecksum() before the end of the stream');
   stream.destroy();
 });

@@ -78,16 +78,12 @@ test('download side: file ranges named in order are read back by the worker; dig
     const path = join(dir, 'parts.bin');
     writeFileSync(path, content);
     const fd = openSync(path, 'r');
-    const stream = new DigestStream(4 * MIB, { md5: true, crc32: true }).resume();
-    // Ranges that straddle the CRC32 part boundaries (upload parts of 4 MiB, download parts of 3).
+    const stream = new DigestStream({ md5: true }).resume();
     for (let offset = 0; offset < content.length; offset += 3 * MIB) stream.hashFileRange(fd, offset, Math.min(3 * MIB, content.length - offset));
     await new Promise<void>((resolve, reject) => stream.once('end', resolve).once('error', reject).end());
     closeSync(fd);
     expect(stream.bytes).toBe(content.length);
     expect(stream.md5()).toBe(createHash('md5').update(content).digest('hex'));
-    const parts = [];
-    for (let offset = 0; offset < content.length; offset += 4 * MIB) parts.push(await crc32(content.subarray(offset, offset + 4 * MIB)));
-    expect(stream.crc32Checksum()).toBe(`${(await crc32(Buffer.concat(parts))).toString('base64')}-3`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -99,7 +95,7 @@ test('download side: a range the file does not hold fails the stream (a torn tem
     const path = join(dir, 'short.bin');
     writeFileSync(path, randomBytes(1000));
     const fd = openSync(path, 'r');
-    const stream = new DigestStream(Number.POSITIVE_INFINITY, { md5: true }).resume();
+    const stream = new DigestStream({ md5: true }).resume();
     stream.hashFileRange(fd, 0, 2000);
     await expect(new Promise<void>((resolve, reject) => stream.once('end', resolve).once('error', reject).end())).rejects.toThrow('the file ended at byte 1000 before the range to hash did');
     closeSync(fd);
