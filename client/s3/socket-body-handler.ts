@@ -146,13 +146,21 @@ export class SocketBodyHandler {
       return this.fallback.handle(request, options);
     }
     // A kept connection the server closed meanwhile fails before any answer: try one fresh one then.
-    const reused = this.idle.get(origin)?.pop();
+    const reused = this.takeIdle(origin);
     const answer = await this.exchange(request, origin, reused ?? this.open(request, secure, port), options.abortSignal).catch((error: unknown) => {
       if (reused && error instanceof StaleConnection) return this.exchange(request, origin, this.open(request, secure, port), options.abortSignal);
       throw error;
     });
     if (answer) return { response: answer };
     return this.fallback.handle(request, options);
+  }
+
+  /** A kept connection to `origin` that is still open, if any (ones the server closed are dropped). */
+  private takeIdle(origin: string): Connection | undefined {
+    const idle = this.idle.get(origin) ?? [];
+    let connection = idle.pop();
+    while (connection && (connection.socket.destroyed || !connection.socket.writable)) connection = idle.pop();
+    return connection;
   }
 
   private open(request: HttpRequest, secure: boolean, port: number): Connection {

@@ -4,6 +4,8 @@
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { startS3, type LocalS3 } from '../../sandbox/s3rver';
 import { SocketBody, SocketBodyHandler } from '../../client/s3/socket-body-handler';
 
@@ -74,5 +76,34 @@ test('over TLS (node:tls with onread), checked against the local CA as node:http
   } finally {
     tlsClient.destroy();
     await secure.close();
+  }
+});
+
+test('a kept connection the server closed meanwhile is not used again: the next GET opens a fresh one', async () => {
+  const body = randomBytes(100_000);
+  const connections: number[] = [];
+  const server = createServer((req, res) => {
+    const [, start, end] = /bytes=(\d+)-(\d+)/.exec(req.headers.range ?? '')!.map(Number);
+    res.writeHead(206, { 'content-length': String(end! - start! + 1), 'content-range': `bytes ${start}-${end}/${body.length}` });
+    res.end(body.subarray(start, end! + 1));
+  });
+  server.on('connection', () => connections.push(Date.now()));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const handler = new SocketBodyHandler(new NodeHttpHandler());
+  const get = async (range: string) => {
+    const { response } = await handler.handle({ method: 'GET', protocol: 'http:', hostname: '127.0.0.1', port: (server.address() as AddressInfo).port, path: '/o', query: {}, headers: { range } } as never);
+    return drained(response.body);
+  };
+  try {
+    expect((await get('bytes=0-999')).equals(body.subarray(0, 1000))).toBe(true);
+    expect((await get('bytes=1000-99999')).equals(body.subarray(1000))).toBe(true);
+    expect(connections).toHaveLength(1); // kept alive
+    server.closeIdleConnections();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect((await get('bytes=5-9')).equals(body.subarray(5, 10))).toBe(true);
+    expect(connections).toHaveLength(2);
+  } finally {
+    handler.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 });
