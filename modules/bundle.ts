@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import type { BuildOptions } from 'esbuild';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -40,18 +40,38 @@ export function bundleVendingLambda(outdir: string): string {
 }
 
 /**
+ * The repository's own source files `entries` import, directly or not (the entries included),
+ * sorted: what a bundle of them is built from besides node_modules. Follows relative specifiers
+ * of `import … from`, `export … from`, `import()` and `require()`, resolved as esbuild resolves
+ * them for these sources (`<path>.ts`, `<path>/index.ts`, or the path itself). A few
+ * milliseconds, where asking esbuild for its inputs would cost the bundle the cache saves.
+ */
+export function sourceClosure(entries: readonly string[]): string[] {
+  const seen = new Set<string>();
+  const pending = [...entries];
+  const specifiers = /(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*|^\s*import\s+)['"](\.{1,2}\/[^'"]*)['"]/gm;
+  while (pending.length > 0) {
+    const file = pending.pop()!;
+    if (seen.has(file)) continue;
+    seen.add(file);
+    for (const [, specifier] of readFileSync(file, 'utf8').matchAll(specifiers)) {
+      const base = join(dirname(file), specifier!);
+      const resolved = [`${base}.ts`, join(base, 'index.ts'), base].find((candidate) => statSync(candidate, { throwIfNoEntry: false })?.isFile());
+      if (resolved && !seen.has(resolved)) pending.push(resolved);
+    }
+  }
+  return [...seen].sort();
+}
+
+/**
  * The vending Lambda bundled once per version of its sources: a directory holding `index.js`,
- * under node_modules/.cache, named after a hash of everything that goes into the bundle (the
- * handler's sources, the lock file, esbuild's version, this file). Synth then costs a hash of a
+ * under node_modules/.cache, named after a hash of everything that goes into the bundle (every
+ * source the handler imports, the lock file, esbuild's version, this file). Synth then costs a hash of a
  * few files instead of a bundle, and the asset path is stable from run to run.
  */
 export function cachedVendingLambdaBundle(cacheRoot = join(REPO_ROOT, 'node_modules/.cache/oidc-s3')): string {
-  const sourceDir = dirname(VENDING_LAMBDA_ENTRY);
-  const inputs = [
-    ...readdirSync(sourceDir).filter((name) => name.endsWith('.ts')).sort().map((name) => join(sourceDir, name)),
-    join(REPO_ROOT, 'package-lock.json'),
-    __filename,
-  ];
+  // Every source the handler imports (the policies it shares with the stacks included), not only its own folder's.
+  const inputs = [...sourceClosure([VENDING_LAMBDA_ENTRY]), join(REPO_ROOT, 'package-lock.json'), __filename];
   const hash = createHash('sha256').update(readFileSync(require.resolve('esbuild/package.json')));
   for (const file of inputs) hash.update(file.slice(REPO_ROOT.length)).update(existsSync(file) ? readFileSync(file) : '');
   const directory = join(cacheRoot, `vending-lambda-${hash.digest('hex').slice(0, 16)}`);
@@ -86,16 +106,10 @@ export function bundleAgentLambda(name: AgentLambdaName, outdir: string): string
 
 /**
  * An agent Lambda bundled once per version of its sources, as cachedVendingLambdaBundle does:
- * the hash covers every folder the two handlers import from (they share the tool core and the
- * vending Lambda's token verifier).
+ * the hash covers every source file the handler imports (sourceClosure).
  */
 export function cachedAgentLambdaBundle(name: AgentLambdaName, cacheRoot = join(REPO_ROOT, 'node_modules/.cache/oidc-s3')): string {
-  const folders = ['lambda/agent-tools', 'lambda/agent-interceptor', 'lambda/credential-vending'].map((folder) => join(REPO_ROOT, folder));
-  const inputs = [
-    ...folders.flatMap((folder) => readdirSync(folder).filter((file) => file.endsWith('.ts')).sort().map((file) => join(folder, file))),
-    join(REPO_ROOT, 'package-lock.json'),
-    __filename,
-  ];
+  const inputs = [...sourceClosure([AGENT_LAMBDA_ENTRIES[name]]), join(REPO_ROOT, 'package-lock.json'), __filename];
   const hash = createHash('sha256').update(name).update(readFileSync(require.resolve('esbuild/package.json')));
   for (const file of inputs) hash.update(file.slice(REPO_ROOT.length)).update(existsSync(file) ? readFileSync(file) : '');
   const directory = join(cacheRoot, `${name}-${hash.digest('hex').slice(0, 16)}`);
