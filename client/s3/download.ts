@@ -162,26 +162,28 @@ export async function downloadObject(input: DownloadInput): Promise<DownloadResu
     };
     let filled = 0;
     const hash = rangeCrc32?.range(start);
-    if (answer.Body instanceof SocketBody) {
-      // Each piece is a view into the connection's read buffer: hashed and written before the next read.
-      await answer.Body.drain((piece) => {
-        if (filled + piece.length > length) throw new S3OpsError('S3_OPERATION_FAILED', `download of ${where}: S3 sent more than the ${length} bytes asked for at offset ${start}`);
-        hash?.(piece);
-        writeFullySync(file.fd, piece, start + filled);
-        filled += piece.length;
-        received += piece.length;
-        progress.update(received);
-      });
-    } else for await (const chunk of answer.Body as Readable) {
-      const piece = chunk as Buffer;
+    /** Counts and hashes one piece, in order; S3 sending more than asked for is an error. */
+    const take = (piece: Buffer) => {
       if (filled + piece.length > length) throw new S3OpsError('S3_OPERATION_FAILED', `download of ${where}: S3 sent more than the ${length} bytes asked for at offset ${start}`);
       hash?.(piece);
-      batch.push(piece);
-      batchBytes += piece.length;
       filled += piece.length;
       received += piece.length;
       progress.update(received);
-      if (batchBytes >= WRITE_BATCH) await flush();
+    };
+    if (answer.Body instanceof SocketBody) {
+      // Each piece is a view into the connection's read buffer: hashed and written before the next read.
+      await answer.Body.drain((piece) => {
+        const at = start + filled;
+        take(piece);
+        writeFullySync(file.fd, piece, at);
+      });
+    } else {
+      for await (const chunk of answer.Body as Readable) {
+        take(chunk as Buffer);
+        batch.push(chunk as Buffer);
+        batchBytes += (chunk as Buffer).length;
+        if (batchBytes >= WRITE_BATCH) await flush();
+      }
     }
     if (filled !== length) {
       await writing.catch(() => undefined);

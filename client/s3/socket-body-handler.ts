@@ -15,6 +15,7 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import { connect as tlsConnect } from 'node:tls';
+import { buildQueryString } from '@smithy/core/protocols';
 import type { NodeHttpHandler } from '@smithy/node-http-handler';
 import { proxyFor } from '../credentials/proxy';
 
@@ -51,8 +52,6 @@ export class SocketBody extends Readable {
   private ended = false;
 
   constructor(
-    /** The body's length, from Content-Length. */
-    readonly length: number,
     private readonly connection: { pause(): void; resume(): void; destroy(error?: Error): void },
     private readonly onDone: (reusable: boolean) => void,
   ) {
@@ -60,7 +59,7 @@ export class SocketBody extends Readable {
   }
 
   /**
-   * Runs `sink` on every piece of the body, in order; resolves once all `length` bytes came.
+   * Runs `sink` on every piece of the body, in order; resolves once all of it (its Content-Length) came.
    * Rejects with the connection's failure, or with what `sink` threw (the connection is dropped).
    */
   drain(sink: (piece: Buffer) => void): Promise<void> {
@@ -237,7 +236,7 @@ export class SocketBodyHandler {
           remaining = length;
           const keepAlive = !/\bclose\b/i.test(parsed.headers.connection ?? '');
           const socket = connection.socket;
-          body = new SocketBody(length, { pause: () => socket.pause(), resume: () => socket.resume(), destroy: (error) => socket.destroy(error) }, (reusable) => release(reusable && keepAlive));
+          body = new SocketBody({ pause: () => socket.pause(), resume: () => socket.resume(), destroy: (error) => socket.destroy(error) }, (reusable) => release(reusable && keepAlive));
           resolve({ statusCode: parsed.statusCode, reason: parsed.reason, headers: parsed.headers, body });
           const rest = head.subarray(end + 4);
           head = Buffer.alloc(0);
@@ -281,11 +280,9 @@ function abortError(): Error {
   return error;
 }
 
-/** The request line and headers of a GET, as the SDK built and signed them. */
+/** The request line and headers of a GET, as the SDK built and signed them (its query string written as NodeHttpHandler writes it). */
 function requestHead(request: HttpRequest): string {
-  const query = Object.entries(request.query ?? {})
-    .flatMap(([name, value]) => (value === null ? [encodeURIComponent(name)] : [value].flat().map((one) => `${encodeURIComponent(name)}=${encodeURIComponent(one)}`)))
-    .join('&');
+  const query = request.query ? buildQueryString(request.query) : '';
   const lines = [`GET ${request.path}${query ? `?${query}` : ''} HTTP/1.1`];
   const headers = { ...request.headers };
   if (!Object.keys(headers).some((name) => name.toLowerCase() === 'host')) headers.host = request.port ? `${request.hostname}:${request.port}` : request.hostname;
