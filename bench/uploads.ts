@@ -1,6 +1,7 @@
 // Transfer throughput: `s3-ops upload` and `download` (the built bundle) against `aws s3 cp` both
 // ways, each with the part size and concurrency it ships with, the same random files, the same
-// local s3rver (which verifies and reports CRC32 checksums as S3 does: sandbox/s3-checksums.ts), taking turns (s3-ops, aws, s3-ops, aws, …) so that drift of the machine hits both
+// local s3rver (which verifies and reports CRC32 checksums as S3 does, sandbox/s3-checksums.ts, and
+// completes multipart uploads as S3 does, sandbox/s3rver.ts), taking turns (s3-ops, aws, s3-ops, aws, …) so that drift of the machine hits both
 // alike. Both authenticate with the key pair s3rver accepts, from the environment. Each object is
 // deleted after its round so the disk holds at most one copy. At one size, s3-ops uploads also
 // run with stderr on a terminal (under script(1)), where the progress bar is drawn, against the

@@ -19,8 +19,8 @@
  * 2. CRC32, full-object, or composite (`<base64>-<parts>`, the CRC32 of the upload parts'
  *    CRC32s): the parts' size is that of part 1 (HEAD with partNumber=1), and the composite is
  *    rebuilt from the bytes cut at those boundaries.
- * 3. An ETag that is the content's MD5 (a single-part upload without SSE-KMS, and every object
- *    on S3-compatible servers that ignore checksums).
+ * 3. An ETag that is the content's MD5 (a single-part upload without SSE-KMS, and multipart
+ *    objects on servers that give them the whole content's MD5, as s3rver does unpatched).
  * Otherwise (CRC32C or SHA checksums, a multipart ETag without a checksum, SSE-KMS) nothing is
  * compared and the result says so; a single GET still lets the SDK validate a full-object
  * checksum it knows. Every ranged GET carries `If-Match: <ETag>`, so an object replaced during

@@ -22,11 +22,12 @@
  *   and the signature still covers the checksum header).
  * - The object's CRC32 as S3 reports it (plain for one part, COMPOSITE `<base64>-<parts>` for a
  *   multipart upload) is compared with the one built from the parts' CRC32s.
- * - The ETag, where it is the content's MD5 (one part without SSE-KMS, and multipart objects on
- *   S3-compatible servers that ignore checksums), is compared with the MD5. A multipart upload
- *   whose first answered part echoes its CRC32 is on a server that verifies them (S3, MinIO, the
- *   local S3 of the tests), and the MD5 (about 1 s of CPU per 512 MiB, six times CRC32's) is no
- *   longer computed; the ETag is then AWS's `<md5 of part md5s>-<parts>` anyway.
+ * - ETags, where they are MD5s (no SSE-KMS): a part's with the part's MD5 as each part is
+ *   answered, so that a part corrupted on its way to a server that ignores checksums stops the
+ *   upload there; the object's with the file's MD5 (one part) or with S3's multipart form
+ *   `<md5 of the part md5s>-<parts>`. A multipart upload whose first answered part echoes its
+ *   CRC32 is on a server that verifies them (S3, MinIO, the local S3 of the tests), and MD5s
+ *   (about 1 s of CPU per 512 MiB, six times CRC32's) are no longer computed.
  * Source of the checksum forms: https://docs.aws.amazon.com/AmazonS3/latest/userguide/checking-object-integrity.html
  * A failed upload aborts the multipart upload once the parts in flight have finished, so no
  * parts are left behind.
@@ -44,8 +45,11 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { S3OpsError } from '../errors';
 import { plainEtag } from './digest-stream';
-import { PartHasher, crc32Base64, objectCrc32, sharedBuffer } from './part-hasher';
+import { PartHasher, crc32Base64, multipartEtag, objectCrc32, sharedBuffer } from './part-hasher';
 import { ProgressBar } from './progress-bar';
+
+const MD5_HEX = /^[0-9a-f]{32}$/;
+const MULTIPART_ETAG = /^[0-9a-f]{32}-\d+$/;
 
 /** Parts in flight at once (see the module's docstring for why 8). */
 export const UPLOAD_CONCURRENCY = 8;
@@ -71,7 +75,7 @@ export interface UploadResult {
   readonly key: string;
   readonly bytes: number;
   readonly etag?: string;
-  /** The ETag was compared with the file's MD5 (false for SSE-KMS and AWS's multipart form). */
+  /** The object's ETag was compared with the MD5 of the file (one part) or of its parts (S3's multipart form); false for SSE-KMS and when the MD5s were not computed. */
   readonly etagVerified: boolean;
   /** S3 verified every part's CRC32 on receipt, or the CRC32 it reported for the object was compared with the file's. */
   readonly crc32Verified: boolean;
@@ -107,6 +111,7 @@ export async function uploadObject(input: UploadInput): Promise<UploadResult> {
 
     const completed: CompletedPart[] = [];
     const partCrc32s: (number | undefined)[] = [];
+    const partMd5s: (string | undefined)[] = [];
     let sent = 0;
     let reading = Promise.resolve();
     let nextPart = 0;
@@ -118,7 +123,7 @@ export async function uploadObject(input: UploadInput): Promise<UploadResult> {
     const sendPart = async (index: number) => {
       const buffer = await takeBuffer();
       const length = Math.min(partSize, size - index * partSize);
-      // Read and handed to the hasher strictly in order: the MD5 takes the parts one after the other.
+      // Read in order, one at a time: the file is read sequentially, however the parts are answered.
       const read = reading.then(async () => {
         if (failure !== undefined) throw failure;
         await readFully(file!, buffer, length, index * partSize, where);
@@ -138,19 +143,26 @@ export async function uploadObject(input: UploadInput): Promise<UploadResult> {
           completed[index] = { PartNumber: index + 1, ETag: answer.ETag, ...(answer.ChecksumCRC32 ? { ChecksumCRC32: answer.ChecksumCRC32 } : checksum) };
           if (answer.ChecksumCRC32 !== undefined && answer.ChecksumCRC32 === checksum.ChecksumCRC32) partsVerifiedByServer++;
           else md5Needed = true;
-          // A server that echoes the part's CRC32 has verified it (BadDigest otherwise): the MD5,
-          // kept for servers that ignore checksums, is then not needed. Parts already answered without an echo keep it.
+          // A server that echoes the part's CRC32 has verified it (BadDigest otherwise): the MD5s,
+          // kept for servers that ignore checksums, are then not needed. Parts already answered without an echo keep theirs.
           if (partsVerifiedByServer === 1 && !md5Needed) hasher.skipMd5();
+          const md5 = (partMd5s[index] = await hashing.md5);
+          const etag = plainEtag(answer.ETag, answer.ServerSideEncryption);
+          if (md5 !== undefined && etag !== undefined && MD5_HEX.test(etag) && etag !== md5) {
+            const [first, last] = [index * partSize, index * partSize + length - 1];
+            throw new S3OpsError('INTEGRITY_CHECK_FAILED', `${where}: S3 reports ETag ${etag} for part ${index + 1}, bytes ${first}-${last} of the file give MD5 ${md5}`);
+          }
         } else {
           const command = new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentLength: length, ...checksum });
           if (crc !== undefined) unsignedPayload(command);
           single = await guard(() => client.send(command));
+          partMd5s[index] = await hashing.md5;
         }
         sent += length;
         progress.update(sent);
       } finally {
         // The buffer is reused only once the worker no longer reads it.
-        void hashing.hashed.then(
+        void hashing.md5.then(
           () => giveBack(buffer),
           () => giveBack(buffer),
         );
@@ -171,7 +183,6 @@ export async function uploadObject(input: UploadInput): Promise<UploadResult> {
     );
     if (failure !== undefined) throw failure;
 
-    const md5 = await hasher.md5();
     let reported: { ETag?: string; ChecksumCRC32?: string; ServerSideEncryption?: string };
     if (multipart) {
       reported = await guard(() =>
@@ -183,12 +194,18 @@ export async function uploadObject(input: UploadInput): Promise<UploadResult> {
     }
     progress.finish();
 
-    // The ETag is the content's MD5 for a single part (and for multipart objects on servers such
-    // as s3rver); AWS's multipart form ("<md5 of part md5s>-<parts>") is left to the CRC32 check.
+    // One part: the ETag is the content's MD5. Several: S3's form, the MD5 of the parts' MD5s; a
+    // server that answers another form (s3rver's own MD5 of the whole content) leaves the parts' ETags checked.
     const etag = plainEtag(reported.ETag, reported.ServerSideEncryption);
-    const etagVerified = etag !== undefined && !etag.includes('-') && md5 !== undefined;
-    if (etagVerified && etag !== md5) {
-      throw new S3OpsError('INTEGRITY_CHECK_FAILED', `${where}: S3 reports ETag ${etag}, the file's MD5 gives ${md5}`);
+    // Where the server verified every part's CRC32, the MD5s stopped at a point that depends on
+    // timing: the ETag is left to the CRC32s, so that the result does not vary from run to run.
+    const md5sComplete = (!multipart || md5Needed) && partMd5s.length === parts && partMd5s.every((md5) => md5 !== undefined);
+    const md5s = md5sComplete ? (partMd5s as string[]) : undefined;
+    const expectedEtag = md5s === undefined ? undefined : multipart ? multipartEtag(md5s) : md5s[0]!;
+    const etagVerified = etag !== undefined && expectedEtag !== undefined && (multipart ? MULTIPART_ETAG : MD5_HEX).test(etag);
+    if (etagVerified && etag !== expectedEtag) {
+      const what = multipart ? `the MD5 of its ${parts} parts' MD5s gives ${expectedEtag}` : `the file's MD5 gives ${expectedEtag}`;
+      throw new S3OpsError('INTEGRITY_CHECK_FAILED', `${where}: S3 reports ETag ${etag}, ${what}`);
     }
     const expected = objectCrc32(partCrc32s);
     if (reported.ChecksumCRC32 !== undefined && expected !== undefined && reported.ChecksumCRC32 !== expected) {

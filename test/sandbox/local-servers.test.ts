@@ -1,6 +1,6 @@
 // The shared local servers behave like the real services the code under test talks to.
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { CompleteMultipartUploadCommand, CreateMultipartUploadCommand, PutObjectCommand, S3Client, UploadPartCommand } from '@aws-sdk/client-s3';
+import { CompleteMultipartUploadCommand, CreateMultipartUploadCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client, S3ServiceException, UploadPartCommand } from '@aws-sdk/client-s3';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -313,5 +313,66 @@ describe('s3rver', () => {
     } finally {
       await s3.close();
     }
+  });
+
+  describe('CompleteMultipartUpload answers as S3 does', () => {
+    let s3: Awaited<ReturnType<typeof startS3>>;
+    let client: S3Client;
+    beforeAll(async () => {
+      s3 = await startS3();
+      client = new S3Client({ region: 'eu-west-1', endpoint: s3.url, forcePathStyle: true, credentials: s3.accessKeys });
+    });
+    afterAll(() => s3.close());
+    const md5 = (bytes: Buffer) => createHash('md5').update(bytes).digest();
+    /** Uploads `pieces` as parts 1…n of a new upload of `key`; their answered ETags. */
+    async function uploadParts(key: string, pieces: Buffer[]) {
+      const { UploadId } = await client.send(new CreateMultipartUploadCommand({ Bucket: s3.bucket, Key: key }));
+      const parts = [];
+      for (const [index, piece] of pieces.entries()) {
+        const { ETag } = await client.send(new UploadPartCommand({ Bucket: s3.bucket, Key: key, UploadId, PartNumber: index + 1, Body: piece }));
+        parts.push({ ETag, PartNumber: index + 1 });
+      }
+      return { UploadId, parts };
+    }
+    async function s3Error(promise: Promise<unknown>) {
+      const error = await promise.then(() => undefined, (caught: unknown) => caught);
+      expect(error).toBeInstanceOf(S3ServiceException);
+      return error as S3ServiceException;
+    }
+
+    test('the object is its parts in order, and its ETag is the MD5 of the parts\' MD5s, then the number of parts', async () => {
+      const pieces = [randomBytes(5 * 1024 * 1024), randomBytes(5 * 1024 * 1024), randomBytes(1234)];
+      const { UploadId, parts } = await uploadParts('joined', pieces);
+      const answer = await client.send(new CompleteMultipartUploadCommand({ Bucket: s3.bucket, Key: 'joined', UploadId, MultipartUpload: { Parts: parts } }));
+      const expected = `"${createHash('md5').update(Buffer.concat(pieces.map(md5))).digest('hex')}-3"`;
+      expect(answer.ETag).toBe(expected);
+      expect((await client.send(new HeadObjectCommand({ Bucket: s3.bucket, Key: 'joined' }))).ETag).toBe(expected);
+      const got = await client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: 'joined' }));
+      expect(Buffer.from(await got.Body!.transformToByteArray()).equals(Buffer.concat(pieces))).toBe(true);
+      expect(got.ContentLength).toBe(10 * 1024 * 1024 + 1234);
+      // The upload is gone: it cannot be completed twice.
+      const again = await s3Error(client.send(new CompleteMultipartUploadCommand({ Bucket: s3.bucket, Key: 'joined', UploadId, MultipartUpload: { Parts: parts } })));
+      expect([again.name, again.$metadata.httpStatusCode]).toEqual(['NoSuchUpload', 404]);
+      expect(again.message).toBe('The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.');
+    });
+
+    test('a part listed with another ETag, or never uploaded: 400 InvalidPart, and no object', async () => {
+      const { UploadId, parts } = await uploadParts('invalid-part', [randomBytes(5 * 1024 * 1024), randomBytes(10)]);
+      const wrongEtag = [parts[0]!, { PartNumber: 2, ETag: `"${md5(Buffer.from('other')).toString('hex')}"` }];
+      for (const listed of [wrongEtag, [...parts, { PartNumber: 3, ETag: parts[1]!.ETag }]]) {
+        const error = await s3Error(client.send(new CompleteMultipartUploadCommand({ Bucket: s3.bucket, Key: 'invalid-part', UploadId, MultipartUpload: { Parts: listed } })));
+        expect([error.name, error.$metadata.httpStatusCode]).toEqual(['InvalidPart', 400]);
+        expect(error.message).toBe("One or more of the specified parts could not be found.  The part may not have been uploaded, or the specified entity tag may not match the part's entity tag.");
+      }
+      const missing = await s3Error(client.send(new HeadObjectCommand({ Bucket: s3.bucket, Key: 'invalid-part' })));
+      expect(missing.$metadata.httpStatusCode).toBe(404);
+    });
+
+    test('parts listed out of order: 400 InvalidPartOrder', async () => {
+      const { UploadId, parts } = await uploadParts('out-of-order', [randomBytes(5 * 1024 * 1024), randomBytes(10)]);
+      const error = await s3Error(client.send(new CompleteMultipartUploadCommand({ Bucket: s3.bucket, Key: 'out-of-order', UploadId, MultipartUpload: { Parts: [...parts].reverse() } })));
+      expect([error.name, error.$metadata.httpStatusCode]).toEqual(['InvalidPartOrder', 400]);
+      expect(error.message).toBe('The list of parts was not in ascending order. The parts list must be specified in order by part number.');
+    });
   });
 });
