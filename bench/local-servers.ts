@@ -13,12 +13,13 @@ export const WORKER_FLAG = '--worker';
  * Runs `file` (a benchmark module) again as `tsx file --worker <options as JSON>` under the test
  * CA and returns the JSON its worker printed last. Only PATH, LANG and TMPDIR are inherited: the worker's children
  * get clean AWS settings on top of this, so no profile or key of the caller leaks in.
+ * `nodeFlags` go to the worker's own Node (V8 options that can only be set at start-up).
  */
-export async function runWorker<T>(file: string, options: object): Promise<T> {
+export async function runWorker<T>(file: string, options: object, nodeFlags: readonly string[] = []): Promise<T> {
   const env: Record<string, string> = { PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin', LANG: 'C.UTF-8', HOME: process.env.HOME ?? '/tmp' };
   if (process.env.TMPDIR) env.TMPDIR = process.env.TMPDIR;
   const stdout = await new Promise<string>((resolve, reject) => {
-    const child = spawn(process.execPath, [join(REPO_ROOT, 'scripts/with-local-ca.mjs'), process.execPath, '--import', 'tsx', file, WORKER_FLAG, JSON.stringify(options)], {
+    const child = spawn(process.execPath, [join(REPO_ROOT, 'scripts/with-local-ca.mjs'), process.execPath, ...nodeFlags, '--import', 'tsx', file, WORKER_FLAG, JSON.stringify(options)], {
       cwd: REPO_ROOT,
       env,
       stdio: ['ignore', 'pipe', 'inherit'], // the worker's progress notes and errors

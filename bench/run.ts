@@ -170,7 +170,7 @@ function resultsMarkdown(results: Results, run: RunStamp, suites: readonly Suite
     'stand-in. Serve: the built bundle\'s `serve`, 50 keep-alive consumers in the benchmark process; its simulated hour scales sessions 1:30 (120 s for 3600 s).',
     'Uploads: `s3-ops upload`/`download` and `aws s3 cp` both ways, alternating against the',
     'same s3rver, which verifies and reports CRC32 checksums as S3 does (sandbox/s3-checksums.ts) and completes a',
-    'multipart upload as S3 does, without reading the object again for an MD5 of the whole (sandbox/s3rver.ts); both tools',
+    'multipart upload as S3 does, without reading the object again for an MD5 of the whole (sandbox/s3rver-store.ts); both tools',
     'send CRC32 with every part, and the checks columns say what s3-ops verified. s3-ops runs as installed (its #! line,',
     'with the Node options it ships with). The ratios are aws time / s3-ops time (above 1: s3-ops is faster).',
     'OpenTofu: `tofu validate` and `tofu plan` of the servers stack with the pinned tools of',

@@ -1,7 +1,7 @@
 // Transfer throughput: `s3-ops upload` and `download` (the built bundle) against `aws s3 cp` both
 // ways, each with the part size and concurrency it ships with, the same random files, the same
 // local s3rver (which verifies and reports CRC32 checksums as S3 does, sandbox/s3-checksums.ts, and
-// completes multipart uploads as S3 does, sandbox/s3rver.ts), taking turns (s3-ops, aws, s3-ops, aws, …) so that drift of the machine hits both
+// completes multipart uploads as S3 does, sandbox/s3rver-store.ts), taking turns (s3-ops, aws, s3-ops, aws, …) so that drift of the machine hits both
 // alike. Both authenticate with the key pair s3rver accepts, from the environment. Each object is
 // deleted after its round so the disk holds at most one copy. At one size, s3-ops uploads also
 // run with stderr on a terminal (under script(1)), where the progress bar is drawn, against the
@@ -24,8 +24,17 @@ export interface UploadFigures {
   readonly progress: Row;
 }
 
+/**
+ * The local S3 runs in the worker. Its socket reads are a new 64 KiB buffer each, which V8 counts
+ * against an old generation sized for a few MiB of live objects: with the default, s3rver spent
+ * about 1.5 s of every GiB uploaded in full garbage collections (user CPU 11–13 s per 2 GiB
+ * upload against 8.3–9 s with this), the same for every client (s3-ops ships the same flag for
+ * its own reads, modules/bundle.ts NODE_FLAGS).
+ */
+const LOCAL_S3_NODE_FLAGS = ['--initial-old-space-size=256'];
+
 export async function benchUploads(options: { sizesMiB?: number[]; rounds?: number; progressMiB?: number } = {}): Promise<UploadFigures> {
-  return runWorker<UploadFigures>(__filename, options);
+  return runWorker<UploadFigures>(__filename, options, LOCAL_S3_NODE_FLAGS);
 }
 
 /** Random (incompressible) content, written 8 MiB at a time. */

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { AssumeRoleCommand, AssumeRoleWithWebIdentityCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { createClientRolesTable, putClientRole, startDynalite, type LocalDynamo } from '../../sandbox/dynalite';
-import { readAfterWrite, startS3, type FilesystemStore } from '../../sandbox/s3rver';
+import { startS3 } from '../../sandbox/s3rver';
+import { readAfterWrite, type FilesystemStore } from '../../sandbox/s3rver-store';
 import { Readable } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { startOAuthServer, type OAuthServer } from '../../sandbox/oauth-server';
@@ -366,6 +367,35 @@ describe('s3rver', () => {
       }
       const missing = await s3Error(client.send(new HeadObjectCommand({ Bucket: s3.bucket, Key: 'invalid-part' })));
       expect(missing.$metadata.httpStatusCode).toBe(404);
+    });
+
+    test('UploadPart answers the part\'s MD5 as its ETag, computed off s3rver\'s thread, for parts in flight together and of any size', async () => {
+      const { UploadId } = await client.send(new CreateMultipartUploadCommand({ Bucket: s3.bucket, Key: 'sizes' }));
+      // Either side of the hashing worker's 1 MiB batches, and empty.
+      const pieces = [0, 1, 1024 * 1024 - 1, 1024 * 1024, 1024 * 1024 + 1, 3 * 1024 * 1024 + 5].map((size) => randomBytes(size));
+      const answers = await Promise.all(
+        pieces.map((piece, i) => client.send(new UploadPartCommand({ Bucket: s3.bucket, Key: 'sizes', UploadId, PartNumber: i + 1, Body: piece }))),
+      );
+      expect(answers.map((answer) => answer.ETag)).toEqual(pieces.map((piece) => `"${md5(piece).toString('hex')}"`));
+    });
+
+    test('a part whose body is cut off is not stored, and the parts after it are hashed as before', async () => {
+      const { UploadId } = await client.send(new CreateMultipartUploadCommand({ Bucket: s3.bucket, Key: 'cut' }));
+      // Half the body the request announces, then the connection is cut.
+      const firstHalf = randomBytes(2 * 1024 * 1024);
+      const half = new Readable({ read() {} });
+      half.push(firstHalf);
+      const cutOff = new AbortController();
+      setTimeout(() => cutOff.abort(), 100);
+      const sent = client.send(new UploadPartCommand({ Bucket: s3.bucket, Key: 'cut', UploadId, PartNumber: 1, Body: half, ContentLength: 4 * 1024 * 1024 }), { abortSignal: cutOff.signal });
+      await expect(sent).rejects.toMatchObject({ name: 'AbortError' });
+      const whole = randomBytes(1024 * 1024 + 17);
+      const answer = await client.send(new UploadPartCommand({ Bucket: s3.bucket, Key: 'cut', UploadId, PartNumber: 2, Body: whole }));
+      expect(answer.ETag).toBe(`"${md5(whole).toString('hex')}"`);
+      const error = await s3Error(
+        client.send(new CompleteMultipartUploadCommand({ Bucket: s3.bucket, Key: 'cut', UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: `"${md5(firstHalf).toString('hex')}"` }, { PartNumber: 2, ETag: answer.ETag }] } })),
+      );
+      expect([error.name, error.$metadata.httpStatusCode]).toEqual(['InvalidPart', 400]);
     });
 
     test('parts listed out of order: 400 InvalidPartOrder', async () => {
