@@ -5,7 +5,7 @@
  *
  *   npm run bench                     # everything (about 15 minutes on 2 cores, plus OpenTofu's)
  *   npm run bench -- synth vending    # only some
- *   BENCH_RUNS=3 npm run bench        # fewer synth runs per figure (default 5)
+ *   BENCH_RUNS=3 npm run bench        # fewer synth rounds per figure (default 11 for the app, 5 for cdktf synth)
  *
  * Each section's first line names the run that measured it and the 1-minute load average as the
  * section started (a busy machine shows). A run of some suites replaces only their sections (and
@@ -27,7 +27,7 @@ import { missingTools } from '../scripts/tools';
 import { benchServe } from './serve';
 import { round } from './harness';
 import { benchCommand, introduction, mergePartial, provenanceLine, type RunStamp, type SectionStart, type SuiteHeadings } from './results-file';
-import { benchSynth, type SynthRow } from './synth';
+import { SYNTH_APP_RUNS, SYNTH_CDKTF_RUNS, benchSynth, type SynthRow } from './synth';
 import { benchTofu, type TofuRow } from './tofu';
 import { benchUploads, type UploadFigures } from './uploads';
 import { benchVending } from './vending';
@@ -163,7 +163,7 @@ function resultsMarkdown(results: Results, run: RunStamp, suites: readonly Suite
     run.command,
     '```',
     '',
-    'Synth: medians of 5 runs after a warm-up (`BENCH_RUNS`), on a copy of the repository with',
+    `Synth: medians of ${SYNTH_APP_RUNS} rounds of the app and ${SYNTH_CDKTF_RUNS} of cdktf synth (\`BENCH_RUNS\`), every size in turn in each round after a warm-up of each, on a copy of the repository with`,
     'generated servers maps; "app" is cdktf.json\'s app command (`node --require tsx/cjs main.ts`) alone, "cdktf" the full `cdktf synth`; peak RSS is',
     'the largest of any Node process in a run. Vending: the esbuild bundle against dynalite and the',
     'STS stand-in over loopback. Client: the built bundle against the local OAuth server and STS',
@@ -243,7 +243,8 @@ export const TOFU_SKIPPED = 'skipped: run npm run tools:build first';
 async function runSuite(suite: Suite, results: Results): Promise<void> {
   switch (suite) {
     case 'synth':
-      results.synth = await benchSynth({ runs: Number(process.env.BENCH_RUNS ?? 5) });
+      const runs = process.env.BENCH_RUNS ? Number(process.env.BENCH_RUNS) : undefined;
+      results.synth = await benchSynth({ appRuns: runs, cdktfRuns: runs });
       console.table(results.synth);
       return;
     case 'vending':

@@ -1,7 +1,7 @@
 /**
  * Synth scaling: the app alone (cdktf.json's `app` command) and the full `cdktf synth`, for servers maps of
  * 10 to 5,000 servers and both identity providers, on a copy of the repository whose
- * environments/ holds generated maps. Median of N runs after one warm-up; peak RSS of the run.
+ * environments/ holds generated maps. Medians of rounds taken in turn after one warm-up each; peak RSS of the runs.
  */
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -75,40 +75,59 @@ export function prepareProject(sizes: readonly SynthSize[]): string {
   return dir;
 }
 
-async function measure(run: () => Promise<{ ms: number; peakRssMiB: number }>, runs: number) {
-  await run(); // warm-up: file system cache, tsx's transform cache
-  const samples = [];
-  for (let i = 0; i < runs; i++) samples.push(await run());
-  return { ms: median(samples.map((s) => s.ms)), peakRssMiB: Math.max(...samples.map((s) => s.peakRssMiB)) };
+type Sample = { ms: number; peakRssMiB: number };
+
+/**
+ * Runs each command once (warm-up: file system cache, tsx's transform cache), then `runs` rounds
+ * of all of them in turn, so that drift of the machine during the section hits every size alike
+ * and the ratios between sizes stay fair; the median and the peak RSS of each.
+ */
+async function roundRobin(commands: readonly (() => Promise<Sample>)[], runs: number): Promise<{ ms: number; peakRssMiB: number }[]> {
+  for (const run of commands) await run();
+  const samples: Sample[][] = commands.map(() => []);
+  for (let round_ = 0; round_ < runs; round_++) {
+    for (const [i, run] of commands.entries()) samples[i]!.push(await run());
+  }
+  return samples.map((taken) => ({ ms: median(taken.map((s) => s.ms)), peakRssMiB: Math.max(...taken.map((s) => s.peakRssMiB)) }));
 }
 
-export async function benchSynth(options: { sizes?: readonly SynthSize[]; runs?: number } = {}): Promise<SynthRow[]> {
+/** Default rounds: the app's figures carry the tight targets and vary by ±20 % between runs here; `cdktf synth` takes 3 s a run. */
+export const SYNTH_APP_RUNS = 11;
+export const SYNTH_CDKTF_RUNS = 5;
+
+export async function benchSynth(options: { sizes?: readonly SynthSize[]; appRuns?: number; cdktfRuns?: number } = {}): Promise<SynthRow[]> {
   const sizes = options.sizes ?? SYNTH_SIZES;
-  const runs = options.runs ?? 5;
   const dir = prepareProject(sizes);
   // The app exactly as cdktf.json runs it, without the CLI around it.
   const [appCommand, ...appArgs] = (JSON.parse(readFileSync(join(dir, 'cdktf.json'), 'utf8')) as { app: string }).app.split(' ');
   const cdktf = join(dir, 'node_modules/.bin/cdktf');
-  const rows: SynthRow[] = [];
   try {
-    for (const provider of ['auth0', 'cognito'] as const) {
-      for (const size of sizes) {
+    const cases = (['auth0', 'cognito'] as const).flatMap((provider) =>
+      sizes.map((size) => {
         const environment = environmentName(provider, size);
         const env = { ENVIRONMENT: environment, CHECKPOINT_DISABLE: '1', CI: 'true', CDKTF_OUTDIR: join(dir, 'out', environment) };
         mkdirSync(env.CDKTF_OUTDIR, { recursive: true });
-        const app = await measure(() => runChild(appCommand!, appArgs, { cwd: dir, env }), runs);
         const { CDKTF_OUTDIR: _appOnly, ...cliEnv } = env;
-        const full = await measure(() => runChild(cdktf, ['synth'], { cwd: dir, env: cliEnv }), runs);
-        rows.push({ provider, servers: size.servers, shards: size.shards, appMs: round(app.ms), appPeakRssMiB: round(app.peakRssMiB), cdktfMs: round(full.ms), cdktfPeakRssMiB: round(full.peakRssMiB) });
-        process.stderr.write(`synth ${provider} ${size.servers} in ${size.shards} shard(s): app ${round(app.ms)} ms, cdktf ${round(full.ms)} ms\n`);
-      }
-    }
+        return {
+          provider,
+          size,
+          app: () => runChild(appCommand!, appArgs, { cwd: dir, env }),
+          full: () => runChild(cdktf, ['synth'], { cwd: dir, env: cliEnv }),
+        };
+      }),
+    );
+    const app = await roundRobin(cases.map((c) => c.app), options.appRuns ?? SYNTH_APP_RUNS);
+    const full = await roundRobin(cases.map((c) => c.full), options.cdktfRuns ?? SYNTH_CDKTF_RUNS);
+    return cases.map(({ provider, size }, i) => {
+      process.stderr.write(`synth ${provider} ${size.servers} in ${size.shards} shard(s): app ${round(app[i]!.ms)} ms, cdktf ${round(full[i]!.ms)} ms\n`);
+      return { provider, servers: size.servers, shards: size.shards, appMs: round(app[i]!.ms), appPeakRssMiB: round(app[i]!.peakRssMiB), cdktfMs: round(full[i]!.ms), cdktfPeakRssMiB: round(full[i]!.peakRssMiB) };
+    });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  return rows;
 }
 
 if (require.main === module) {
-  benchSynth({ runs: Number(process.env.BENCH_RUNS ?? 5) }).then((rows) => console.table(rows));
+  const runs = process.env.BENCH_RUNS ? Number(process.env.BENCH_RUNS) : undefined;
+  benchSynth({ appRuns: runs, cdktfRuns: runs }).then((rows) => console.table(rows));
 }
