@@ -16,13 +16,14 @@ export interface CommandContext {
   readonly signal: () => AbortSignal;
 }
 
-/**
- * One subcommand: its name, its lines of the usage text, the options it accepts beyond the
- * common ones (`--env-file`, `--help`), and what it does. It returns the exit code.
- */
-export interface Command {
+/** What the command line knows of a subcommand: its name, its lines of the usage text, and the options it accepts beyond the common ones (`--env-file`, `--help`). */
+export interface CommandSpec {
   readonly name: string;
   readonly usage: string;
   readonly options: NonNullable<ParseArgsConfig['options']>;
+}
+
+/** One subcommand and what it does. It returns the exit code. */
+export interface Command extends CommandSpec {
   run(context: CommandContext): Promise<number>;
 }

@@ -6,19 +6,11 @@ import { onHostClock } from '../credentials/aws-credentials';
 import { OidcCredentialProvider } from '../credentials/credential-provider';
 import { UsageError } from '../errors';
 import type { Command } from './command';
+import { CREDENTIAL_DAEMON } from './specs';
 
 /** `credential-daemon`: keeps one profile of a shared credentials file fresh. */
 export const credentialDaemon: Command = {
-  name: 'credential-daemon',
-  usage: `  credential-daemon [--profile NAME] [--credentials-file FILE] [--once]
-                                        keep a profile of the shared credentials file fresh
-                                        (default profile oidc-s3; file $AWS_SHARED_CREDENTIALS_FILE
-                                        or ~/.aws/credentials)`,
-  options: {
-    profile: { type: 'string' },
-    'credentials-file': { type: 'string' },
-    once: { type: 'boolean' },
-  },
+  ...CREDENTIAL_DAEMON,
   async run({ env, options, warn, signal }) {
     const provider = new OidcCredentialProvider(loadProviderConfig(env), { warn });
     provider.assertCacheWritable();

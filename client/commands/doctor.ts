@@ -1,5 +1,6 @@
 import { runDoctor, STEP_LABELS, type DoctorReport } from '../doctor/checks';
 import type { Command } from './command';
+import { DOCTOR } from './specs';
 
 const WIDTH = Math.max(...Object.values(STEP_LABELS).map((label) => label.length)) + 2;
 const MARK = { pass: '✓', fail: '✗', skip: '-' } as const;
@@ -24,13 +25,7 @@ export function formatReport(report: DoctorReport): string {
  * or a whole token: claims are decoded and listed one by one.
  */
 export const doctor: Command = {
-  name: 'doctor',
-  usage: `  doctor [--json]                       check settings, secret file, token endpoint, client
-                                        authentication, token claims, exchange and a write under
-                                        the prefix; name the first failing step and its fix`,
-  options: {
-    json: { type: 'boolean' },
-  },
+  ...DOCTOR,
   async run({ env, options }) {
     const report = await runDoctor(env);
     if (options.json === true) {

@@ -3,12 +3,11 @@ import { loadProviderConfig } from '../config/provider-config';
 import { forConsumers, toCredentialProcessJson } from '../credentials/aws-credentials';
 import { OidcCredentialProvider } from '../credentials/credential-provider';
 import type { Command } from './command';
+import { GET_CREDENTIALS } from './specs';
 
 /** `get-credentials`: the credential_process JSON on stdout, and nothing else there. */
 export const getCredentials: Command = {
-  name: 'get-credentials',
-  usage: `  get-credentials                       print credential_process JSON on stdout`,
-  options: {},
+  ...GET_CREDENTIALS,
   async run({ env, warn }) {
     const provider = new OidcCredentialProvider(loadProviderConfig(env), { warn, cacheOptional: true });
     const credentials = await provider.getCredentials();

@@ -8,6 +8,7 @@ import { AuthorizationToken } from '../serve/authorization-token';
 import { DEFAULT_PORT, startCredentialsEndpoint } from '../serve/credentials-endpoint';
 import { ensurePrivateDir } from '../storage/atomic-file';
 import type { Command } from './command';
+import { SERVE } from './specs';
 
 const LOG_PREFIX = 'oidc-credential-provider serve';
 
@@ -19,16 +20,7 @@ const LOG_PREFIX = 'oidc-credential-provider serve';
  * and requests are answered with whatever is still valid in the meantime.
  */
 export const serve: Command = {
-  name: 'serve',
-  usage: `  serve [--port N] [--token-file FILE]  a credentials endpoint on 127.0.0.1 (default port 9911,
-                                        or OIDC_SERVE_PORT) for AWS_CONTAINER_CREDENTIALS_FULL_URI;
-                                        the token file (default <OIDC_CACHE_DIR>/serve.token) is
-                                        created 0600 with a random token when missing`,
-  options: {
-    port: { type: 'string' },
-    'token-file': { type: 'string' },
-    address: { type: 'string' },
-  },
+  ...SERVE,
   async run({ env, options, warn, signal }) {
     const provider = new OidcCredentialProvider(loadProviderConfig(env), { warn });
     // Credentials with MIN_USABLE_SECONDS left are no longer handed out; renewal must start before.

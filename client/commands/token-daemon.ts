@@ -5,16 +5,11 @@ import { OidcCredentialProvider } from '../credentials/credential-provider';
 import { UsageError } from '../errors';
 import { PRIVATE_DIR_MODE, writeFileAtomic } from '../storage/atomic-file';
 import type { Command } from './command';
+import { TOKEN_DAEMON } from './specs';
 
 /** `token-daemon`: keeps a web-identity token file fresh for `AWS_WEB_IDENTITY_TOKEN_FILE` (Auth0). */
 export const tokenDaemon: Command = {
-  name: 'token-daemon',
-  usage: `  token-daemon --token-file FILE [--once]
-                                        keep a web-identity token file fresh (Auth0)`,
-  options: {
-    'token-file': { type: 'string' },
-    once: { type: 'boolean' },
-  },
+  ...TOKEN_DAEMON,
   async run({ env, options, warn, signal }) {
     const provider = new OidcCredentialProvider(loadProviderConfig(env), { warn });
     if (provider.config.exchange !== 'sts') {

@@ -100,6 +100,23 @@ describe.each(AZP_READINGS)('STS %s reading', (reading) => {
     for (const f of files) expect(mode(join(cacheDir, f))).toBe(0o600);
   }, 120_000);
 
+  test('a warm-cache get-credentials answers from the cache without loading what only a refresh or another command needs', async () => {
+    await getCredentials(); // the cache is warm
+    const [tokens, exchanges] = [idp.tokenRequests, webIdentityCalls()];
+    // Node's own record of the built-in modules it loaded, written as the process exits.
+    const hook = join(home, 'module-list.cjs');
+    const list = join(home, 'module-list.json');
+    writeFileSync(hook, `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(list)}, JSON.stringify(process.moduleLoadList)));\n`);
+    const result = await run(NODE, ['--require', hook, bundles.provider, 'get-credentials', '--env-file', envFile], cleanEnv(home));
+    expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
+    expect((JSON.parse(result.stdout) as { AccessKeyId: string }).AccessKeyId).toBe(s3.accessKeys.accessKeyId);
+    expect([idp.tokenRequests, webIdentityCalls()]).toEqual([tokens, exchanges]);
+    const loaded = new Set((JSON.parse(readFileSync(list, 'utf8')) as string[]).map((entry) => entry.replace(/^NativeModule /, '')));
+    expect(loaded.has('fs')).toBe(true); // the record is Node's, and complete
+    // HTTP and TLS clients (the IdP, STS), the credentials endpoint's server (serve), doctor's assertions.
+    expect(['http', 'https', 'tls', 'net', '_http_client', '_http_server', 'assert'].filter((name) => loaded.has(name))).toEqual([]);
+  });
+
   test('the AWS CLI and boto3 upload and download through the credential_process profile', async () => {
     const local = join(home, 'cli-upload.txt');
     writeFileSync(local, 'shipped by the aws cli\n');
