@@ -64,22 +64,22 @@ export function sourceClosure(entries: readonly string[]): string[] {
 }
 
 /**
- * The vending Lambda bundled once per version of its sources: a directory holding `index.js`,
- * under node_modules/.cache, named after a hash of everything that goes into the bundle (every
- * source the handler imports, the lock file, esbuild's version, this file). Synth then costs a hash of a
- * few files instead of a bundle, and the asset path is stable from run to run.
+ * A Lambda bundled once per version of its sources: a directory holding `index.js`, under
+ * node_modules/.cache, named `<name>-<hash>` after everything that goes into the bundle (every
+ * source the handler imports, the policies it shares with the stacks included; the lock file;
+ * esbuild's version; this file). Synth then costs a hash of a few files instead of a bundle, and
+ * the asset path is stable from run to run. Built aside and renamed into place, so a concurrent
+ * synth never sees half a bundle.
  */
-export function cachedVendingLambdaBundle(cacheRoot = join(REPO_ROOT, 'node_modules/.cache/oidc-s3')): string {
-  // Every source the handler imports (the policies it shares with the stacks included), not only its own folder's.
-  const inputs = [...sourceClosure([VENDING_LAMBDA_ENTRY]), join(REPO_ROOT, 'package-lock.json'), __filename];
-  const hash = createHash('sha256').update(readFileSync(require.resolve('esbuild/package.json')));
+function cachedBundle(name: string, entry: string, build: (outdir: string) => void, cacheRoot: string): string {
+  const inputs = [...sourceClosure([entry]), join(REPO_ROOT, 'package-lock.json'), __filename];
+  const hash = createHash('sha256').update(name).update(readFileSync(require.resolve('esbuild/package.json')));
   for (const file of inputs) hash.update(file.slice(REPO_ROOT.length)).update(existsSync(file) ? readFileSync(file) : '');
-  const directory = join(cacheRoot, `vending-lambda-${hash.digest('hex').slice(0, 16)}`);
+  const directory = join(cacheRoot, `${name}-${hash.digest('hex').slice(0, 16)}`);
   if (!existsSync(join(directory, 'index.js'))) {
     mkdirSync(cacheRoot, { recursive: true });
-    // Built aside and renamed into place, so a concurrent synth never sees half a bundle.
     const staging = mkdtempSync(`${directory}.tmp-`);
-    bundleVendingLambda(staging);
+    build(staging);
     try {
       renameSync(staging, directory);
     } catch {
@@ -87,6 +87,11 @@ export function cachedVendingLambdaBundle(cacheRoot = join(REPO_ROOT, 'node_modu
     }
   }
   return directory;
+}
+
+/** The vending Lambda's bundle directory (cachedBundle). */
+export function cachedVendingLambdaBundle(cacheRoot = join(REPO_ROOT, 'node_modules/.cache/oidc-s3')): string {
+  return cachedBundle('vending-lambda', VENDING_LAMBDA_ENTRY, bundleVendingLambda, cacheRoot);
 }
 
 /** The agent gateway's Lambdas (stacks/agent-gateway.ts): entry points, bundled like the vending Lambda. */
@@ -104,26 +109,9 @@ export function bundleAgentLambda(name: AgentLambdaName, outdir: string): string
   return outfile;
 }
 
-/**
- * An agent Lambda bundled once per version of its sources, as cachedVendingLambdaBundle does:
- * the hash covers every source file the handler imports (sourceClosure).
- */
+/** An agent Lambda's bundle directory (cachedBundle). */
 export function cachedAgentLambdaBundle(name: AgentLambdaName, cacheRoot = join(REPO_ROOT, 'node_modules/.cache/oidc-s3')): string {
-  const inputs = [...sourceClosure([AGENT_LAMBDA_ENTRIES[name]]), join(REPO_ROOT, 'package-lock.json'), __filename];
-  const hash = createHash('sha256').update(name).update(readFileSync(require.resolve('esbuild/package.json')));
-  for (const file of inputs) hash.update(file.slice(REPO_ROOT.length)).update(existsSync(file) ? readFileSync(file) : '');
-  const directory = join(cacheRoot, `${name}-${hash.digest('hex').slice(0, 16)}`);
-  if (!existsSync(join(directory, 'index.js'))) {
-    mkdirSync(cacheRoot, { recursive: true });
-    const staging = mkdtempSync(`${directory}.tmp-`);
-    bundleAgentLambda(name, staging);
-    try {
-      renameSync(staging, directory);
-    } catch {
-      rmSync(staging, { recursive: true, force: true }); // another synth got there first
-    }
-  }
-  return directory;
+  return cachedBundle(name, AGENT_LAMBDA_ENTRIES[name], (outdir) => bundleAgentLambda(name, outdir), cacheRoot);
 }
 
 /** The host client's executables: single files that run on Node 20+ with no node_modules. */

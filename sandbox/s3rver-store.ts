@@ -1,6 +1,6 @@
 // Corrections to s3rver's filesystem store (3.7.1), where it departs from S3 in what a client
 // sees or costs every client seconds that S3 does not:
-// - PutObject answers only once the object is whole on disk (readAfterWrite);
+// - PutObject answers only once the object is whole on disk, its MD5 computed in a worker thread (readAfterWrite);
 // - UploadPart answers once the part is whole on disk, its MD5 computed in a worker thread
 //   (partsHashedOffThread);
 // - CompleteMultipartUpload joins the parts without reading them again, into a file renamed into
@@ -39,38 +39,38 @@ export interface FilesystemStore {
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const S3Error = require('s3rver/lib/models/error') as new (code: string, message: string, detail?: Record<string, string>) => Error;
 
-/** Applies every correction below to `store`; `close` stops the hashing worker. */
+/** Applies every correction below to `store`, with one MD5 worker for objects and parts; `close` stops it. */
 export function correctStore(store: FilesystemStore): { close(): Promise<void> } {
-  readAfterWrite(store);
+  const md5 = new Md5Worker();
+  readAfterWrite(store, md5);
+  partsHashedOffThread(store, md5);
   completeAsS3(store);
-  return partsHashedOffThread(store);
+  return { close: () => md5.close() };
 }
 
 /**
  * s3rver answers a PutObject before the object's file is written: its promise settles when the body has been read, not when its
  * write stream has finished (s3rver 3.7.1, lib/stores/filesystem.js putObject). A read right after
  * the answer can then see a short object, which real S3 never shows (it is read-after-write
- * consistent). This putObject does what s3rver's does, finishing the write first.
+ * consistent). This putObject does what s3rver's does, finishing the write first; the MD5 is
+ * computed by `md5` (a worker of its own unless one is given).
  */
-export function readAfterWrite(store: FilesystemStore): void {
+export function readAfterWrite(store: FilesystemStore, md5: Md5Worker = new Md5Worker()): void {
   store.putObject = async function putObject(this: FilesystemStore, object: StoredObject) {
     const path = this.getResourcePath(object.bucket, object.key, 'object');
-    await mkdir(dirname(path), { recursive: true });
-    const md5 = createHash('md5');
-    let size = 0;
     const body = Buffer.isBuffer(object.content) ? Readable.from([object.content]) : object.content;
-    const measure = new Transform({
-      transform(chunk: Buffer, _encoding, callback) {
-        md5.update(chunk);
-        size += chunk.length;
-        callback(null, chunk);
-      },
-    });
-    await pipeline(body, measure, createWriteStream(path));
-    const digest = md5.digest('hex');
-    await this.putMetadata(object.bucket, object.key, object.metadata, digest);
-    return { size, md5: digest };
+    const written = await writeHashed(body, path, md5);
+    await this.putMetadata(object.bucket, object.key, object.metadata, written.md5);
+    return written;
   };
+}
+
+/** Writes `content` to `path` (its folder made if needed), its MD5 computed by `md5`; settles once the file is written. */
+async function writeHashed(content: Readable, path: string, md5: Md5Worker): Promise<{ size: number; md5: string }> {
+  await mkdir(dirname(path), { recursive: true });
+  const hashing = md5.stream();
+  await pipeline(content, hashing, createWriteStream(path));
+  return { size: hashing.bytes, md5: await hashing.digest };
 }
 
 // Four copies of 1 MiB at a time: as fast as `cat` (copy_file_range) here, 0.2 s per 512 MiB;
@@ -113,7 +113,8 @@ export function completeAsS3(store: FilesystemStore): void {
       }
     });
     const sizes = await Promise.all(parts.map(async (part) => (await stat(partPath(part))).size));
-    const offsets = sizes.map((_, i) => sizes.slice(0, i).reduce((sum, size) => sum + size, 0));
+    let size = 0;
+    const offsets = sizes.map((partSize) => (size += partSize) - partSize);
     const objectPath = this.getResourcePath(bucket, key, 'object');
     await mkdir(dirname(objectPath), { recursive: true });
     const joining = `${objectPath}.${uploadId}.joining`;
@@ -132,10 +133,11 @@ export function completeAsS3(store: FilesystemStore): void {
       await out.close();
     }
     await rename(joining, objectPath);
+    // Computed here, not with the client's multipartEtag: the stand-in shares no code with what it checks.
     const etag = `${createHash('md5').update(Buffer.from(partMd5s.join(''), 'hex')).digest('hex')}-${parts.length}`;
     await this.putMetadata(bucket, key, metadata, etag);
     await rm(uploadDir, { recursive: true, force: true });
-    return { size: sizes.reduce((sum, size) => sum + size, 0), md5: etag };
+    return { size, md5: etag };
   };
 }
 
@@ -161,18 +163,13 @@ async function copyAt(from: string, out: FileHandle, offset: number, buffer: Buf
  * JavaScript thread, which also parses and routes every request, it was 2 s of every GiB uploaded
  * (a CPU profile of 2 GiB uploads), while the machine's other core waited.
  */
-export function partsHashedOffThread(store: FilesystemStore): { close(): Promise<void> } {
-  const md5 = new Md5Worker();
+export function partsHashedOffThread(store: FilesystemStore, md5: Md5Worker): void {
   store.putPart = async function putPart(this: FilesystemStore, bucket: string, uploadId: string, partNumber: number, content: Readable) {
     const path = join(this.getResourcePath(bucket, undefined, 'uploads'), uploadId, String(partNumber));
-    await mkdir(dirname(path), { recursive: true });
-    const hashing = md5.stream();
-    await pipeline(content, hashing, createWriteStream(path));
-    const digest = await hashing.digest;
-    await writeFile(`${path}.md5`, digest);
-    return { size: hashing.bytes, md5: digest };
+    const written = await writeHashed(content, path, md5);
+    await writeFile(`${path}.md5`, written.md5);
+    return written;
   };
-  return { close: () => md5.close() };
 }
 
 const MD5_WORKER = `
@@ -200,7 +197,7 @@ interface Md5Stream extends Transform {
 }
 
 /** One worker thread that hashes any number of streams at once, started with the first. */
-class Md5Worker {
+export class Md5Worker {
   private worker: Worker | undefined;
   private nextId = 0;
   private readonly waiting = new Map<number, { resolve: (md5: string) => void; reject: (error: Error) => void }>();

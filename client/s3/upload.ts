@@ -199,7 +199,7 @@ export async function uploadObject(input: UploadInput): Promise<UploadResult> {
     const etag = plainEtag(reported.ETag, reported.ServerSideEncryption);
     // Where the server verified every part's CRC32, the MD5s stopped at a point that depends on
     // timing: the ETag is left to the CRC32s, so that the result does not vary from run to run.
-    const md5sComplete = (!multipart || md5Needed) && partMd5s.length === parts && partMd5s.every((md5) => md5 !== undefined);
+    const md5sComplete = (!multipart || md5Needed) && partMd5s.every((md5) => md5 !== undefined);
     const md5s = md5sComplete ? (partMd5s as string[]) : undefined;
     const expectedEtag = md5s === undefined ? undefined : multipart ? multipartEtag(md5s) : md5s[0]!;
     const etagVerified = etag !== undefined && expectedEtag !== undefined && (multipart ? MULTIPART_ETAG : MD5_HEX).test(etag);
