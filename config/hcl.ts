@@ -1,8 +1,11 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
-const CACHE_DIR = join(__dirname, '..', 'node_modules', '.cache', 'oidc-s3', 'hcl2json');
+/** Beside the parser's package (node_modules/.cache), wherever this code runs from: the app's sources or a bundle of them. */
+function cacheDirectory(): string {
+  return join(dirname(require.resolve('@cdktf/hcl2json/package.json')), '..', '..', '.cache', 'oidc-s3', 'hcl2json');
+}
 
 /**
  * `@cdktf/hcl2json`'s parse, remembered by content: the parser is Go compiled to WebAssembly and
@@ -12,7 +15,8 @@ const CACHE_DIR = join(__dirname, '..', 'node_modules', '.cache', 'oidc-s3', 'hc
  */
 export async function parseHclCached(file: string, text: string): Promise<unknown> {
   const version = (JSON.parse(readFileSync(require.resolve('@cdktf/hcl2json/package.json'), 'utf8')) as { version: string }).version;
-  const entry = join(CACHE_DIR, `${createHash('sha256').update(`${version}\0${text}`).digest('hex').slice(0, 32)}.json`);
+  const cache = cacheDirectory();
+  const entry = join(cache, `${createHash('sha256').update(`${version}\0${text}`).digest('hex').slice(0, 32)}.json`);
   try {
     return JSON.parse(readFileSync(entry, 'utf8')) as unknown;
   } catch {
@@ -22,7 +26,7 @@ export async function parseHclCached(file: string, text: string): Promise<unknow
   const { parse } = require('@cdktf/hcl2json') as typeof import('@cdktf/hcl2json');
   const parsed = await parse(file, text);
   try {
-    mkdirSync(CACHE_DIR, { recursive: true });
+    mkdirSync(cache, { recursive: true });
     const staging = `${entry}.${process.pid}.tmp`;
     writeFileSync(staging, JSON.stringify(parsed));
     renameSync(staging, entry);

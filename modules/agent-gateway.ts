@@ -3,7 +3,6 @@ import { BedrockagentcoreGatewayTarget, type BedrockagentcoreGatewayTargetTarget
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import { CloudwatchLogMetricFilter } from '@cdktf/provider-aws/lib/cloudwatch-log-metric-filter';
 import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
-import { DataAwsRegion } from '@cdktf/provider-aws/lib/data-aws-region';
 import { DynamodbTable } from '@cdktf/provider-aws/lib/dynamodb-table';
 import { DynamodbTableItem } from '@cdktf/provider-aws/lib/dynamodb-table-item';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
@@ -38,24 +37,6 @@ export interface AgentToolsServer {
   readonly roleArn: string;
   readonly s3PathPrefix: string;
   readonly s3Permissions: string;
-}
-
-/** The role the tools Lambda runs as; created by the foundation stack so the server roles can trust it. */
-export class AgentToolsRole extends Construct {
-  public readonly role: IamRole;
-
-  /** `<namePrefix>-agent-tools`, trusted by Lambda for this account only. */
-  public constructor(scope: Construct, id: string, config: { readonly namePrefix: string }) {
-    super(scope, id);
-    const accountId = new DataAwsCallerIdentity(this, 'account').accountId;
-    // Only the tools function itself (AgentGateway names it `<namePrefix>-agent-tools`) may use the role.
-    const functionArn = lambdaFunctionArn(new DataAwsRegion(this, 'region').region, accountId, `${config.namePrefix}-agent-tools`);
-    this.role = new IamRole(this, 'role', {
-      name: `${config.namePrefix}-agent-tools`,
-      description: 'Agent gateway tools Lambda: assumes the role of the calling server (never holds S3 permissions itself)',
-      assumeRolePolicy: toJson(vendingLambdaTrustPolicy({ accountId, functionArn })),
-    });
-  }
 }
 
 export interface AgentGatewayConfig {

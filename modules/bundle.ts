@@ -114,6 +114,26 @@ export function cachedAgentLambdaBundle(name: AgentLambdaName, cacheRoot = join(
   return cachedBundle(name, AGENT_LAMBDA_ENTRIES[name], (outdir) => bundleAgentLambda(name, outdir), cacheRoot);
 }
 
+/**
+ * The worker that checks an environment beside the app's start (stacks/checked-environment-aside.ts),
+ * bundled: one file for Node to compile, where running its TypeScript under tsx cost the worker
+ * about 150 ms of loading (tsx itself and 50 modules) before it read a file. zod and jsonc-parser
+ * go in the bundle; the HCL parser (WebAssembly, loaded only when backend.hcl changed) stays a package.
+ */
+export const CONFIG_WORKER_ENTRY = join(REPO_ROOT, 'stacks/checked-environment.worker.ts');
+
+/** The config worker's bundle directory (cachedBundle); the worker is its `index.js`. */
+export function cachedConfigWorkerBundle(cacheRoot = join(REPO_ROOT, 'node_modules/.cache/oidc-s3')): string {
+  return cachedBundle(
+    'config-worker',
+    CONFIG_WORKER_ENTRY,
+    (outdir) =>
+      // jsonc-parser's `main` is a UMD build whose requires esbuild cannot follow: its ES module build instead.
+      esbuild().buildSync({ ...common, entryPoints: [CONFIG_WORKER_ENTRY], outfile: join(outdir, 'index.js'), target: 'node20', mainFields: ['module', 'main'], external: [...common.external!, '@cdktf/hcl2json'] }),
+    cacheRoot,
+  );
+}
+
 /** The host client's executables: single files that run on Node 20+ with no node_modules. */
 export const CLIENT_BUNDLES = {
   'oidc-credential-provider': join(REPO_ROOT, 'client/bin/oidc-credential-provider.ts'),

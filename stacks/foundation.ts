@@ -2,7 +2,7 @@ import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-i
 import { TerraformOutput, TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
 import { namePrefix, type EnvironmentConfig } from '../config/types';
-import { AgentToolsRole } from '../modules/agent-gateway';
+import { AgentToolsRole } from '../modules/agent-tools-role';
 import { Auth0Foundation } from '../modules/auth0-foundation';
 import { Auth0Provider } from '../modules/auth0/provider';
 import { CognitoFoundation } from '../modules/cognito-foundation';
