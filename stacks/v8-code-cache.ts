@@ -59,7 +59,8 @@ export class CodeCache {
     const stamp = `${size} ${mtimeMs}\n`;
     const entry = join(this.directory, createHash('sha1').update(filename).digest('hex'));
     const cachedData = this.read(entry, stamp);
-    const script = new Script(NodeModule.wrap(source), { filename, cachedData });
+    // A `#!` line is valid only at the very start of a script, not inside Node's wrapper: commented out, columns kept.
+    const script = new Script(NodeModule.wrap(source.startsWith('#!') ? `//${source.slice(2)}` : source), { filename, cachedData });
     if (cachedData === undefined || script.cachedDataRejected === true) this.fresh.push({ entry, stamp, script });
     const wrapper = script.runInThisContext({ displayErrors: true }) as (...args: unknown[]) => void;
     wrapper.call(module.exports, module.exports, requireFor(module), module, filename, dirname(filename));

@@ -98,6 +98,12 @@ test('an entry V8 refuses (not its data) is ignored and replaced', () => {
   expect(rewritten.length).toBeGreaterThan(stampEnd + 100);
 });
 
+test('a file with a #! line (an executable package entry) loads as under Node', () => {
+  const file = join(root, 'pkg', 'cli.js');
+  writeFileSync(file, '#!/usr/bin/env node\nmodule.exports = "ran";');
+  expect(load(new CodeCache(join(root, 'cache')), file)).toBe('ran');
+});
+
 test('a cache directory that cannot be written costs nothing but the cache', () => {
   const blocked = join(root, 'file-not-directory');
   writeFileSync(blocked, '');
