@@ -1,12 +1,15 @@
 // The cdktf app: environment files -> validated config -> stacks. The only place that reads
 // the process environment; everything below receives plain, validated values.
-import './stacks/synth-process';
 import { ConfigError } from './config/errors';
 import { loadCheckedEnvironmentAside } from './stacks/checked-environment-aside';
 
-// Started before the stacks' modules load (below, not with the imports above, which run first):
-// the environment is checked on a worker thread meanwhile (stacks/checked-environment-aside.ts).
+// First, the environment is checked on a worker thread (stacks/checked-environment-aside.ts),
+// while this thread loads the stacks' modules. Those are required below, not imported: imports
+// run before any statement.
 const environment = loadCheckedEnvironmentAside(__dirname, process.env.ENVIRONMENT ?? 'dev', (text) => process.stderr.write(`${text}\n`));
+// Before cdktf and the provider bindings load (stacks/synth-process.ts says why).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+require('./stacks/synth-process');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { synthesizeApp, ConstructConfigError } = require('./stacks/app') as typeof import('./stacks/app');
 

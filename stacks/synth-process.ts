@@ -1,4 +1,4 @@
-// Imported first by main.ts, before cdktf and the provider bindings load: what running the app
+// Required by main.ts before cdktf and the provider bindings load: what running the app
 // under `node --require tsx/cjs` costs that synth does not need (bench/synth.ts, measured with
 // `node --cpu-prof`: before any of this, about half the CPU of a 10-server synth).
 import { readFileSync } from 'node:fs';
