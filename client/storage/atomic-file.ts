@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { chmodSync, closeSync, fsyncSync, lstatSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
@@ -17,6 +16,16 @@ export function ensurePrivateDir(dir: string): void {
 }
 
 /**
+ * `bytes` random bytes as hex. node:crypto is required here, on the write path, not with the
+ * module: a cache hit reads files only, and loading node:crypto costs it 35 of Node's internal
+ * modules (client/storage/credential-cache.ts).
+ */
+export function randomHex(bytes: number): string {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require('node:crypto') as typeof import('node:crypto')).randomBytes(bytes).toString('hex');
+}
+
+/**
  * Replaces `path` so that readers see either the old or the new content, never a torn one, even
  * if this process is killed mid-write: the data goes to a fresh owner-only temp file in the
  * same directory, is fsynced, then renamed over the target, and the directory is fsynced so the
@@ -24,7 +33,7 @@ export function ensurePrivateDir(dir: string): void {
  */
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   const dir = dirname(path);
-  const temp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  const temp = join(dir, `.${basename(path)}.${process.pid}.${randomHex(6)}.tmp`);
   const fd = openSync(temp, 'wx', PRIVATE_FILE_MODE);
   try {
     const bytes = typeof data === 'string' ? Buffer.from(data) : data;

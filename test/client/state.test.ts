@@ -1,4 +1,5 @@
 // Cache, lock, provider refresh rules, credentials file and daemon timing, in process.
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -49,6 +50,17 @@ describe('cache', () => {
     expect(cacheKey(config({ OIDC_CLIENT_ID: 'client-2' }))).not.toBe(a);
     expect(cacheKey(config({ OIDC_SCOPES: 'https://s3.test/write' }))).not.toBe(a);
     expect(a).toMatch(/^client-1-[0-9a-f]{32}$/);
+  });
+
+  test('entry names are unchanged from releases that hashed with node:crypto: the first 32 hex digits of SHA-256 of the identity', () => {
+    const settings = config();
+    const identity = [settings.idpType, settings.tokenUrl, settings.clientId, settings.idpType === 'auth0' ? settings.audience : '', [...settings.scopes].sort().join(' '), settings.exchange === 'sts' ? settings.roleArn : settings.vendingUrl, settings.sessionDurationSeconds ?? ''];
+    const expected = createHash('sha256').update(JSON.stringify(identity)).digest('hex').slice(0, 32);
+    expect(cacheKey(settings)).toBe(`client-1-${expected}`);
+    // Non-ASCII in the identity hashes as UTF-8, as node:crypto hashes a string.
+    const unicode = config({ OIDC_CLIENT_ID: 'clïent-ü' });
+    const unicodeIdentity = [unicode.idpType, unicode.tokenUrl, unicode.clientId, unicode.idpType === 'auth0' ? unicode.audience : '', [...unicode.scopes].sort().join(' '), unicode.exchange === 'sts' ? unicode.roleArn : unicode.vendingUrl, unicode.sessionDurationSeconds ?? ''];
+    expect(cacheKey(unicode)).toBe(`cl_ent-_-${createHash('sha256').update(JSON.stringify(unicodeIdentity)).digest('hex').slice(0, 32)}`);
   });
 
   test('a corrupt entry is removed and reported as a miss', () => {
