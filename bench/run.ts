@@ -5,7 +5,7 @@
  *
  *   npm run bench                     # everything (about 15 minutes on 2 cores, plus OpenTofu's)
  *   npm run bench -- synth vending    # only some
- *   BENCH_RUNS=3 npm run bench        # fewer synth rounds per figure (default 11 for the app, 5 for cdktf synth)
+ *   BENCH_RUNS=3 npm run bench        # fewer synth rounds per figure (default 21 for the app, 5 for cdktf synth)
  *
  * Each section's first line names the run that measured it and the 1-minute load average as the
  * section started (a busy machine shows). A run of some suites replaces only their sections (and
