@@ -2,10 +2,6 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
-/** Beside the parser's package (node_modules/.cache), wherever this code runs from: the app's sources or a bundle of them. */
-function cacheDirectory(): string {
-  return join(dirname(require.resolve('@cdktf/hcl2json/package.json')), '..', '..', '.cache', 'oidc-s3', 'hcl2json');
-}
 
 /**
  * `@cdktf/hcl2json`'s parse, remembered by content: the parser is Go compiled to WebAssembly and
@@ -14,8 +10,10 @@ function cacheDirectory(): string {
  * the parser's own. A cache that cannot be read or written is simply not used.
  */
 export async function parseHclCached(file: string, text: string): Promise<unknown> {
-  const version = (JSON.parse(readFileSync(require.resolve('@cdktf/hcl2json/package.json'), 'utf8')) as { version: string }).version;
-  const cache = cacheDirectory();
+  const packageJson = require.resolve('@cdktf/hcl2json/package.json');
+  const version = (JSON.parse(readFileSync(packageJson, 'utf8')) as { version: string }).version;
+  // Beside the parser's package (node_modules/.cache), wherever this code runs from: the app's sources or the config worker's bundle.
+  const cache = join(dirname(packageJson), '..', '..', '.cache', 'oidc-s3', 'hcl2json');
   const entry = join(cache, `${createHash('sha256').update(`${version}\0${text}`).digest('hex').slice(0, 32)}.json`);
   try {
     return JSON.parse(readFileSync(entry, 'utf8')) as unknown;

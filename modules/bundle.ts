@@ -8,6 +8,9 @@ import { brotliCompressSync, constants } from 'node:zlib';
 /** Where the repository's TypeScript sources live, relative to this file. */
 export const REPO_ROOT = join(__dirname, '..');
 
+/** Where synth keeps what it builds once and reuses: bundles, their zips, V8's code cache. */
+export const CACHE_ROOT = join(REPO_ROOT, 'node_modules/.cache/oidc-s3');
+
 /** The credential-vending handler's entry point, bundled for the nodejs22.x runtime. */
 export const VENDING_LAMBDA_ENTRY = join(REPO_ROOT, 'lambda/credential-vending/handler.ts');
 
@@ -64,9 +67,9 @@ export function sourceClosure(entries: readonly string[]): string[] {
 }
 
 /**
- * A Lambda bundled once per version of its sources: a directory holding `index.js`, under
- * node_modules/.cache, named `<name>-<hash>` after everything that goes into the bundle (every
- * source the handler imports, the policies it shares with the stacks included; the lock file;
+ * A bundle (a Lambda's, the config worker's) built once per version of its sources: a directory
+ * holding `index.js`, under CACHE_ROOT, named `<name>-<hash>` after everything that goes into it (every
+ * source the entry imports, the policies it shares with the stacks included; the lock file;
  * esbuild's version; this file). Synth then costs a hash of a few files instead of a bundle, and
  * the asset path is stable from run to run. Built aside and renamed into place, so a concurrent
  * synth never sees half a bundle.
@@ -90,7 +93,7 @@ function cachedBundle(name: string, entry: string, build: (outdir: string) => vo
 }
 
 /** The vending Lambda's bundle directory (cachedBundle). */
-export function cachedVendingLambdaBundle(cacheRoot = join(REPO_ROOT, 'node_modules/.cache/oidc-s3')): string {
+export function cachedVendingLambdaBundle(cacheRoot = CACHE_ROOT): string {
   return cachedBundle('vending-lambda', VENDING_LAMBDA_ENTRY, bundleVendingLambda, cacheRoot);
 }
 
@@ -110,7 +113,7 @@ export function bundleAgentLambda(name: AgentLambdaName, outdir: string): string
 }
 
 /** An agent Lambda's bundle directory (cachedBundle). */
-export function cachedAgentLambdaBundle(name: AgentLambdaName, cacheRoot = join(REPO_ROOT, 'node_modules/.cache/oidc-s3')): string {
+export function cachedAgentLambdaBundle(name: AgentLambdaName, cacheRoot = CACHE_ROOT): string {
   return cachedBundle(name, AGENT_LAMBDA_ENTRIES[name], (outdir) => bundleAgentLambda(name, outdir), cacheRoot);
 }
 
@@ -123,7 +126,7 @@ export function cachedAgentLambdaBundle(name: AgentLambdaName, cacheRoot = join(
 export const CONFIG_WORKER_ENTRY = join(REPO_ROOT, 'stacks/checked-environment.worker.ts');
 
 /** The config worker's bundle directory (cachedBundle); the worker is its `index.js`. */
-export function cachedConfigWorkerBundle(cacheRoot = join(REPO_ROOT, 'node_modules/.cache/oidc-s3')): string {
+export function cachedConfigWorkerBundle(cacheRoot = CACHE_ROOT): string {
   return cachedBundle(
     'config-worker',
     CONFIG_WORKER_ENTRY,

@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import Module from 'node:module';
 import { dirname, join } from 'node:path';
+import { CACHE_ROOT } from '../modules/bundle';
 import { CodeCache } from './v8-code-cache';
 
 // tsx turns on Node's source-map support so that stack traces point into the TypeScript. Node
@@ -13,7 +14,7 @@ import { CodeCache } from './v8-code-cache';
 // and scripts run under tsx keep them.
 process.setSourceMapsEnabled(false);
 
-const codeCache = new CodeCache(join(__dirname, '..', 'node_modules', '.cache', 'oidc-s3', 'v8-code-cache', `${process.version}-${process.arch}`));
+const codeCache = new CodeCache(join(CACHE_ROOT, 'v8-code-cache', `${process.version}-${process.arch}`));
 
 // tsx's `.js` loader reads every JavaScript file and, when its text mentions "import" or
 // "export" (every compiled CommonJS file does: `exports.`), runs an ES module lexer over it to

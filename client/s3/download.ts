@@ -28,13 +28,12 @@
  * https://docs.aws.amazon.com/AmazonS3/latest/userguide/checking-object-integrity.html
  */
 import { GetObjectCommand, HeadObjectCommand, type HeadObjectCommandOutput } from '@aws-sdk/client-s3';
-import { randomBytes } from 'node:crypto';
 import { renameSync, rmSync, writeSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { S3OpsError, firstLine } from '../errors';
-import { syncDirectory } from '../storage/atomic-file';
+import { randomHex, syncDirectory } from '../storage/atomic-file';
 import { DigestStream, plainEtag, type DigestChoice } from './digest-stream';
 import { compositeCrc32, crc32Base64 } from './part-hasher';
 import { ProgressBar } from './progress-bar';
@@ -99,7 +98,7 @@ export async function downloadObject(input: DownloadInput): Promise<DownloadResu
   const parts = ranged ? Math.ceil(size / partSize) : 1;
   const plan = await checkPlan(head, size, () => guard(() => client.send(new HeadObjectCommand({ Bucket: bucket, Key: key, PartNumber: 1 }))));
 
-  const temp = join(dirname(localPath), `.${basename(localPath)}.${randomBytes(6).toString('hex')}.part`);
+  const temp = join(dirname(localPath), `.${basename(localPath)}.${randomHex(6)}.part`);
   let file: FileHandle;
   try {
     file = await open(temp, 'wx+') // read too: the hashing worker reads the parts back;

@@ -1,8 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { closeSync, constants, fstatSync, linkSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LockTimeoutError } from '../errors';
-import { PRIVATE_FILE_MODE } from './atomic-file';
+import { PRIVATE_FILE_MODE, randomHex } from './atomic-file';
 
 export interface LockOptions {
   /** Give up after waiting this long. @default 25000 */
@@ -36,7 +35,7 @@ export async function acquire(lockPath: string, options: LockOptions = {}): Prom
   const timeoutMs = options.timeoutMs ?? 25_000;
   const staleMs = options.staleMs ?? 60_000;
   const started = Date.now();
-  const nonce = randomBytes(8).toString('hex');
+  const nonce = randomHex(8);
   for (let attempt = 0; ; attempt++) {
     if (tryCreate(lockPath, nonce)) {
       return () => releaseIfOurs(lockPath, nonce);
@@ -125,7 +124,7 @@ function isStale(holder: Holder, staleMs: number): boolean {
  * fresh holder slipped in between, its lock is linked back (link fails rather than overwrite).
  */
 function breakStale(lockPath: string, stale: Holder): void {
-  const aside = `${lockPath}.stale-${randomBytes(6).toString('hex')}`;
+  const aside = `${lockPath}.stale-${randomHex(6)}`;
   try {
     renameSync(lockPath, aside);
   } catch {
