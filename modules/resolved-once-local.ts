@@ -250,7 +250,8 @@ function deferredWrite(scope: TerraformStack, value: unknown, tokens: Map<string
       spliced.push([marker, JSON.stringify(resolved).slice(1, -1)]);
     }
     if (spliced.length === markers.size) {
-      return (indent) => spliced.reduce((text, [marker, resolved]) => text.split(marker).join(resolved), stableJson(plain, indent));
+      // replaceAll with a function: no `$` patterns in the replacement, and 5 to 8 times faster than split and join here.
+      return (indent) => spliced.reduce((text, [marker, resolved]) => text.replaceAll(marker, () => resolved), stableJson(plain, indent));
     }
   }
   const state: ResolveState = { tokens, arrayIndexKeys: false };
@@ -456,18 +457,37 @@ function stableJson(value: unknown, indent: string): string {
   } else {
     text = JSON.stringify(value, null, 2).replace(/\n/g, `\n${indent}`);
   }
-  // Only the empty brackets are matched (a line-anchored pattern over every line cost a third of
-  // this function with 5,000 servers); the indentation is read back from their line.
-  return text.replace(EMPTY_AT_LINE_END, (empty: string, offset: number) => {
-    const lineStart = text.lastIndexOf('\n', offset) + 1;
-    let at = lineStart;
-    while (text.charCodeAt(at) === 0x20) at += 1;
-    return `${empty[0]}\n${lineStart === 0 ? indent : ' '.repeat(at - lineStart)}${empty[1]}`;
-  });
+  return expandEmpty(expandEmpty(text, '{}', indent), '[]', indent);
 }
 
-/** `{}` or `[]` at the end of a line, before an optional comma. */
-const EMPTY_AT_LINE_END = /\{\}(?=,?$)|\[\](?=,?$)/gm;
+/**
+ * `text` with each `empty` (`{}` or `[]`) that ends a line, before an optional comma, written
+ * over two lines, the closing bracket at the indentation of its line (`indent` on the first).
+ * Found with indexOf rather than a pattern: with 5,000 servers, `/\{\}(?=,?$)|…/gm` took 9–13 ms
+ * over the 3 MB of text, indexOf 2–4 ms (each once in a fresh process, as synth runs them).
+ */
+function expandEmpty(text: string, empty: '{}' | '[]', indent: string): string {
+  const parts: string[] = [];
+  let position = 0;
+  for (let at = text.indexOf(empty); at !== -1; at = text.indexOf(empty, at + 2)) {
+    const after = at + 2;
+    const next = text.charCodeAt(after);
+    const endsLine = after === text.length || next === NEWLINE || (next === COMMA && (after + 1 === text.length || text.charCodeAt(after + 1) === NEWLINE));
+    if (!endsLine) continue;
+    const lineStart = text.lastIndexOf('\n', at) + 1;
+    let indented = lineStart;
+    while (text.charCodeAt(indented) === SPACE) indented += 1;
+    parts.push(text.slice(position, at + 1), '\n', lineStart === 0 ? indent : ' '.repeat(indented - lineStart));
+    position = at + 1;
+  }
+  if (parts.length === 0) return text;
+  parts.push(text.slice(position));
+  return parts.join('');
+}
+
+const NEWLINE = 0x0a;
+const COMMA = 0x2c;
+const SPACE = 0x20;
 
 const TOKEN_START = '${TfToken[';
 
