@@ -80,20 +80,22 @@ export function serverEntries(config: ServerAccessBaseConfig): Record<string, Se
     bucketAccount: config.bucketAccount,
   });
   const disabledPolicy = toJson(disabledServerPolicy());
-  return Object.fromEntries(
-    config.servers.map((server): [string, ServerEntry] => [
-      server.name,
-      // Keys in sorted order, as the stack's file lists them: the entries are written as they are (ResolvedOnceLocal).
-      {
-        enabled: server.enabled,
-        max_session_duration: server.maxSessionDuration,
-        s3_path_prefix: server.s3PathPrefix,
-        s3_permissions: server.s3Permissions,
-        s3_policy: server.enabled ? enabledPolicy({ prefix: server.s3PathPrefix, tier: server.s3Permissions, revokeSessionsIssuedBefore: server.revokeSessionsIssuedBefore }) : disabledPolicy,
-        tags: server.tags,
-      },
-    ]),
-  );
+  // Assigned rather than Object.fromEntries over pairs (a third of this function's time with
+  // 5,000 servers): a name is never "__proto__", which serverNameRule refuses and every caller
+  // checks first (checkServers).
+  const entries: Record<string, ServerEntry> = {};
+  for (const server of config.servers) {
+    // Keys in sorted order, as the stack's file lists them: the entries are written as they are (ResolvedOnceLocal).
+    entries[server.name] = {
+      enabled: server.enabled,
+      max_session_duration: server.maxSessionDuration,
+      s3_path_prefix: server.s3PathPrefix,
+      s3_permissions: server.s3Permissions,
+      s3_policy: server.enabled ? enabledPolicy({ prefix: server.s3PathPrefix, tier: server.s3Permissions, revokeSessionsIssuedBefore: server.revokeSessionsIssuedBefore }) : disabledPolicy,
+      tags: server.tags,
+    };
+  }
+  return entries;
 }
 
 /**

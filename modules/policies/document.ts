@@ -57,8 +57,12 @@ export function toJson(document: PolicyDocument): string {
  */
 export function jsonTemplate(build: (value: string) => PolicyDocument): (value: string) => string {
   const parts = toJson(build(TEMPLATE_MARKER)).split(ESCAPED_TEMPLATE_MARKER);
-  return (value) => parts.join(JSON.stringify(value).slice(1, -1));
+  // A validated prefix needs no escaping, and JSON.stringify would write it as it is.
+  return (value) => parts.join(NEEDS_JSON_ESCAPE.test(value) ? JSON.stringify(value).slice(1, -1) : value);
 }
+
+/** What JSON.stringify escapes inside a string: `"`, `\\`, control characters and (when unpaired) surrogates. */
+const NEEDS_JSON_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
 
 // Literals (no call at load time), so that bundles which import this module without jsonTemplate (the vending Lambda) leave them out.
 const TEMPLATE_MARKER = '\u0000value\u0000';

@@ -122,7 +122,8 @@ export type ServerPolicyInput = Pick<S3AccessPolicyInput, 'prefix' | 'tier' | 'r
 export function s3AccessPolicyJson(shared: Omit<S3AccessPolicyInput, keyof ServerPolicyInput>): (server: ServerPolicyInput) => string {
   const templates = new Map<string, (prefix: string) => string>();
   return ({ prefix, tier, revokeSessionsIssuedBefore }) => {
-    const key = `${tier} ${revokeSessionsIssuedBefore ?? ''}`;
+    // Most servers have no revocation time: keyed by the tier alone, no string built per server.
+    const key = revokeSessionsIssuedBefore === undefined ? tier : `${tier} ${revokeSessionsIssuedBefore}`;
     let template = templates.get(key);
     if (template === undefined) templates.set(key, (template = jsonTemplate((value) => s3AccessPolicy({ ...shared, prefix: value, tier, revokeSessionsIssuedBefore }))));
     return template(prefix);
