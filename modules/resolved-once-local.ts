@@ -246,15 +246,15 @@ function deferredWrite(scope: TerraformStack, value: unknown, tokens: Map<string
     const text = stableJson(plain, LOCAL_INDENT);
     const markers = new Set<string>();
     const spliced: [string, string][] = [];
-    if (stringTokensOnly(text, markers)) {
-      for (const marker of markers) {
-        let resolved = tokens.get(marker);
-        if (resolved === undefined) tokens.set(marker, (resolved = resolveWithCdktf(scope, marker)));
-        if (typeof resolved !== 'string') break;
-        spliced.push([marker, JSON.stringify(resolved).slice(1, -1)]);
-      }
+    // Anything but string tokens in a string (a number or list token, Terraform's own `${…}`, "e+") is cdktf's to write.
+    const stringTokens = stringTokensOnly(text, markers);
+    for (const marker of stringTokens ? markers : []) {
+      let resolved = tokens.get(marker);
+      if (resolved === undefined) tokens.set(marker, (resolved = resolveWithCdktf(scope, marker)));
+      if (typeof resolved !== 'string') break;
+      spliced.push([marker, JSON.stringify(resolved).slice(1, -1)]);
     }
-    if (spliced.length === markers.size) {
+    if (stringTokens && spliced.length === markers.size) {
       // replaceAll with a function: no `$` patterns in the replacement, and 5 to 8 times faster than split and join here.
       const splice = (json: string) => spliced.reduce((written, [marker, resolved]) => written.replaceAll(marker, () => resolved), json);
       const atLocalIndent = splice(text);

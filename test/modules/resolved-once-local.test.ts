@@ -140,6 +140,44 @@ describe('ResolvedOnceLocal', () => {
     expect(plain).toContain('/z/*\\",\\"${data.terraform_remote_state.remote.outputs.bucket_arn}');
   });
 
+  it('writes a map that is plain but for one string (a number token, a list token, Terraform\'s own ${…}, "e+") as cdktf does', () => {
+    // Each alone in a map of the servers map's form: the check of the map's strings must send it down cdktf's path.
+    const unusual: Record<string, (bucket: S3Bucket) => string> = {
+      number_in_string: (bucket) => `port ${Token.asNumber(bucket.id)}`,
+      list_in_string: (bucket) => `arns: ${Token.asList(bucket.arn)}`,
+      terraform_expression: () => '${aws:username}/home',
+      looks_like_number: () => 'version 1e+5',
+    };
+    const writtenOne = (Local: LocalClass, odd: (bucket: S3Bucket) => string) => {
+      const outdir = mkdtempSync(join(tmpdir(), 'oidc-s3-resolved-once-'));
+      try {
+        const app = new App({ outdir, stackTraces: false, skipValidation: true });
+        const stack = new TerraformStack(app, 'stack');
+        const bucket = new S3Bucket(stack, 'bucket', { bucket: 'b' });
+        const arn = new DataTerraformRemoteStateS3(stack, 'remote', { bucket: 'state', key: 'k', region: 'eu-west-1' }).getString('bucket_arn');
+        const entry = (name: string) => ({ odd: odd(bucket), policy: JSON.stringify({ Resource: `${arn}/${name}/*` }), tags: {} });
+        new Local(stack, 'servers', { 'srv-0': entry('srv-0'), 'srv-1': entry('srv-1') }).overrideLogicalId('servers');
+        app.synth();
+        return readFileSync(join(outdir, 'stacks', 'stack', 'cdk.tf.json'), 'utf8');
+      } finally {
+        rmSync(outdir, { recursive: true, force: true });
+      }
+    };
+    // cdktf refuses a list token inside a string: then the same refusal.
+    const outcome = (Local: LocalClass, odd: (bucket: S3Bucket) => string) => {
+      try {
+        return { json: writtenOne(Local, odd) };
+      } catch (error) {
+        return { error: (error as Error).message };
+      }
+    };
+    for (const [name, odd] of Object.entries(unusual)) {
+      const plain = outcome(TerraformLocal, odd);
+      expect({ name, ...outcome(ResolvedOnceLocal, odd) }).toEqual({ name, ...plain });
+      expect({ name, resolved: plain.json === undefined ? /list/i.test(plain.error) : !plain.json.includes('TfToken[') }).toEqual({ name, resolved: true });
+    }
+  });
+
   it('leaves keys that are array indexes ("10", "9") to cdktf\'s writer, which orders them as text', () => {
     const numbered = { '10': { tags: {} }, '9': { tags: {} }, 'srv-x': {} };
     const plain = written(TerraformLocal, numbered);
