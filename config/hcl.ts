@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
-
 /**
  * `@cdktf/hcl2json`'s parse, remembered by content: the parser is Go compiled to WebAssembly and
  * costs about 0.1 s of every synth to load, for a backend.hcl that rarely changes. The cache key

@@ -245,16 +245,9 @@ function deferredWrite(scope: TerraformStack, value: unknown, tokens: Map<string
   if (plain !== NOT_PLAIN) {
     const text = stableJson(plain, LOCAL_INDENT);
     const markers = new Set<string>();
-    const spliced: [string, string][] = [];
     // Anything but string tokens in a string (a number or list token, Terraform's own `${…}`, "e+") is cdktf's to write.
-    const stringTokens = stringTokensOnly(text, markers);
-    for (const marker of stringTokens ? markers : []) {
-      let resolved = tokens.get(marker);
-      if (resolved === undefined) tokens.set(marker, (resolved = resolveWithCdktf(scope, marker)));
-      if (typeof resolved !== 'string') break;
-      spliced.push([marker, JSON.stringify(resolved).slice(1, -1)]);
-    }
-    if (stringTokens && spliced.length === markers.size) {
+    const spliced = stringTokensOnly(text, markers) ? resolvedAsJson(scope, markers, tokens) : undefined;
+    if (spliced !== undefined) {
       // replaceAll with a function: no `$` patterns in the replacement, and 5 to 8 times faster than split and join here.
       const splice = (json: string) => spliced.reduce((written, [marker, resolved]) => written.replaceAll(marker, () => resolved), json);
       const atLocalIndent = splice(text);
@@ -264,6 +257,27 @@ function deferredWrite(scope: TerraformStack, value: unknown, tokens: Map<string
   const state: ResolveState = { tokens, arrayIndexKeys: false };
   const resolved = resolveLeaves(scope, value, state);
   return state.arrayIndexKeys ? undefined : (indent) => stableJson(resolved, indent);
+}
+
+/**
+ * Each string token of `markers` with its resolution as JSON writes it inside a string, or
+ * undefined when one stands for something other than a string (cdktf's writer must then write it).
+ */
+function resolvedAsJson(scope: TerraformStack, markers: ReadonlySet<string>, tokens: Map<string, unknown>): [string, string][] | undefined {
+  const spliced: [string, string][] = [];
+  for (const marker of markers) {
+    const resolved = resolveOnce(scope, marker, tokens);
+    if (typeof resolved !== 'string') return undefined;
+    spliced.push([marker, JSON.stringify(resolved).slice(1, -1)]);
+  }
+  return spliced;
+}
+
+/** `marker` (one token) resolved by cdktf, once per stack write: `tokens` keeps every resolution. */
+function resolveOnce(scope: TerraformStack, marker: string, tokens: Map<string, unknown>): unknown {
+  let resolved = tokens.get(marker);
+  if (resolved === undefined) tokens.set(marker, (resolved = resolveWithCdktf(scope, marker)));
+  return resolved;
 }
 
 /** Where cdktf's writer puts a local's value: `{ "locals": { "<name>": <value> } }`, two levels of two spaces. */
@@ -316,8 +330,8 @@ function plainSorted(value: unknown): unknown {
 /**
  * True when every `${` of `value` (a string, or the JSON text of plain data) starts a string
  * token (`${TfToken[…]}`), each then added to `markers`, and nothing else in it is a token (no
- * list or map marker, no number written into it, "…e+289"). Checked in place: thousands of
- * policies hold the same marker.
+ * list or map marker, no number written into it, "…e+289"). Checked in place: the servers map's
+ * text holds the same marker thousands of times (one per policy).
  */
 function stringTokensOnly(value: string, markers: Set<string>): boolean {
   if (value.includes('e+')) return false;
@@ -515,13 +529,11 @@ function spliceTokens(scope: TerraformStack, value: string, tokens: Map<string, 
     const end = value.indexOf(']}', start);
     if (end === -1) return resolveWithCdktf(scope, value);
     const marker = value.slice(start, end + 2);
-    let resolved = tokens.get(marker);
-    if (resolved === undefined) {
+    if (!tokens.has(marker)) {
       STRING_TOKEN.lastIndex = 0;
       if (marker.replace(STRING_TOKEN, '') !== '') return resolveWithCdktf(scope, value);
-      resolved = resolveWithCdktf(scope, marker);
-      tokens.set(marker, resolved);
     }
+    const resolved = resolveOnce(scope, marker, tokens);
     // A string that is one token alone becomes whatever the token stands for.
     if (start === 0 && end + 2 === value.length) return resolved;
     // A token that stands for something other than a string is concatenated by cdktf's own rules.

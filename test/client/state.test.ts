@@ -53,14 +53,16 @@ describe('cache', () => {
   });
 
   test('entry names are unchanged from releases that hashed with node:crypto: the first 32 hex digits of SHA-256 of the identity', () => {
+    // The identity as releases before @noble/hashes wrote it, hashed by node:crypto.
+    const nodeDigest = (settings: ReturnType<typeof config>) => {
+      const identity = [settings.idpType, settings.tokenUrl, settings.clientId, settings.idpType === 'auth0' ? settings.audience : '', [...settings.scopes].sort().join(' '), settings.exchange === 'sts' ? settings.roleArn : settings.vendingUrl, settings.sessionDurationSeconds ?? ''];
+      return createHash('sha256').update(JSON.stringify(identity)).digest('hex').slice(0, 32);
+    };
     const settings = config();
-    const identity = [settings.idpType, settings.tokenUrl, settings.clientId, settings.idpType === 'auth0' ? settings.audience : '', [...settings.scopes].sort().join(' '), settings.exchange === 'sts' ? settings.roleArn : settings.vendingUrl, settings.sessionDurationSeconds ?? ''];
-    const expected = createHash('sha256').update(JSON.stringify(identity)).digest('hex').slice(0, 32);
-    expect(cacheKey(settings)).toBe(`client-1-${expected}`);
+    expect(cacheKey(settings)).toBe(`client-1-${nodeDigest(settings)}`);
     // Non-ASCII in the identity hashes as UTF-8, as node:crypto hashes a string.
     const unicode = config({ OIDC_CLIENT_ID: 'clïent-ü' });
-    const unicodeIdentity = [unicode.idpType, unicode.tokenUrl, unicode.clientId, unicode.idpType === 'auth0' ? unicode.audience : '', [...unicode.scopes].sort().join(' '), unicode.exchange === 'sts' ? unicode.roleArn : unicode.vendingUrl, unicode.sessionDurationSeconds ?? ''];
-    expect(cacheKey(unicode)).toBe(`cl_ent-_-${createHash('sha256').update(JSON.stringify(unicodeIdentity)).digest('hex').slice(0, 32)}`);
+    expect(cacheKey(unicode)).toBe(`cl_ent-_-${nodeDigest(unicode)}`);
   });
 
   test('a corrupt entry is removed and reported as a miss', () => {
